@@ -1,0 +1,50 @@
+#!/usr/bin/env bash
+# setup.sh — make this machine able to build and test keepvip. Idempotent: each step runs
+# only when what it provides is missing or stale. Called by `npm test` and `npm run demo`.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+log() { printf '[setup] %s\n' "$*"; }
+
+# Debian packages the suites use: the reference peer (keepalived), the proxy (nginx), the
+# network tools that build test topologies, fault injection (nftables), a kernel with IPVS
+# (user-mode-linux) and its tools, the `mail` command for notify scripts.
+need_pkgs=()
+want() { dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q 'install ok installed' || need_pkgs+=("$1"); }
+for p in keepalived nginx iproute2 psmisc nftables kmod ipvsadm user-mode-linux procps bsd-mailx msmtp tcpdump; do want "$p"; done
+if ((${#need_pkgs[@]})); then
+  if [ "$(id -u)" -ne 0 ]; then
+    log "missing Debian packages (${need_pkgs[*]}) and not root: integration tests will skip"
+  else
+    log "installing Debian packages: ${need_pkgs[*]}"
+    export DEBIAN_FRONTEND=noninteractive
+    apt-get update -qq
+    apt-get install -y -qq --no-install-recommends "${need_pkgs[@]}" >/dev/null
+  fi
+fi
+# Debian starts these services on install; the tests run their own instances in namespaces.
+for svc in nginx keepalived; do
+  if command -v systemctl >/dev/null && systemctl is-active --quiet "$svc" 2>/dev/null; then systemctl stop "$svc" || true; fi
+done
+pkill -x keepalived 2>/dev/null || true
+if [ -f /run/nginx.pid ]; then nginx -s quit 2>/dev/null || true; fi
+
+# npm packages: install when node_modules is missing or older than the lockfile.
+if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+  log "installing npm packages"
+  npm install --no-audit --no-fund --loglevel=error
+fi
+
+# TypeScript and the native addon: rebuild when a source is newer than the output.
+if [ ! -f dist/.stamp ] || [ -n "$(find src -newer dist/.stamp -print -quit)" ]; then
+  log "building TypeScript"
+  rm -rf dist
+  npx tsc -p tsconfig.json
+  touch dist/.stamp
+fi
+addon=native/build/Release/keepvip_native.node
+if [ ! -f "$addon" ] || [ -n "$(find native/src native/binding.gyp -newer "$addon" -print -quit)" ]; then
+  log "building native addon"
+  npm run --silent build:native
+fi
+log "ready"

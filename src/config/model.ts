@@ -1,0 +1,288 @@
+/**
+ * The typed, validated configuration model. Every value is resolved to keepalived 2.2.7's
+ * default when the file does not set it, and converted to host units: times in milliseconds
+ * (`...Ms`), addresses as strings in canonical form. Components read only this model, never
+ * the syntax tree. Every object made from a statement keeps `pos` for messages.
+ */
+import type { SourcePos } from './ast.js';
+
+/** AddressFamily of an instance or address: keepalived's inet / inet6. */
+export type AddressFamily = 'inet' | 'inet6';
+
+/** KeepvipConfig is the whole resolved configuration. */
+export interface KeepvipConfig {
+  /** files lists every file that was read, the main file first. */
+  files: string[];
+  globalDefs: GlobalDefs;
+  vrrpScripts: VrrpScript[];
+  trackFiles: TrackFileDef[];
+  vrrpInstances: VrrpInstance[];
+  vrrpSyncGroups: VrrpSyncGroup[];
+  virtualServers: VirtualServer[];
+}
+
+/** ScriptUser is a `user USERNAME [GROUPNAME]` setting for scripts. */
+export interface ScriptUser {
+  user: string;
+  group?: string;
+}
+
+/** GarpSettings are the gratuitous ARP / unsolicited NA timings of an instance. */
+export interface GarpSettings {
+  /** masterDelayMs: delay before the second burst after becoming master (garp_master_delay, default 5 s; 0 = none). */
+  masterDelayMs: number;
+  /** masterRepeat: messages per burst (garp_master_repeat, default 5). */
+  masterRepeat: number;
+  /** masterRefreshMs: period of refresh bursts while master (garp_master_refresh, default 0 = off). */
+  masterRefreshMs: number;
+  /** masterRefreshRepeat: messages per refresh burst (garp_master_refresh_repeat, default 1). */
+  masterRefreshRepeat: number;
+  /** lowerPrioDelayMs / lowerPrioRepeat: burst sent when a lower-priority advert is heard (garp_lower_prio_*). */
+  lowerPrioDelayMs: number;
+  lowerPrioRepeat: number;
+  /** intervalMs: gap between messages of one burst (vrrp_garp_interval / vrrp_gna_interval, default 0). */
+  intervalMs: number;
+}
+
+/** GlobalDefs is the `global_defs` block with defaults applied. */
+export interface GlobalDefs {
+  /** routerId defaults to the host name. */
+  routerId: string;
+  notificationEmail: string[];
+  /** notificationEmailFrom defaults to `keepalived@<hostname>`. */
+  notificationEmailFrom: string;
+  smtpServer?: { host: string; port: number };
+  /** smtpHeloName defaults to the host name. */
+  smtpHeloName: string;
+  /** smtpConnectTimeoutMs defaults to 30 s. */
+  smtpConnectTimeoutMs: number;
+  /** smtpAlert: the global `smtp_alert` (undefined when not written). */
+  smtpAlert?: boolean;
+  /** vrrpMcastGroup4 defaults to 224.0.0.18; vrrpMcastGroup6 to ff02::12. */
+  vrrpMcastGroup4: string;
+  vrrpMcastGroup6: string;
+  /** vrrpVersion defaults to 2. */
+  vrrpVersion: 2 | 3;
+  /** garp holds the vrrp_garp_* globals that instances inherit. */
+  garp: GarpSettings;
+  vrrpStrict: boolean;
+  scriptUser?: ScriptUser;
+  enableScriptSecurity: boolean;
+  defaultInterface?: string;
+  /** notifyFifo / vrrpNotifyFifo: FIFO path and optional script that reads it. */
+  notifyFifo?: { path: string; script?: string };
+  vrrpNotifyFifo?: { path: string; script?: string };
+  /** notifyScriptTimeoutMs: how long a notify script may run before it is killed (keepvip; default 15 s). */
+  notifyScriptTimeoutMs: number;
+  pos?: SourcePos;
+}
+
+/** VrrpScript is a `vrrp_script NAME { ... }` block. */
+export interface VrrpScript {
+  name: string;
+  /** script is the command string exactly as written (shell syntax allowed, see track/). */
+  script: string;
+  /** intervalMs defaults to 1 s. */
+  intervalMs: number;
+  /** timeoutMs defaults to the interval. */
+  timeoutMs: number;
+  /** weight defaults to 0 (failure puts the instance in FAULT). */
+  weight: number;
+  weightReverse: boolean;
+  /** fall and rise default to 1. */
+  fall: number;
+  rise: number;
+  user?: ScriptUser;
+  /** initFail: the script starts in the failed state (init_fail). */
+  initFail: boolean;
+  pos: SourcePos;
+}
+
+/** TrackFileDef is a `track_file NAME { file PATH; weight W [reverse]; init_file [V] [overwrite] }` block. */
+export interface TrackFileDef {
+  name: string;
+  file: string;
+  /** weight defaults to 1; the tracked value multiplied by it lowers or raises the priority. */
+  weight: number;
+  weightReverse: boolean;
+  initFile?: { value: number; overwrite: boolean };
+  pos: SourcePos;
+}
+
+/** TrackRef is one entry of a track_script / track_interface / track_file list. */
+export interface TrackRef {
+  name: string;
+  /** weight overrides the tracked object's own weight when written. */
+  weight?: number;
+  weightReverse?: boolean;
+  pos: SourcePos;
+}
+
+/** NotifyCommands are the notify_* command strings of an instance or sync group. */
+export interface NotifyCommands {
+  master?: string;
+  backup?: string;
+  fault?: string;
+  stop?: string;
+  /** any is `notify`: called with INSTANCE|GROUP, name, state, priority appended. */
+  any?: string;
+}
+
+/** VirtualIpAddress is one line of virtual_ipaddress: `IP[/prefix] [brd IP] [dev IF] [scope S] [label L]`. */
+export interface VirtualIpAddress {
+  address: string;
+  family: AddressFamily;
+  /** prefixLength defaults to 32 (IPv4) or 128 (IPv6). */
+  prefixLength: number;
+  brd?: string;
+  /** dev defaults to the instance's interface. */
+  dev?: string;
+  /** scope: global (default), host, link, site, nowhere or a number. */
+  scope?: string;
+  label?: string;
+  pos: SourcePos;
+}
+
+/** VrrpInstance is a `vrrp_instance NAME { ... }` block. */
+export interface VrrpInstance {
+  name: string;
+  /** initialState is the `state` keyword; BACKUP by default. */
+  initialState: 'MASTER' | 'BACKUP';
+  /** interface is the instance's interface (or global default_interface). */
+  interface: string;
+  virtualRouterId: number;
+  /** priority defaults to 100; 255 means address owner. */
+  priority: number;
+  /** advertIntervalMs is advert_int in milliseconds (default 1000). */
+  advertIntervalMs: number;
+  version: 2 | 3;
+  /** family is the family of the instance's VIPs (keepalived forbids mixing in one instance). */
+  family: AddressFamily;
+  authentication?: { type: 'PASS' | 'AH'; password: string };
+  virtualIpAddresses: VirtualIpAddress[];
+  virtualIpAddressesExcluded: VirtualIpAddress[];
+  trackScripts: TrackRef[];
+  trackInterfaces: TrackRef[];
+  trackFiles: TrackRef[];
+  nopreempt: boolean;
+  /** preemptDelayMs defaults to 0. */
+  preemptDelayMs: number;
+  unicastSrcIp?: string;
+  unicastPeers: string[];
+  /** mcastSrcIp is mcast_src_ip: the source address of multicast adverts. */
+  mcastSrcIp?: string;
+  notify: NotifyCommands;
+  smtpAlert?: boolean;
+  garp: GarpSettings;
+  /** accept defaults to true, false under vrrp_strict (accept / no_accept). */
+  accept: boolean;
+  /** useVmac: the VMAC interface name when `use_vmac` is set. */
+  useVmac?: string;
+  dontTrackPrimary: boolean;
+  pos: SourcePos;
+}
+
+/** VrrpSyncGroup is a `vrrp_sync_group NAME { group { ... } ... }` block. */
+export interface VrrpSyncGroup {
+  name: string;
+  members: string[];
+  trackScripts: TrackRef[];
+  trackInterfaces: TrackRef[];
+  trackFiles: TrackRef[];
+  notify: NotifyCommands;
+  smtpAlert?: boolean;
+  pos: SourcePos;
+}
+
+/** CheckerCommon holds settings every real-server checker has. */
+export interface CheckerCommon {
+  connectIp?: string;
+  connectPort?: number;
+  bindTo?: string;
+  /** connectTimeoutMs defaults to 5 s. */
+  connectTimeoutMs: number;
+  /** retry defaults to 1 (nb_get_retry is the 1.x name). */
+  retry: number;
+  /** delayBeforeRetryMs defaults to 1 s. */
+  delayBeforeRetryMs: number;
+  /** warmupMs: random delay before the first check (default: none). */
+  warmupMs?: number;
+  /** delayLoopMs overrides the virtual server's delay_loop for this checker. */
+  delayLoopMs?: number;
+  pos: SourcePos;
+}
+
+/** TcpCheck is TCP_CHECK: a connect succeeds. */
+export interface TcpCheck extends CheckerCommon {
+  kind: 'TCP_CHECK';
+}
+
+/** HttpCheckUrl is one `url { path P; digest D; status_code C }`. */
+export interface HttpCheckUrl {
+  path: string;
+  digest?: string;
+  /** statusCodes default to 200-299 when empty. */
+  statusCodes: number[];
+}
+
+/** HttpGetCheck is HTTP_GET or SSL_GET. */
+export interface HttpGetCheck extends CheckerCommon {
+  kind: 'HTTP_GET' | 'SSL_GET';
+  urls: HttpCheckUrl[];
+  virtualhost?: string;
+}
+
+/** MiscCheck is MISC_CHECK: a script's exit code decides. */
+export interface MiscCheck extends CheckerCommon {
+  kind: 'MISC_CHECK';
+  miscPath: string;
+  /** miscTimeoutMs defaults to delay_loop. */
+  miscTimeoutMs: number;
+  /** miscDynamic: exit codes 2..255 set the weight to code-2. */
+  miscDynamic: boolean;
+  user?: ScriptUser;
+}
+
+/** Checker is any real-server health checker. */
+export type Checker = TcpCheck | HttpGetCheck | MiscCheck;
+
+/** RealServer is a `real_server IP PORT { ... }` block. */
+export interface RealServer {
+  address: string;
+  port: number;
+  /** weight defaults to 1. */
+  weight: number;
+  notifyUp?: string;
+  notifyDown?: string;
+  inhibitOnFailure: boolean;
+  checkers: Checker[];
+  pos: SourcePos;
+}
+
+/** VirtualServer is a `virtual_server IP PORT | fwmark N { ... }` block. */
+export interface VirtualServer {
+  address?: string;
+  port?: number;
+  fwmark?: number;
+  family: AddressFamily;
+  /** delayLoopMs defaults to 60 s. */
+  delayLoopMs: number;
+  /** lbAlgo is lb_algo / lvs_sched (rr, wrr, lc, wlc, ...). */
+  lbAlgo: string;
+  /** lbKind is lb_kind / lvs_method; NAT by default. */
+  lbKind: 'NAT' | 'DR' | 'TUN';
+  /** persistenceTimeoutS: undefined means no persistence (1.x `persistence_timeout 0` maps here). */
+  persistenceTimeoutS?: number;
+  protocol: 'TCP' | 'UDP' | 'SCTP';
+  sorryServer?: { address: string; port: number };
+  /** quorum defaults to 1, hysteresis to 0. */
+  quorum: number;
+  hysteresis: number;
+  quorumUp?: string;
+  quorumDown?: string;
+  alpha: boolean;
+  omega: boolean;
+  inhibitOnFailure: boolean;
+  realServers: RealServer[];
+  pos: SourcePos;
+}
