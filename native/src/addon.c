@@ -1,0 +1,41 @@
+/*
+ * addon.c: entry point of keepvip_native.node. The addon holds the few kernel calls Node and the
+ * npm packages cannot make: an IPv6 raw socket with recvmsg ancillary data (hop limit, packet
+ * info) and AF_PACKET frames for gratuitous ARP and unsolicited neighbour advertisements.
+ */
+#include "util.h"
+
+#include <errno.h>
+#include <net/if.h>
+
+/* ifNameToIndex(ifname) -> index in the caller's network namespace (ENODEV when absent). */
+static napi_value if_name_to_index(napi_env env, napi_callback_info info) {
+  size_t argc = 1;
+  napi_value argv[1], result;
+  char ifname[IF_NAMESIZE + 1];
+  NAPI_CALL(env, napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  if (argc < 1) {
+    kv_throw_type(env, "ifNameToIndex(ifname) needs a name");
+    return NULL;
+  }
+  if (kv_get_string(env, argv[0], ifname, sizeof ifname, "ifname") < 0) return NULL;
+  unsigned int index = if_nametoindex(ifname);
+  if (index == 0) {
+    kv_throw_errno(env, "if_nametoindex", errno);
+    return NULL;
+  }
+  NAPI_CALL(env, napi_create_uint32(env, index, &result));
+  return result;
+}
+
+static napi_value init(napi_env env, napi_value exports) {
+  napi_property_descriptor props[] = {
+      {"ifNameToIndex", NULL, if_name_to_index, NULL, NULL, NULL, napi_default, NULL},
+  };
+  if (napi_define_properties(env, exports, 1, props) != napi_ok) return NULL;
+  if (kv_register_vrrp6(env, exports) != napi_ok) return NULL;
+  if (kv_register_packet(env, exports) != napi_ok) return NULL;
+  return exports;
+}
+
+NAPI_MODULE(NODE_GYP_MODULE_NAME, init)

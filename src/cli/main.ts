@@ -1,0 +1,87 @@
+/**
+ * The `keepvip` command line. Options follow keepalived's where they overlap, so operators can
+ * start it the way they start keepalived: `keepvip -f /etc/keepalived/keepalived.conf -n -l -D`.
+ */
+import { Command, Option } from 'commander';
+import { runConfigTest } from '../config/config-test.js';
+import { dumpConfig, loadConfig } from '../config/load.js';
+import { formatDiagnostic } from '../config/diagnostics.js';
+import { VERSION } from '../version.js';
+import { runDaemon } from '../daemon/daemon.js';
+import { daemonize } from './daemonize.js';
+import { DEFAULT_CONFIG_FILE, DEFAULT_PID_FILE } from '../daemon/paths.js';
+
+/** DaemonCliOptions are the parsed top-level options. */
+export interface DaemonCliOptions {
+  useFile: string;
+  dontFork?: boolean;
+  logConsole?: boolean;
+  logDetail?: boolean;
+  logJson?: boolean;
+  pid: string;
+  configTest?: boolean;
+  peer?: string;
+  dumpConf?: boolean;
+  configId?: string;
+  vrrp?: boolean;
+  check?: boolean;
+}
+
+/** buildProgram wires every option and subcommand; exported for tests. */
+export function buildProgram(): Command {
+  const program = new Command('keepvip')
+    .description('keepalived-compatible VRRP high-availability daemon for nginx pairs and LVS-DR directors')
+    .version(`Keepvip v${VERSION}`, '-v, --version', 'print the version and exit')
+    .option('-f, --use-file <file>', 'configuration file', DEFAULT_CONFIG_FILE)
+    .option('-n, --dont-fork', "don't fork: stay in the foreground")
+    .option('-l, --log-console', 'log to the console (stderr)')
+    .option('-D, --log-detail', 'detailed (debug) log messages')
+    .option('--log-json', 'structured logs, one JSON object per line')
+    .option('-p, --pid <file>', 'pid file', DEFAULT_PID_FILE)
+    .option('-t, --config-test', 'check the configuration and exit (0 ok, 3 cannot run, 4 errors)')
+    .option('--peer <file>', 'with --config-test: also check this peer node configuration of the pair')
+    .option('--dump-conf', 'print the resolved configuration as JSON and exit')
+    .option('-i, --config-id <id>', 'configuration id for @id conditional lines (default: host name)')
+    .addOption(new Option('-P, --vrrp', 'only run the VRRP side'))
+    .addOption(new Option('-C, --check', 'only run the checkers side'))
+    .showHelpAfterError()
+    .action(async (opts: DaemonCliOptions) => {
+      process.exitCode = await runTopLevel(opts);
+    });
+  return program;
+}
+
+async function runTopLevel(opts: DaemonCliOptions): Promise<number> {
+  if (opts.configTest) {
+    return runConfigTest({
+      file: opts.useFile,
+      peer: opts.peer,
+      configId: opts.configId,
+      out: (line) => process.stderr.write(`${line}\n`),
+    });
+  }
+  if (opts.dumpConf) {
+    const result = loadConfig(opts.useFile, { configId: opts.configId });
+    for (const d of result.diagnostics) process.stderr.write(`${formatDiagnostic(d)}\n`);
+    if (!result.config) return 3;
+    process.stdout.write(`${dumpConfig(result.config)}\n`);
+    return result.canRun ? 0 : 4;
+  }
+  if (!opts.dontFork && !process.env.INVOCATION_ID) {
+    // Like keepalived, detach unless -n; under systemd (INVOCATION_ID set) stay in the foreground.
+    return daemonize(process.argv);
+  }
+  return runDaemon({
+    configFile: opts.useFile,
+    pidFile: opts.pid,
+    logConsole: opts.logConsole ?? false,
+    logDetail: opts.logDetail ?? false,
+    logJson: opts.logJson ?? false,
+    configId: opts.configId,
+  });
+}
+
+/** main runs the command line. */
+export async function main(argv: string[]): Promise<void> {
+  await buildProgram().parseAsync(argv);
+}

@@ -1,0 +1,82 @@
+/**
+ * The daemon's lifecycle: read the configuration, take the pid file, start the VRRP runner,
+ * and stop gracefully on SIGTERM / SIGINT (priority 0 sent, VIPs removed, exit 0).
+ */
+import { loadConfig } from '../config/load.js';
+import { formatDiagnostic } from '../config/diagnostics.js';
+import { createLogger, type Logger } from '../log/logger.js';
+import { linuxKernel } from '../kernel/linux-kernel.js';
+import { systemClock } from '../runner/clock.js';
+import { VrrpRunner } from '../runner/vrrp-runner.js';
+import { VERSION } from '../version.js';
+import { acquirePidFile, releasePidFile } from './pidfile.js';
+
+/** DaemonOptions are what the command line resolved. */
+export interface DaemonOptions {
+  configFile: string;
+  pidFile: string;
+  logConsole: boolean;
+  logDetail: boolean;
+  logJson: boolean;
+  configId?: string;
+}
+
+/** runDaemon runs until SIGTERM or SIGINT and returns the exit code. */
+export async function runDaemon(o: DaemonOptions): Promise<number> {
+  const log = createLogger({
+    detail: o.logDetail,
+    json: o.logJson,
+    stream: o.logConsole ? process.stderr : process.stdout,
+    prefix: `Keepvip_vrrp[${process.pid}]`,
+  });
+  log.info(`Starting Keepvip v${VERSION}`);
+  const loaded = loadConfig(o.configFile, { configId: o.configId });
+  for (const d of loaded.diagnostics) {
+    (d.severity === 'error' ? log.error : log.warn)(formatDiagnostic(d));
+  }
+  if (!loaded.config || !loaded.canRun) {
+    log.error(`Configuration ${o.configFile} has errors; not starting`);
+    return 1;
+  }
+  const pid = acquirePidFile(o.pidFile);
+  if (!pid.ok) {
+    log.error(pid.message);
+    return 1;
+  }
+  const runner = new VrrpRunner({
+    config: loaded.config,
+    kernel: linuxKernel(log),
+    clock: systemClock,
+    log,
+  });
+  const stopSignal = waitForStopSignal(log);
+  try {
+    await runner.start();
+  } catch (err) {
+    log.error(`cannot start: ${(err as Error).message}`);
+    await runner.stop().catch(() => {});
+    releasePidFile(o.pidFile);
+    return 1;
+  }
+  // Keep the event loop alive even for a configuration without sockets.
+  const keepAlive = setInterval(() => {}, 1 << 30);
+  await stopSignal;
+  clearInterval(keepAlive);
+  await runner.stop();
+  releasePidFile(o.pidFile);
+  log.info('Stopped Keepvip');
+  return 0;
+}
+
+function waitForStopSignal(log: Logger): Promise<void> {
+  return new Promise((resolve) => {
+    const onSignal = (sig: NodeJS.Signals) => {
+      log.info(`Received ${sig}, stopping`);
+      process.off('SIGTERM', onSignal);
+      process.off('SIGINT', onSignal);
+      resolve();
+    };
+    process.on('SIGTERM', onSignal);
+    process.on('SIGINT', onSignal);
+  });
+}

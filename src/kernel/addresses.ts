@@ -1,0 +1,322 @@
+import { isIPv4, isIPv6 } from 'node:net';
+import { createRtNetlink, FlagsNew, type RtNetlinkSocket, type rt } from 'netlink';
+import { KeepvipError, SystemCallError } from '../errors.js';
+import { type Logger, silentLogger } from '../log/logger.js';
+
+/** AF_INET and AF_INET6 as rtnetlink wants them in ifa_family (linux/socket.h). */
+export const AF_INET = 2;
+export const AF_INET6 = 10;
+
+/** IFNAMSIZ bounds interface names and IFA_LABEL, NUL included (linux/if.h). */
+const IFNAMSIZ = 16;
+
+/** VipAddress is an address as keepalived's virtual_ipaddress describes it, device resolved. */
+export interface VipAddress {
+  address: string;
+  family: 'inet' | 'inet6';
+  prefixLength: number;
+  /** dev is the interface name. */
+  dev: string;
+  /** brd is the IPv4 broadcast address (IFA_BROADCAST), or '+' to derive it from the prefix. */
+  brd?: string;
+  /** scope is a name (global, site, link, host, nowhere) or a number (ifa_scope). */
+  scope?: string | number;
+  /** label is the IPv4 label (IFA_LABEL); it must start with the interface name. */
+  label?: string;
+}
+
+/** InstalledAddress is one address the kernel reports on an interface. */
+export interface InstalledAddress {
+  address: string;
+  family: 'inet' | 'inet6';
+  prefixLength: number;
+  dev: string;
+  index: number;
+  brd?: string;
+  scope: string;
+  label?: string;
+  /** flags are the IFA_F_* flags that matter to keepvip (secondary, nodad, tentative...). */
+  flags: rt.AddressFlags;
+}
+
+/** RT_SCOPE maps scope names to rtm_scope values (linux/rtnetlink.h enum rt_scope_t). */
+export const RT_SCOPE: Record<string, number> = {
+  global: 0,
+  universe: 0,
+  site: 200,
+  link: 253,
+  host: 254,
+  nowhere: 255,
+};
+
+let shared: RtNetlinkSocket | undefined;
+
+/**
+ * rtnetlink returns the process's request socket, created on first use. It does not keep the
+ * event loop alive between requests, and lives in the network namespace current at creation.
+ */
+export function rtnetlink(): RtNetlinkSocket {
+  shared ??= createRtNetlink();
+  return shared;
+}
+
+/** closeRtnetlink closes the shared request socket (tests, shutdown); the next call reopens it. */
+export function closeRtnetlink(): void {
+  shared?.socket.close();
+  shared = undefined;
+}
+
+/** netlinkErrno extracts the errno name from a netlink package rejection ("Request rejected: EEXIST"). */
+export function netlinkErrno(error: unknown): string | undefined {
+  const message = (error as Error)?.message ?? '';
+  return /Request rejected: (E[A-Z0-9]+)/.exec(message)?.[1] ?? (error as { code?: string })?.code;
+}
+
+/** netlinkError wraps a netlink failure as SystemCallError, keeping the errno name. */
+export function netlinkError(operation: string, error: unknown): KeepvipError {
+  if (error instanceof KeepvipError) return error;
+  const errno = netlinkErrno(error);
+  if (errno) return new SystemCallError(operation, errno);
+  return new KeepvipError('E_NETLINK', `${operation} failed: ${(error as Error)?.message ?? String(error)}`, {
+    cause: error,
+  });
+}
+
+/** linkIndex resolves an interface name with RTM_GETLINK + IFLA_IFNAME; ENODEV when absent. */
+export async function linkIndex(ifname: string): Promise<number> {
+  try {
+    const [link] = await rtnetlink().getLink({}, { ifname });
+    if (link?.data.index === undefined) throw new SystemCallError(`look up ${ifname}`, 'ENODEV');
+    return link.data.index;
+  } catch (error) {
+    throw netlinkError(`look up interface ${ifname}`, error);
+  }
+}
+
+/** addressToBytes encodes an IPv4 or IPv6 text address in network order; throws E_ADDRESS if invalid. */
+export function addressToBytes(address: string): Buffer {
+  if (isIPv4(address)) return Buffer.from(address.split('.').map(Number));
+  if (!isIPv6(address)) throw new KeepvipError('E_ADDRESS', `not an IP address: ${address}`);
+  let text = address.replace(/%.*$/, '');
+  // An embedded dotted quad (::ffff:192.0.2.1) becomes its two hex groups first.
+  const v4 = /(\d+)\.(\d+)\.(\d+)\.(\d+)$/.exec(text);
+  if (v4) {
+    const [a, b, c, d] = v4.slice(1).map(Number) as [number, number, number, number];
+    text = `${text.slice(0, v4.index)}${((a << 8) | b).toString(16)}:${((c << 8) | d).toString(16)}`;
+  }
+  const [head, rest] = text.split('::') as [string, string | undefined];
+  const parse = (s: string) => (s === '' ? [] : s.split(':').map((g) => Number.parseInt(g, 16)));
+  const left = parse(head);
+  const right = rest === undefined ? [] : parse(rest);
+  const groups =
+    rest === undefined ? left : [...left, ...Array(8 - left.length - right.length).fill(0), ...right];
+  const out = Buffer.alloc(16);
+  for (const [i, g] of groups.slice(0, 8).entries()) out.writeUInt16BE(g, i * 2);
+  return out;
+}
+
+/** bytesToAddress formats 4 or 16 network-order bytes as text (RFC 5952 form for IPv6). */
+export function bytesToAddress(bytes: Buffer): string {
+  if (bytes.length === 4) return [...bytes].join('.');
+  const groups = Array.from({ length: 8 }, (_, i) => bytes.readUInt16BE(i * 2));
+  // RFC 5952 4.2: compress the longest run of two or more zero groups, the first one on a tie.
+  let bestStart = -1;
+  let bestLength = 1;
+  for (let i = 0; i < 8; ) {
+    if (groups[i] !== 0) {
+      i++;
+      continue;
+    }
+    let j = i;
+    while (j < 8 && groups[j] === 0) j++;
+    if (j - i > bestLength) [bestStart, bestLength] = [i, j - i];
+    i = j;
+  }
+  const hex = groups.map((g) => g.toString(16));
+  if (bestStart < 0) return hex.join(':');
+  return `${hex.slice(0, bestStart).join(':')}::${hex.slice(bestStart + bestLength).join(':')}`;
+}
+
+/** scopeNumber resolves a scope name or number to ifa_scope; throws E_ADDRESS_SCOPE when unknown. */
+export function scopeNumber(scope: string | number | undefined): number {
+  if (scope === undefined) return RT_SCOPE.global!;
+  if (typeof scope === 'number') return scope;
+  const n = RT_SCOPE[scope] ?? (/^\d+$/.test(scope) ? Number(scope) : undefined);
+  if (n === undefined || n > 255)
+    throw new KeepvipError('E_ADDRESS_SCOPE', `unknown address scope "${scope}"`);
+  return n;
+}
+
+/** scopeName names an ifa_scope value the way `ip addr` prints it. */
+export function scopeName(scope: number | undefined): string {
+  const names: Record<number, string> = {
+    0: 'global',
+    200: 'site',
+    253: 'link',
+    254: 'host',
+    255: 'nowhere',
+  };
+  return names[scope ?? 0] ?? String(scope);
+}
+
+/** broadcastFor derives the IPv4 broadcast address of address/prefixLength (`brd +`). */
+export function broadcastFor(address: string, prefixLength: number): string {
+  const value = addressToBytes(address).readUInt32BE(0);
+  const host = prefixLength >= 32 ? 0 : 0xffffffff >>> prefixLength;
+  const out = Buffer.alloc(4);
+  out.writeUInt32BE((value | host) >>> 0, 0);
+  return bytesToAddress(out);
+}
+
+/** describe renders a VIP for messages, like keepalived's log lines. */
+function describe(vip: VipAddress): string {
+  return `${vip.address}/${vip.prefixLength} dev ${vip.dev}`;
+}
+
+/** validate checks what the kernel would reject less clearly; throws KeepvipError with a code. */
+function validate(vip: VipAddress): void {
+  const inet = vip.family === 'inet';
+  if (inet ? !isIPv4(vip.address) : !isIPv6(vip.address)) {
+    throw new KeepvipError('E_ADDRESS', `${vip.address} is not an ${inet ? 'IPv4' : 'IPv6'} address`);
+  }
+  if (!Number.isInteger(vip.prefixLength) || vip.prefixLength < 0 || vip.prefixLength > (inet ? 32 : 128)) {
+    throw new KeepvipError('E_ADDRESS', `prefix length ${vip.prefixLength} out of range for ${vip.address}`);
+  }
+  if (vip.label !== undefined) {
+    if (!inet)
+      throw new KeepvipError('E_ADDRESS_LABEL', `label "${vip.label}" given for IPv6 ${vip.address}`);
+    // The label names an alias of dev (eth0:vip); iproute2 rejects "Label must begin with interface name".
+    if (!vip.label.startsWith(vip.dev)) {
+      throw new KeepvipError(
+        'E_ADDRESS_LABEL',
+        `label "${vip.label}" for ${vip.address} must begin with the interface name "${vip.dev}"`,
+      );
+    }
+    if (vip.label.length >= IFNAMSIZ) {
+      throw new KeepvipError(
+        'E_ADDRESS_LABEL',
+        `label "${vip.label}" longer than ${IFNAMSIZ - 1} characters`,
+      );
+    }
+  }
+  if (vip.brd !== undefined && (!inet || (vip.brd !== '+' && !isIPv4(vip.brd)))) {
+    throw new KeepvipError('E_ADDRESS', `broadcast "${vip.brd}" invalid for ${vip.address}`);
+  }
+}
+
+/** request builds the ifaddrmsg and attributes shared by RTM_NEWADDR and RTM_DELADDR. */
+function request(vip: VipAddress, index: number): { data: rt.Address; attrs: rt.AddressAttrs } {
+  const bytes = addressToBytes(vip.address);
+  const inet = vip.family === 'inet';
+  // IFA_F_NODAD: keepalived adds IPv6 VIPs without duplicate address detection so they are
+  // usable at once (a tentative address cannot be bound or answer neighbour solicitations).
+  const flags: rt.AddressFlags | undefined = inet ? undefined : { nodad: true };
+  const data: rt.Address = {
+    family: inet ? AF_INET : AF_INET6,
+    prefixlen: vip.prefixLength,
+    scope: scopeNumber(vip.scope),
+    index,
+    ...(flags && { flags }),
+  };
+  const attrs: rt.AddressAttrs = {
+    local: bytes, // IFA_LOCAL
+    address: bytes, // IFA_ADDRESS: same as local on broadcast links, as iproute2 sends it
+    ...(flags && { flags }), // IFA_FLAGS
+  };
+  if (vip.brd !== undefined) {
+    const brd = vip.brd === '+' ? broadcastFor(vip.address, vip.prefixLength) : vip.brd;
+    attrs.broadcast = addressToBytes(brd); // IFA_BROADCAST
+  }
+  if (vip.label !== undefined) attrs.label = vip.label; // IFA_LABEL
+  return { data, attrs };
+}
+
+/**
+ * addAddress adds a VIP with RTM_NEWADDR (NLM_F_CREATE|NLM_F_EXCL). An address that is already
+ * there (EEXIST) counts as done, so re-adding is a no-op; other failures throw SystemCallError.
+ */
+export async function addAddress(vip: VipAddress, log: Logger = silentLogger): Promise<void> {
+  validate(vip);
+  const index = await linkIndex(vip.dev);
+  const { data, attrs } = request(vip, index);
+  try {
+    await rtnetlink().newAddress(data, attrs, { flags: FlagsNew.CREATE | FlagsNew.EXCL });
+  } catch (error) {
+    if (netlinkErrno(error) === 'EEXIST') {
+      log.debug(`address ${describe(vip)} already present`);
+      return;
+    }
+    throw netlinkError(`add address ${describe(vip)}`, error);
+  }
+}
+
+/**
+ * deleteAddress removes a VIP with RTM_DELADDR. An address that is not there (EADDRNOTAVAIL,
+ * ENOENT) or whose interface is gone (ENODEV) counts as done; other failures throw.
+ */
+export async function deleteAddress(vip: VipAddress, log: Logger = silentLogger): Promise<void> {
+  validate(vip);
+  let index: number;
+  try {
+    index = await linkIndex(vip.dev);
+  } catch (error) {
+    if (error instanceof SystemCallError && error.errno === 'ENODEV') {
+      log.debug(`interface ${vip.dev} gone, address ${describe(vip)} with it`);
+      return;
+    }
+    throw error;
+  }
+  const { data, attrs } = request(vip, index);
+  try {
+    await rtnetlink().delAddress(data, { local: attrs.local, address: attrs.address });
+  } catch (error) {
+    const errno = netlinkErrno(error);
+    if (errno === 'EADDRNOTAVAIL' || errno === 'ENOENT') {
+      log.debug(`address ${describe(vip)} already absent`);
+      return;
+    }
+    throw netlinkError(`delete address ${describe(vip)}`, error);
+  }
+}
+
+/** decodeAddress turns an RTM_NEWADDR message into an InstalledAddress; undefined for other families. */
+export function decodeAddress(
+  m: rt.AddressMessage,
+  names: Map<number, string>,
+): InstalledAddress | undefined {
+  const family = m.data.family === AF_INET ? 'inet' : m.data.family === AF_INET6 ? 'inet6' : undefined;
+  // IPv4 keeps our address in IFA_LOCAL (IFA_ADDRESS is the peer on point-to-point links);
+  // IPv6 sends IFA_ADDRESS alone unless a peer is set.
+  const bytes = m.attrs.local ?? m.attrs.address;
+  if (!family || !bytes) return undefined;
+  const index = m.data.index ?? 0;
+  return {
+    address: bytesToAddress(bytes),
+    family,
+    prefixLength: m.data.prefixlen ?? 0,
+    dev: names.get(index) ?? String(index),
+    index,
+    ...(m.attrs.broadcast && { brd: bytesToAddress(m.attrs.broadcast) }),
+    scope: scopeName(m.data.scope),
+    ...(m.attrs.label !== undefined && { label: m.attrs.label }),
+    flags: { ...(m.attrs.flags ?? m.data.flags ?? {}) },
+  };
+}
+
+/** listAddresses dumps the addresses of every interface, or of ifname only, in kernel order. */
+export async function listAddresses(ifname?: string): Promise<InstalledAddress[]> {
+  try {
+    const links = await rtnetlink().getLinks();
+    const names = new Map(links.map((l) => [l.data.index ?? 0, l.attrs.ifname ?? '']));
+    const wanted = ifname === undefined ? undefined : [...names].find(([, name]) => name === ifname)?.[0];
+    if (ifname !== undefined && wanted === undefined)
+      throw new SystemCallError(`list addresses of ${ifname}`, 'ENODEV');
+    const messages = await rtnetlink().getAddresses();
+    return messages
+      .filter((m) => wanted === undefined || m.data.index === wanted)
+      .map((m) => decodeAddress(m, names))
+      .filter((a): a is InstalledAddress => a !== undefined);
+  } catch (error) {
+    throw netlinkError(`list addresses${ifname ? ` of ${ifname}` : ''}`, error);
+  }
+}

@@ -1,0 +1,66 @@
+import { readFileSync } from 'node:fs';
+import { isIPv4, isIPv6 } from 'node:net';
+import { setTimeout as sleepMs } from 'node:timers/promises';
+import { KeepvipError } from '../errors.js';
+import { callNative, loadNative } from './native.js';
+
+/** sendGratuitousArp sends one gratuitous ARP request for ipv4 out of ifname, as keepalived does. */
+export function sendGratuitousArp(ifname: string, ipv4: string): void {
+  callNative(`gratuitous ARP for ${ipv4} on ${ifname}`, () => loadNative().sendGratuitousArp(ifname, ipv4));
+}
+
+/**
+ * sendUnsolicitedNa sends one unsolicited Neighbor Advertisement for ipv6 from ipv6 to ff02::1
+ * (RFC 4861 7.2.6: Override set, Solicited clear). The Router flag follows the interface's
+ * IPv6 forwarding setting unless given, as keepalived does, so hosts do not drop us as a router.
+ */
+export function sendUnsolicitedNa(ifname: string, ipv6: string, router = isIpv6Forwarding(ifname)): void {
+  callNative(`unsolicited NA for ${ipv6} on ${ifname}`, () =>
+    loadNative().sendUnsolicitedNa(ifname, ipv6, router),
+  );
+}
+
+/** isIpv6Forwarding reads net.ipv6.conf.<ifname>.forwarding in the current network namespace. */
+export function isIpv6Forwarding(ifname: string): boolean {
+  try {
+    return readFileSync(`/proc/sys/net/ipv6/conf/${ifname}/forwarding`, 'utf8').trim() === '1';
+  } catch {
+    return false; // IPv6 disabled on the interface: no router to announce
+  }
+}
+
+/** GarpBurstOptions mirrors keepalived's garp_master_repeat and garp_interval / gna_interval. */
+export interface GarpBurstOptions {
+  /** repeat is how many rounds to send (keepalived garp_master_repeat, default 5). */
+  repeat: number;
+  /** intervalMs is the pause between rounds (keepalived garp_interval, default 0: back to back). */
+  intervalMs: number;
+  /** sleep waits between rounds; injectable for tests (default: a real timer). */
+  sleep?: (ms: number) => Promise<void>;
+}
+
+/**
+ * sendGarpBurst announces addresses on ifname: per round one gratuitous ARP per IPv4 address and
+ * one unsolicited NA per IPv6 address, `repeat` rounds `intervalMs` apart. Throws the first
+ * send error (E_SYSCALL with its errno) after stopping the burst.
+ */
+export async function sendGarpBurst(
+  ifname: string,
+  addresses: readonly (string | { address: string })[],
+  options: GarpBurstOptions,
+): Promise<void> {
+  const list = addresses.map((a) => (typeof a === 'string' ? a : a.address));
+  for (const address of list) {
+    if (!isIPv4(address) && !isIPv6(address))
+      throw new KeepvipError('E_ADDRESS', `not an IP address: ${address}`);
+  }
+  const router = list.some((a) => isIPv6(a)) ? isIpv6Forwarding(ifname) : false;
+  const sleep = options.sleep ?? ((ms: number) => sleepMs(ms).then(() => undefined));
+  for (let round = 0; round < options.repeat; round++) {
+    if (round > 0 && options.intervalMs > 0) await sleep(options.intervalMs);
+    for (const address of list) {
+      if (isIPv4(address)) sendGratuitousArp(ifname, address);
+      else sendUnsolicitedNa(ifname, address, router);
+    }
+  }
+}

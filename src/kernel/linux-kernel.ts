@@ -1,0 +1,30 @@
+/**
+ * linuxKernel binds the runner's KernelPort to the real kernel: raw VRRP sockets, rtnetlink
+ * addresses and links, and gratuitous ARP / unsolicited NA through the native addon.
+ */
+import type { Logger } from '../log/logger.js';
+import type { KernelPort } from '../runner/kernel-port.js';
+import { addAddress, closeRtnetlink, deleteAddress, listAddresses } from './addresses.js';
+import { sendGarpBurst } from './garp.js';
+import { getLink, getPrimaryAddress, watchLinks } from './links.js';
+import { openVrrpSocket } from './vrrp-socket.js';
+
+/** linuxKernel returns the KernelPort of this host (or of the network namespace we run in). */
+export function linuxKernel(log: Logger): KernelPort & { close(): void } {
+  return {
+    openVrrpSocket: async (o) => openVrrpSocket(o),
+    getLink: (ifname) => getLink(ifname),
+    getPrimaryAddress: (ifname, family) => getPrimaryAddress(ifname, family),
+    listAddresses: async () => (await listAddresses()).map((a) => ({ ...a, ifname: a.dev })),
+    addAddress: (vip) => addAddress(vip, log),
+    deleteAddress: (vip) => deleteAddress(vip, log),
+    announce: (ifname, vips, repeat, intervalMs) =>
+      sendGarpBurst(
+        ifname,
+        vips.map((v) => v.address),
+        { repeat, intervalMs },
+      ),
+    watchLinks: (onChange) => watchLinks(onChange, (err) => log.warn(`link watch: ${err.message}`)),
+    close: () => closeRtnetlink(),
+  };
+}

@@ -1,0 +1,79 @@
+import { createRequire } from 'node:module';
+import { fileURLToPath } from 'node:url';
+import { KeepvipError, SystemCallError } from '../errors.js';
+
+/** Vrrp6Handle is the opaque socket handle the addon returns from vrrp6Open. */
+export type Vrrp6Handle = { readonly __brand: 'Vrrp6Handle' };
+
+/** Vrrp6Callback receives either an error, or one message with its ancillary data. */
+export type Vrrp6Callback = (
+  error: (Error & { code?: string; syscall?: string }) | null,
+  data?: Buffer,
+  srcAddress?: string,
+  dstAddress?: string,
+  hopLimit?: number,
+  ifindex?: number,
+) => void;
+
+/** NativeAddon is the surface of native/build/Release/keepvip_native.node (see native/src/*.c). */
+export interface NativeAddon {
+  vrrp6Open(ifname: string, groups: string[], callback: Vrrp6Callback): Vrrp6Handle;
+  vrrp6Send(handle: Vrrp6Handle, data: Buffer, dst: string, src?: string): number;
+  vrrp6Close(handle: Vrrp6Handle): void;
+  vrrp6Ref(handle: Vrrp6Handle, ref: boolean): void;
+  ifNameToIndex(ifname: string): number;
+  sendGratuitousArp(ifname: string, ipv4: string): void;
+  sendUnsolicitedNa(ifname: string, ipv6: string, router: boolean): void;
+}
+
+/** ADDON_PATH is where `npm run build:native` leaves the addon, relative to this file's package. */
+export const ADDON_PATH = fileURLToPath(
+  new URL('../../native/build/Release/keepvip_native.node', import.meta.url),
+);
+
+let cached: NativeAddon | undefined;
+
+/** loadNative loads the addon once; throws KeepvipError E_NATIVE_MISSING when it is not built. */
+export function loadNative(): NativeAddon {
+  if (cached) return cached;
+  const require = createRequire(import.meta.url);
+  try {
+    cached = require(ADDON_PATH) as NativeAddon;
+  } catch (error) {
+    throw new KeepvipError(
+      'E_NATIVE_MISSING',
+      `native addon not loadable at ${ADDON_PATH}: run \`npm run build:native\` (${(error as Error).message})`,
+      { cause: error },
+    );
+  }
+  return cached;
+}
+
+/**
+ * callNative runs an addon call and turns the errno-coded Error the addon throws into a
+ * SystemCallError that keeps the errno name; argument errors (code E_ARG) stay KeepvipErrors.
+ */
+export function callNative<T>(operation: string, fn: () => T): T {
+  try {
+    return fn();
+  } catch (error) {
+    throw toKernelError(operation, error);
+  }
+}
+
+/** toKernelError maps an addon error to SystemCallError (errno codes) or KeepvipError (others). */
+export function toKernelError(operation: string, error: unknown): KeepvipError {
+  if (error instanceof KeepvipError) return error;
+  const e = error as Error & { code?: string; syscall?: string };
+  // errno names (EPERM, ENODEV) have no underscore; the addon's own codes (E_ARG, E_NAPI) do.
+  if (typeof e?.code === 'string' && /^E[A-Z0-9]+$/.test(e.code)) {
+    return new SystemCallError(operation, e.code, e.syscall);
+  }
+  return new KeepvipError(
+    e?.code === 'E_ARG' ? 'E_ARG' : 'E_NATIVE',
+    `${operation}: ${e?.message ?? String(error)}`,
+    {
+      cause: error,
+    },
+  );
+}

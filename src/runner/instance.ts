@@ -1,0 +1,359 @@
+/**
+ * InstanceDriver runs one vrrp_instance: it feeds the pure state machine with events and the
+ * monotonic time, arms the one timer the machine asks for, and carries out the effects (send an
+ * advertisement, add or remove the VIPs, announce them with gratuitous ARP / unsolicited NA).
+ * All kernel access goes through the injected InstanceIo, so the driver holds no socket itself.
+ */
+import type { GlobalDefs, VirtualIpAddress, VrrpInstance } from '../config/model.js';
+import type { Logger } from '../log/logger.js';
+import type { VrrpAdvert } from '../vrrp/packet.js';
+import { authDataFromPassword, encodeAdvert } from '../vrrp/codec.js';
+import { encodeIpv4Datagram } from '../vrrp/ipv4.js';
+import {
+  initialState,
+  step,
+  type VrrpEffect,
+  type VrrpEvent,
+  type VrrpInstanceParams,
+  type VrrpState,
+  type VrrpStateName,
+} from '../vrrp/state-machine.js';
+import type { Clock, TimerHandle } from './clock.js';
+import { newInstanceCounters, type InstanceCounters } from './counters.js';
+
+/** IP protocol number of VRRP (RFC 5798 5.1.1.4). */
+export const IPPROTO_VRRP = 112;
+/** VRRP_TTL: adverts are sent with TTL / hop limit 255 (RFC 5798 5.1.1.3). */
+export const VRRP_TTL = 255;
+
+/** VipSpec is a VIP as the kernel layer adds it: the configured address with its device resolved. */
+export interface VipSpec {
+  address: string;
+  family: 'inet' | 'inet6';
+  prefixLength: number;
+  dev: string;
+  brd?: string;
+  scope?: string;
+  label?: string;
+}
+
+/** InstanceIo is everything the driver asks of the kernel. */
+export interface InstanceIo {
+  /** send puts bytes on the wire: inet, a whole IPv4 datagram; inet6, the VRRP message. */
+  send(data: Buffer, dstAddress: string, srcAddress: string): Promise<void>;
+  addAddress(vip: VipSpec): Promise<void>;
+  deleteAddress(vip: VipSpec): Promise<void>;
+  /** announce sends one burst of gratuitous ARPs / unsolicited NAs for the addresses. */
+  announce(ifname: string, vips: VipSpec[], repeat: number, intervalMs: number): Promise<void>;
+}
+
+/** TransitionRecord is one state change, kept for `keepvip status`. */
+export interface TransitionRecord {
+  atMs: number;
+  wallTime: string;
+  from: VrrpStateName;
+  to: VrrpStateName;
+  reason: string;
+}
+
+/** InstanceDriverOptions configure one driver. */
+export interface InstanceDriverOptions {
+  instance: VrrpInstance;
+  globals: GlobalDefs;
+  /** localAddress is our primary address on the interface, the source of adverts. */
+  localAddress: string;
+  io: InstanceIo;
+  clock: Clock;
+  log: Logger;
+  handoff: 'fast' | 'rfc';
+  /** onTransition lets the daemon hook notify scripts, sync groups and status. */
+  onTransition?: (t: TransitionRecord) => void;
+}
+
+/** InstanceDriver drives one VRRP instance. */
+export class InstanceDriver {
+  readonly name: string;
+  readonly counters: InstanceCounters = newInstanceCounters();
+  readonly transitions: TransitionRecord[] = [];
+  readonly params: VrrpInstanceParams;
+  private state: VrrpState;
+  private timer?: TimerHandle;
+  private garpTimers: TimerHandle[] = [];
+  private vipChain: Promise<void> = Promise.resolve();
+  private readonly vips: VipSpec[];
+  private readonly destinations: string[];
+  private readonly sourceAddress: string;
+  private stoppedWaiters: (() => void)[] = [];
+
+  constructor(private readonly o: InstanceDriverOptions) {
+    const inst = o.instance;
+    this.name = inst.name;
+    this.params = {
+      name: inst.name,
+      version: inst.version,
+      priority: inst.priority,
+      advertIntervalMs: inst.advertIntervalMs,
+      preempt: !inst.nopreempt,
+      preemptDelayMs: inst.preemptDelayMs,
+      localAddress: o.localAddress,
+      family: inst.family,
+      handoff: o.handoff,
+      initialState: inst.initialState,
+    };
+    this.state = initialState(this.params);
+    this.vips = inst.virtualIpAddresses.map((v) => toVipSpec(v, inst.interface));
+    const group = inst.family === 'inet' ? o.globals.vrrpMcastGroup4 : o.globals.vrrpMcastGroup6;
+    this.destinations = inst.unicastPeers.length > 0 ? inst.unicastPeers : [group];
+    this.sourceAddress = inst.unicastSrcIp ?? inst.mcastSrcIp ?? o.localAddress;
+  }
+
+  /** stateName is the current protocol state. */
+  get stateName(): VrrpStateName {
+    return this.state.name;
+  }
+
+  /** effectivePriority is the priority after tracking. */
+  get effectivePriority(): number {
+    return this.state.priority;
+  }
+
+  /** snapshot is the read-only view `keepvip status` shows. */
+  snapshot() {
+    return {
+      name: this.name,
+      state: this.state.name,
+      basePriority: this.params.priority,
+      effectivePriority: this.state.priority,
+      masterAddress: this.state.name === 'MASTER' ? this.sourceAddress : this.state.masterAddress,
+      vips: this.vips.map((v) => `${v.address}/${v.prefixLength}`),
+      counters: this.counters,
+      transitions: this.transitions.slice(-20),
+    };
+  }
+
+  /** start enters the protocol (RFC 5798 6.4.1 Initialize). */
+  start(): void {
+    this.dispatch({ type: 'startup' });
+  }
+
+  /** receive hands over a decoded, already checked advertisement for this instance. */
+  receive(advert: VrrpAdvert, srcAddress: string): void {
+    this.counters.advertsReceived++;
+    if (advert.priority === 0) this.counters.priorityZeroReceived++;
+    this.dispatch({
+      type: 'advert',
+      priority: advert.priority,
+      advertIntervalMs: advert.advertIntervalMs,
+      srcAddress,
+    });
+  }
+
+  /** setFault tells the instance its interface or a tracked object failed (true) or recovered. */
+  setFault(faulty: boolean): void {
+    this.dispatch({ type: faulty ? 'fault' : 'fault-cleared' });
+  }
+
+  /** setPriority applies a new effective priority computed from tracking. */
+  setPriority(priority: number): void {
+    if (priority !== this.state.priority) this.dispatch({ type: 'priority', priority });
+  }
+
+  /** stop leaves the protocol gracefully: priority 0 sent, VIPs released; resolves when done. */
+  async stop(boundMs = 5000): Promise<void> {
+    if (this.state.name !== 'STOPPED') {
+      const done = new Promise<void>((resolve) => this.stoppedWaiters.push(resolve));
+      this.dispatch({ type: 'shutdown' });
+      if ((this.state.name as VrrpStateName) !== 'STOPPED') {
+        await Promise.race([done, new Promise((r) => setTimeout(r, boundMs))]);
+      }
+    }
+    this.timer?.cancel();
+    this.cancelGarps();
+    // Whatever the machine did, a stopped daemon owns no VIP.
+    if (this.vipsHeld) await this.enqueueVips('remove');
+    await this.vipChain;
+  }
+
+  private vipsHeld = false;
+
+  private dispatch(event: VrrpEvent): void {
+    const now = this.o.clock.nowMs();
+    const { state, effects } = step(this.params, this.state, event, now);
+    this.state = state;
+    for (const effect of effects) this.apply(effect, now);
+    this.arm();
+    if (this.state.name === 'STOPPED') {
+      for (const w of this.stoppedWaiters.splice(0)) w();
+    }
+  }
+
+  private arm(): void {
+    this.timer?.cancel();
+    this.timer = undefined;
+    const deadline = this.state.deadlineMs;
+    if (deadline === undefined) return;
+    this.timer = this.o.clock.at(deadline, () => {
+      this.timer = undefined;
+      this.dispatch({ type: 'timer' });
+    });
+  }
+
+  private apply(effect: VrrpEffect, nowMs: number): void {
+    switch (effect.type) {
+      case 'send-advert':
+        this.sendAdvert(effect.priority);
+        return;
+      case 'add-vips':
+        this.counters.becameMaster++;
+        void this.enqueueVips('add');
+        return;
+      case 'remove-vips':
+        this.counters.releasedMaster++;
+        this.cancelGarps();
+        void this.enqueueVips('remove');
+        return;
+      case 'transition': {
+        const record: TransitionRecord = {
+          atMs: nowMs,
+          wallTime: new Date().toISOString(),
+          from: effect.from,
+          to: effect.to,
+          reason: effect.reason,
+        };
+        this.transitions.push(record);
+        if (this.transitions.length > 100) this.transitions.shift();
+        this.o.onTransition?.(record);
+        return;
+      }
+      case 'log':
+        this.o.log[effect.level](effect.message);
+        return;
+    }
+  }
+
+  private sendAdvert(priority: number): void {
+    const inst = this.o.instance;
+    const advert: VrrpAdvert = {
+      version: inst.version,
+      vrid: inst.virtualRouterId,
+      priority,
+      advertIntervalMs: inst.advertIntervalMs,
+      addresses: this.vips.map((v) => v.address),
+      authType: inst.version === 2 && inst.authentication?.type === 'PASS' ? 1 : 0,
+      authData:
+        inst.version === 2 && inst.authentication?.type === 'PASS'
+          ? authDataFromPassword(inst.authentication.password)
+          : undefined,
+    };
+    this.counters.advertsSent++;
+    if (priority === 0) this.counters.priorityZeroSent++;
+    for (const dst of this.destinations) {
+      const msg = encodeAdvert(advert, {
+        family: inst.family,
+        srcAddress: this.sourceAddress,
+        dstAddress: dst,
+        mcastGroup4: this.o.globals.vrrpMcastGroup4,
+      });
+      const data =
+        inst.family === 'inet'
+          ? encodeIpv4Datagram({
+              srcAddress: this.sourceAddress,
+              dstAddress: dst,
+              ttl: VRRP_TTL,
+              protocol: IPPROTO_VRRP,
+              payload: msg,
+              id: this.nextIpId(),
+            })
+          : msg;
+      this.o.io.send(data, dst, this.sourceAddress).catch((err: Error) => {
+        this.o.log.warn(`(${this.name}) failed to send advert to ${dst}: ${err.message}`);
+      });
+    }
+  }
+
+  private ipId = 0;
+
+  /** nextIpId counts the IPv4 identification up per advert as keepalived does, skipping 0 (0 lets the kernel pick). */
+  private nextIpId(): number {
+    this.ipId = (this.ipId % 0xffff) + 1;
+    return this.ipId;
+  }
+
+  private enqueueVips(op: 'add' | 'remove'): Promise<void> {
+    this.vipChain = this.vipChain.then(async () => {
+      if (op === 'add') {
+        this.o.log.info(`(${this.name}) setting VIPs.`);
+        this.vipsHeld = true;
+        for (const vip of this.vips) {
+          await this.o.io.addAddress(vip).catch((err: Error) => {
+            this.o.log.error(`(${this.name}) cannot add VIP ${vip.address}: ${err.message}`);
+          });
+        }
+        this.scheduleGarps();
+      } else {
+        if (!this.vipsHeld) return;
+        this.vipsHeld = false;
+        this.o.log.info(`(${this.name}) removing VIPs.`);
+        for (const vip of this.vips) {
+          await this.o.io.deleteAddress(vip).catch((err: Error) => {
+            this.o.log.error(`(${this.name}) cannot remove VIP ${vip.address}: ${err.message}`);
+          });
+        }
+      }
+    });
+    return this.vipChain;
+  }
+
+  /** scheduleGarps sends keepalived's announcement pattern: a burst now, another after garp_master_delay, then refreshes. */
+  private scheduleGarps(): void {
+    const inst = this.o.instance;
+    const g = inst.garp;
+    const byDev = new Map<string, VipSpec[]>();
+    for (const v of this.vips) byDev.set(v.dev, [...(byDev.get(v.dev) ?? []), v]);
+    const burst = (repeat: number) => {
+      for (const [dev, vips] of byDev) {
+        const what = inst.family === 'inet' ? 'gratuitous ARPs' : 'unsolicited neighbour advertisements';
+        this.o.log.info(
+          `(${this.name}) Sending/queueing ${what} on ${dev} for ${vips.map((v) => v.address).join(' ')}`,
+        );
+        this.o.io.announce(dev, vips, repeat, g.intervalMs).catch((err: Error) => {
+          this.o.log.warn(`(${this.name}) announcing VIPs on ${dev} failed: ${err.message}`);
+        });
+      }
+    };
+    this.cancelGarps();
+    burst(g.masterRepeat);
+    const now = this.o.clock.nowMs();
+    if (g.masterDelayMs > 0) {
+      this.garpTimers.push(this.o.clock.at(now + g.masterDelayMs, () => burst(g.masterRepeat)));
+    }
+    if (g.masterRefreshMs > 0) {
+      const refresh = (at: number) => {
+        this.garpTimers.push(
+          this.o.clock.at(at, () => {
+            burst(g.masterRefreshRepeat);
+            refresh(at + g.masterRefreshMs);
+          }),
+        );
+      };
+      refresh(now + g.masterRefreshMs);
+    }
+  }
+
+  private cancelGarps(): void {
+    for (const t of this.garpTimers.splice(0)) t.cancel();
+  }
+}
+
+/** toVipSpec resolves a configured VIP's device against the instance interface. */
+export function toVipSpec(v: VirtualIpAddress, ifname: string): VipSpec {
+  return {
+    address: v.address,
+    family: v.family,
+    prefixLength: v.prefixLength,
+    dev: v.dev ?? ifname,
+    brd: v.brd,
+    scope: v.scope,
+    label: v.label,
+  };
+}

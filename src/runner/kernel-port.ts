@@ -1,0 +1,55 @@
+/**
+ * KernelPort is the runner's view of the kernel seam (src/kernel/): every privileged operation
+ * the VRRP runner needs, in one interface, so the runner itself holds no socket or netlink code.
+ */
+import type { VipSpec } from './instance.js';
+
+/** LinkInfo is an interface's state as rtnetlink reports it. */
+export interface LinkInfo {
+  name: string;
+  index: number;
+  up: boolean;
+  carrier: boolean;
+  mac?: string;
+}
+
+/** ReceivedPacket is one datagram from a VRRP socket (inet: whole IPv4 datagram; inet6: VRRP message + recvmsg fields). */
+export interface ReceivedPacket {
+  family: 'inet' | 'inet6';
+  data: Buffer;
+  srcAddress?: string;
+  dstAddress?: string;
+  hopLimit?: number;
+  ifindex?: number;
+}
+
+/** PacketSocket sends VRRP datagrams and closes. */
+export interface PacketSocket {
+  send(data: Buffer, dstAddress: string, srcAddress?: string): Promise<void>;
+  close(): void;
+}
+
+/** InstalledAddress is an address found on an interface. */
+export interface InstalledAddress {
+  address: string;
+  prefixLength: number;
+  ifname: string;
+}
+
+/** KernelPort is everything the runner asks of the kernel. */
+export interface KernelPort {
+  openVrrpSocket(o: {
+    family: 'inet' | 'inet6';
+    ifname: string;
+    multicastGroups: string[];
+    onPacket: (p: ReceivedPacket) => void;
+    onError?: (e: Error) => void;
+  }): Promise<PacketSocket>;
+  getLink(ifname: string): Promise<LinkInfo>;
+  getPrimaryAddress(ifname: string, family: 'inet' | 'inet6'): Promise<string | undefined>;
+  listAddresses(): Promise<InstalledAddress[]>;
+  addAddress(vip: VipSpec): Promise<void>;
+  deleteAddress(vip: VipSpec): Promise<void>;
+  announce(ifname: string, vips: VipSpec[], repeat: number, intervalMs: number): Promise<void>;
+  watchLinks(onChange: (link: LinkInfo) => void): { close(): void };
+}

@@ -1,0 +1,291 @@
+/**
+ * VrrpRunner owns all VRRP I/O of the daemon: one raw socket per interface and family shared by
+ * the instances on it, the receive path (decode, check, hand to the instance by VRID, count
+ * drops by reason), link watching (carrier down puts the interface's instances in FAULT), and
+ * start-up / shutdown of every instance.
+ */
+import type { KeepvipConfig, VrrpInstance, VrrpScript } from '../config/model.js';
+import type { Logger } from '../log/logger.js';
+import { decodeAdvert } from '../vrrp/codec.js';
+import { checkAdvertForInstance } from '../vrrp/checks.js';
+import { decodeIpv4Datagram } from '../vrrp/ipv4.js';
+import type { ReceivedDatagram } from '../vrrp/packet.js';
+import type { Clock } from './clock.js';
+import { countDrop } from './counters.js';
+import { InstanceDriver, type InstanceIo, type TransitionRecord, toVipSpec } from './instance.js';
+import type { KernelPort, PacketSocket, ReceivedPacket } from './kernel-port.js';
+import { ScriptTracker } from '../track/script-tracker.js';
+import { effectivePriority } from '../track/priority.js';
+import { trackedStates } from './tracking.js';
+import { commandsFor, NotifyQueue, type NotifyState } from '../notify/notify-scripts.js';
+
+/** VrrpRunnerOptions wire a runner to its configuration and the kernel. */
+export interface VrrpRunnerOptions {
+  config: KeepvipConfig;
+  kernel: KernelPort;
+  clock: Clock;
+  log: Logger;
+  handoff?: 'fast' | 'rfc';
+  onTransition?: (instance: string, t: TransitionRecord) => void;
+}
+
+interface SocketEntry {
+  socket: PacketSocket;
+  ifname: string;
+  family: 'inet' | 'inet6';
+  byVrid: Map<number, InstanceDriver>;
+}
+
+/** VrrpRunner runs every vrrp_instance of a configuration. */
+export class VrrpRunner {
+  readonly drivers = new Map<string, InstanceDriver>();
+  /** drops counts packets rejected before they could be given to an instance. */
+  readonly drops: Record<string, number> = {};
+  private readonly sockets = new Map<string, SocketEntry>();
+  private readonly localAddresses = new Set<string>();
+  private linkWatch?: { close(): void };
+  private readonly lastDropLogMs = new Map<string, number>();
+  /** trackers run each vrrp_script some instance tracks, once, shared. */
+  readonly trackers = new Map<string, ScriptTracker>();
+  private readonly scriptDefs: Map<string, VrrpScript>;
+  private readonly linkUp = new Map<string, boolean>();
+  private readonly faults = new Map<string, Set<string>>();
+  private readonly notifyQueue: NotifyQueue;
+
+  constructor(private readonly o: VrrpRunnerOptions) {
+    this.scriptDefs = new Map(o.config.vrrpScripts.map((s) => [s.name, s]));
+    this.notifyQueue = new NotifyQueue(o.log, o.config.globalDefs.notifyScriptTimeoutMs);
+  }
+
+  /** start removes VIPs left over by a crash, opens sockets and starts every instance. */
+  async start(): Promise<void> {
+    const { config, kernel, log } = this.o;
+    for (const inst of config.vrrpInstances) {
+      const local = await this.localAddressFor(inst);
+      this.localAddresses.add(local);
+      await this.removeLeftoverVips(inst);
+      const entry = await this.socketFor(inst.interface, inst.family);
+      const driver = new InstanceDriver({
+        instance: inst,
+        globals: config.globalDefs,
+        localAddress: local,
+        io: this.ioFor(entry),
+        clock: this.o.clock,
+        log,
+        handoff: this.o.handoff ?? 'fast',
+        onTransition: (t) => {
+          this.notifyTransition(inst, t);
+          this.o.onTransition?.(inst.name, t);
+        },
+      });
+      entry.byVrid.set(inst.virtualRouterId, driver);
+      this.drivers.set(inst.name, driver);
+    }
+    for (const inst of config.vrrpInstances) {
+      for (const ref of inst.trackScripts) {
+        const def = this.scriptDefs.get(ref.name);
+        if (!def || this.trackers.has(def.name)) continue;
+        const tracker = new ScriptTracker(def, this.o.clock, log);
+        tracker.onChange(() => this.retrack());
+        this.trackers.set(def.name, tracker);
+      }
+    }
+    const ifnames = new Set(
+      config.vrrpInstances.flatMap((i) => [i.interface, ...i.trackInterfaces.map((t) => t.name)]),
+    );
+    for (const name of ifnames) {
+      const link = await kernel.getLink(name).catch(() => undefined);
+      this.linkUp.set(name, !!link && link.up && link.carrier);
+    }
+    this.linkWatch = kernel.watchLinks((link) => {
+      if (!this.linkUp.has(link.name)) return;
+      const up = link.up && link.carrier;
+      if (this.linkUp.get(link.name) === up) return;
+      this.linkUp.set(link.name, up);
+      log.info(`Netlink reports ${link.name} ${up ? 'up' : 'down'}`);
+      this.retrack();
+    });
+    for (const driver of this.drivers.values()) driver.start();
+    this.retrack();
+    for (const tracker of this.trackers.values()) tracker.start();
+  }
+
+  /** retrack recomputes every instance's effective priority and fault from tracking and carrier. */
+  private retrack(): void {
+    const view = {
+      scriptGood: (name: string) => this.trackers.get(name)?.good ?? true,
+      interfaceUp: (name: string) => this.linkUp.get(name) ?? false,
+    };
+    for (const inst of this.o.config.vrrpInstances) {
+      const driver = this.drivers.get(inst.name);
+      if (!driver) continue;
+      const verdict = effectivePriority(inst.priority, trackedStates(inst, this.scriptDefs, view));
+      const faults = new Set<string>();
+      if (!inst.dontTrackPrimary && !view.interfaceUp(inst.interface))
+        faults.add(`interface ${inst.interface}`);
+      for (const f of verdict.faultBy) faults.add(f);
+      const wasFaulty = (this.faults.get(inst.name)?.size ?? 0) > 0;
+      this.faults.set(inst.name, faults);
+      if (faults.size > 0 && !wasFaulty) driver.setFault(true);
+      driver.setPriority(verdict.priority);
+      if (faults.size === 0 && wasFaulty) driver.setFault(false);
+    }
+  }
+
+  private notifyTransition(inst: VrrpInstance, t: TransitionRecord): void {
+    const state: NotifyState | undefined =
+      t.to === 'MASTER'
+        ? 'MASTER'
+        : t.to === 'BACKUP'
+          ? 'BACKUP'
+          : t.to === 'FAULT'
+            ? 'FAULT'
+            : t.to === 'STOPPED'
+              ? 'STOP'
+              : undefined;
+    if (!state) return;
+    const driver = this.drivers.get(inst.name);
+    const commands = commandsFor(
+      inst.notify,
+      'INSTANCE',
+      inst.name,
+      state,
+      driver?.effectivePriority ?? inst.priority,
+    );
+    if (commands.length > 0) void this.notifyQueue.enqueue(`instance/${inst.name}`, commands);
+  }
+
+  /** stop stops every instance gracefully (priority 0, VIPs removed) and closes the sockets. */
+  async stop(): Promise<void> {
+    for (const tracker of this.trackers.values()) tracker.stop();
+    await Promise.all([...this.drivers.values()].map((d) => d.stop()));
+    await this.notifyQueue.drain();
+    this.linkWatch?.close();
+    for (const entry of this.sockets.values()) entry.socket.close();
+    this.sockets.clear();
+  }
+
+  private async localAddressFor(inst: VrrpInstance): Promise<string> {
+    if (inst.family === 'inet') {
+      if (inst.unicastSrcIp) return inst.unicastSrcIp;
+      if (inst.mcastSrcIp) return inst.mcastSrcIp;
+    }
+    // RFC 5798 5.1.2.1 (IPv6): the source is the interface's link-local address.
+    const addr = await this.o.kernel.getPrimaryAddress(inst.interface, inst.family);
+    if (!addr) throw new Error(`(${inst.name}) interface ${inst.interface} has no ${inst.family} address`);
+    return addr;
+  }
+
+  private async removeLeftoverVips(inst: VrrpInstance): Promise<void> {
+    const present = await this.o.kernel.listAddresses();
+    for (const v of inst.virtualIpAddresses) {
+      const spec = toVipSpec(v, inst.interface);
+      if (present.some((p) => p.address === spec.address && p.ifname === spec.dev)) {
+        this.o.log.info(`(${inst.name}) removing leftover VIP ${spec.address} from ${spec.dev}`);
+        await this.o.kernel.deleteAddress(spec);
+      }
+    }
+  }
+
+  private async socketFor(ifname: string, family: 'inet' | 'inet6'): Promise<SocketEntry> {
+    const key = `${family}/${ifname}`;
+    const existing = this.sockets.get(key);
+    if (existing) return existing;
+    const g = this.o.config.globalDefs;
+    const groups = family === 'inet' ? [g.vrrpMcastGroup4] : [g.vrrpMcastGroup6];
+    const entry: SocketEntry = {
+      ifname,
+      family,
+      byVrid: new Map(),
+      socket: undefined as unknown as PacketSocket,
+    };
+    entry.socket = await this.o.kernel.openVrrpSocket({
+      family,
+      ifname,
+      multicastGroups: groups,
+      onPacket: (p) => this.onPacket(entry, p),
+      onError: (err) => this.o.log.error(`VRRP socket on ${ifname}: ${err.message}`),
+    });
+    this.sockets.set(key, entry);
+    return entry;
+  }
+
+  private ioFor(entry: SocketEntry): InstanceIo {
+    const k = this.o.kernel;
+    return {
+      send: (data, dst, src) => entry.socket.send(data, dst, src),
+      addAddress: (vip) => k.addAddress(vip),
+      deleteAddress: (vip) => k.deleteAddress(vip),
+      announce: (ifname, vips, repeat, intervalMs) => k.announce(ifname, vips, repeat, intervalMs),
+    };
+  }
+
+  /** onPacket is the receive path: every advertisement on an interface passes here once. */
+  private onPacket(entry: SocketEntry, p: ReceivedPacket): void {
+    let datagram: ReceivedDatagram;
+    if (entry.family === 'inet') {
+      const ip = decodeIpv4Datagram(p.data);
+      if (!ip.ok) {
+        this.drop(entry, undefined, ip.reason, ip.detail);
+        return;
+      }
+      datagram = ip.value;
+    } else {
+      datagram = {
+        family: 'inet6',
+        srcAddress: p.srcAddress ?? '::',
+        dstAddress: p.dstAddress ?? '::',
+        ttl: p.hopLimit ?? 0,
+        payload: p.data,
+      };
+    }
+    if (this.localAddresses.has(datagram.srcAddress)) return; // our own advert looped back
+    // The VRID byte sits at offset 1 of the VRRP header; read it only to attribute drops.
+    const vridGuess = datagram.payload.length >= 2 ? datagram.payload[1] : undefined;
+    const guessDriver = vridGuess === undefined ? undefined : entry.byVrid.get(vridGuess);
+    const decoded = decodeAdvert(datagram);
+    if (!decoded.ok) {
+      this.drop(entry, guessDriver, decoded.reason, decoded.detail, datagram.srcAddress);
+      return;
+    }
+    const advert = decoded.value;
+    const driver = entry.byVrid.get(advert.vrid);
+    if (!driver) {
+      this.drop(entry, undefined, 'unknown-vrid', `VRID ${advert.vrid}`, datagram.srcAddress);
+      return;
+    }
+    const inst = this.o.config.vrrpInstances.find((i) => i.name === driver.name)!;
+    const checked = checkAdvertForInstance(advert, {
+      vrid: inst.virtualRouterId,
+      version: inst.version,
+      advertIntervalMs: inst.advertIntervalMs,
+      authentication: inst.authentication,
+      addresses: inst.virtualIpAddresses.map((v) => v.address),
+    });
+    if (!checked.ok) {
+      this.drop(entry, driver, checked.reason, checked.detail, datagram.srcAddress);
+      return;
+    }
+    driver.receive(advert, datagram.srcAddress);
+  }
+
+  private drop(
+    entry: SocketEntry,
+    driver: InstanceDriver | undefined,
+    reason: string,
+    detail: string,
+    src?: string,
+  ): void {
+    countDrop(driver ? driver.counters.drops : this.drops, reason);
+    // Rate-limited: a flood of bad packets must not flood the log (one line per reason per 10 s).
+    const key = `${entry.ifname}/${reason}`;
+    const now = this.o.clock.nowMs();
+    const last = this.lastDropLogMs.get(key);
+    if (last !== undefined && now - last < 10_000) return;
+    this.lastDropLogMs.set(key, now);
+    const who = driver ? `(${driver.name}) ` : '';
+    this.o.log.info(
+      `${who}bad VRRP packet on ${entry.ifname}${src ? ` from ${src}` : ''}: ${reason} (${detail})`,
+    );
+  }
+}

@@ -1,0 +1,143 @@
+/**
+ * Properties of the VRRP state machine under random inputs (fast-check):
+ * - random event sequences never throw, never leave a deadline in the past, keep the timer
+ *   consistent with the state, and pair add-vips / remove-vips correctly;
+ * - two instances wired through a simulated LAN always end with exactly one MASTER once the
+ *   random events stop (as long as at least one of them is up).
+ */
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import type { VrrpEvent, VrrpInstanceParams } from '../../../src/vrrp/state-machine.js';
+import { Driver, params } from './manual-clock.js';
+import { SimLan } from './sim-network.js';
+
+const versionAndInterval = fc.oneof(
+  fc.record({ version: fc.constant(2 as const), advertIntervalMs: fc.constantFrom(1000, 2000, 3000) }),
+  fc.record({
+    version: fc.constant(3 as const),
+    advertIntervalMs: fc.integer({ min: 1, max: 400 }).map((cs) => cs * 10),
+  }),
+);
+
+const instanceSettings = fc.record({
+  priority: fc.oneof(fc.integer({ min: 1, max: 255 }), fc.constant(255), fc.constant(100)),
+  preempt: fc.boolean(),
+  preemptDelayMs: fc.oneof(fc.constant(0), fc.integer({ min: 1, max: 8000 })),
+  handoff: fc.constantFrom('fast' as const, 'rfc' as const),
+  initialState: fc.constantFrom('MASTER' as const, 'BACKUP' as const),
+});
+
+const anyEvent: fc.Arbitrary<VrrpEvent> = fc.oneof(
+  fc.constant({ type: 'startup' as const }),
+  fc.constant({ type: 'shutdown' as const }),
+  fc.constant({ type: 'timer' as const }),
+  fc.constant({ type: 'fault' as const }),
+  fc.constant({ type: 'fault-cleared' as const }),
+  fc.record({ type: fc.constant('priority' as const), priority: fc.integer({ min: -10, max: 300 }) }),
+  fc.record({
+    type: fc.constant('advert' as const),
+    priority: fc.oneof(fc.integer({ min: 0, max: 255 }), fc.constant(0)),
+    advertIntervalMs: fc.oneof(
+      fc.constant(1000),
+      fc.integer({ min: 1, max: 4095 }).map((cs) => cs * 10),
+    ),
+    srcAddress: fc.constantFrom('10.0.0.1', '10.0.0.2', '10.0.0.3', '10.0.0.10'),
+  }),
+);
+
+describe('state machine properties', () => {
+  it('random event sequences never throw, never leave a deadline in the past and pair VIP effects', () => {
+    fc.assert(
+      fc.property(
+        versionAndInterval,
+        instanceSettings,
+        fc.array(
+          fc.record({
+            gapMs: fc.oneof(fc.constant(0), fc.double({ min: 0, max: 8000, noNaN: true })),
+            // false: the runner is late and the event arrives before the due timer was fired
+            fireTimers: fc.boolean(),
+            event: anyEvent,
+          }),
+          { maxLength: 60 },
+        ),
+        (vi, settings, steps) => {
+          const p: VrrpInstanceParams = params({ ...vi, ...settings });
+          const d = new Driver(p);
+          d.send({ type: 'startup' }); // most of the protocol happens after startup
+          for (const s of steps) {
+            if (s.fireTimers) d.advance(s.gapMs);
+            else d.clock.nowMs += s.gapMs;
+            d.send(s.event); // Driver checks the deadline/timer invariants after every step
+            if (p.priority === 255) expect(d.state.priority).toBe(255);
+            else expect(d.state.priority).toBeGreaterThanOrEqual(1);
+          }
+          let held = false;
+          for (const { effect } of d.log) {
+            if (effect.type === 'add-vips') {
+              expect(held).toBe(false);
+              held = true;
+            } else if (effect.type === 'remove-vips') {
+              expect(held).toBe(true);
+              held = false;
+            }
+          }
+          expect(held).toBe(d.state.name === 'MASTER');
+        },
+      ),
+      { numRuns: 1000 },
+    );
+  });
+
+  it('two instances on a simulated LAN always settle with exactly one MASTER', () => {
+    const externalEvent: fc.Arbitrary<VrrpEvent> = fc.oneof(
+      fc.constant({ type: 'startup' as const }),
+      fc.constant({ type: 'shutdown' as const }),
+      fc.constant({ type: 'fault' as const }),
+      fc.constant({ type: 'fault-cleared' as const }),
+      fc.record({ type: fc.constant('priority' as const), priority: fc.integer({ min: 1, max: 254 }) }),
+    );
+    fc.assert(
+      fc.property(
+        versionAndInterval,
+        fc.tuple(instanceSettings, instanceSettings),
+        fc.constantFrom(['10.0.0.1', '10.0.0.2', 'inet'] as const, ['fe80::10', 'fe80::9', 'inet6'] as const),
+        fc.tuple(
+          fc.double({ min: 0, max: 3000, noNaN: true }),
+          fc.double({ min: 0, max: 3000, noNaN: true }),
+        ),
+        fc.double({ min: 0.1, max: 30, noNaN: true }),
+        fc.array(
+          fc.record({
+            atMs: fc.double({ min: 0, max: 40_000, noNaN: true }),
+            node: fc.integer({ min: 0, max: 1 }),
+            event: externalEvent,
+          }),
+          { maxLength: 25 },
+        ),
+        (vi, [s0, s1], [addr0, addr1, family], [start0, start1], latencyMs, events) => {
+          const lan = new SimLan(
+            [
+              params({ ...vi, ...s0, family, name: 'A', localAddress: addr0 }),
+              params({ ...vi, ...s1, family, name: 'B', localAddress: addr1 }),
+            ],
+            () => latencyMs,
+          );
+          lan.schedule(start0, 0, { type: 'startup' });
+          lan.schedule(start1, 1, { type: 'startup' });
+          let last = Math.max(start0, start1);
+          for (const e of events) {
+            lan.schedule(e.atMs, e.node, e.event);
+            last = Math.max(last, e.atMs);
+          }
+          // Settle: no more external events for longer than any Master_Down_Interval,
+          // preempt delay and release bound together.
+          lan.runUntil(last + 60_000);
+          const up = lan.nodes.filter((n) => n.state.name === 'BACKUP' || n.state.name === 'MASTER');
+          expect(lan.masters().length).toBe(up.length > 0 ? 1 : 0);
+          for (const n of lan.nodes) expect(n.state.timer).not.toBe('release');
+        },
+      ),
+      { numRuns: 300 },
+    );
+  });
+});
