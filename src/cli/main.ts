@@ -9,7 +9,8 @@ import { formatDiagnostic } from '../config/diagnostics.js';
 import { VERSION } from '../version.js';
 import { runDaemon } from '../daemon/daemon.js';
 import { daemonize } from './daemonize.js';
-import { DEFAULT_CONFIG_FILE, DEFAULT_PID_FILE } from '../daemon/paths.js';
+import { DEFAULT_CONFIG_FILE, DEFAULT_CONTROL_SOCKET, DEFAULT_PID_FILE } from '../daemon/paths.js';
+import { runStatus } from './status.js';
 
 /** DaemonCliOptions are the parsed top-level options. */
 export interface DaemonCliOptions {
@@ -23,6 +24,7 @@ export interface DaemonCliOptions {
   peer?: string;
   dumpConf?: boolean;
   configId?: string;
+  control: string;
   vrrp?: boolean;
   check?: boolean;
 }
@@ -42,11 +44,21 @@ export function buildProgram(): Command {
     .option('--peer <file>', 'with --config-test: also check this peer node configuration of the pair')
     .option('--dump-conf', 'print the resolved configuration as JSON and exit')
     .option('-i, --config-id <id>', 'configuration id for @id conditional lines (default: host name)')
+    .option('--control <path>', 'control socket for `keepvip status`', DEFAULT_CONTROL_SOCKET)
     .addOption(new Option('-P, --vrrp', 'only run the VRRP side'))
     .addOption(new Option('-C, --check', 'only run the checkers side'))
     .showHelpAfterError()
+    .enablePositionalOptions()
     .action(async (opts: DaemonCliOptions) => {
       process.exitCode = await runTopLevel(opts);
+    });
+  program
+    .command('status')
+    .description("show the running daemon's instances, tracks, counters and last transitions")
+    .option('--json', 'machine-readable output')
+    .option('--control <path>', 'control socket of the daemon', DEFAULT_CONTROL_SOCKET)
+    .action(async (opts: { json?: boolean; control: string }) => {
+      process.exitCode = await runStatus(opts);
     });
   return program;
 }
@@ -78,6 +90,7 @@ async function runTopLevel(opts: DaemonCliOptions): Promise<number> {
     logDetail: opts.logDetail ?? false,
     logJson: opts.logJson ?? false,
     configId: opts.configId,
+    controlSocket: opts.control,
   });
 }
 

@@ -10,6 +10,8 @@ import { systemClock } from '../runner/clock.js';
 import { VrrpRunner } from '../runner/vrrp-runner.js';
 import { VERSION } from '../version.js';
 import { acquirePidFile, releasePidFile } from './pidfile.js';
+import { startControlServer } from '../control/server.js';
+import { rmSync } from 'node:fs';
 
 /** DaemonOptions are what the command line resolved. */
 export interface DaemonOptions {
@@ -19,6 +21,7 @@ export interface DaemonOptions {
   logDetail: boolean;
   logJson: boolean;
   configId?: string;
+  controlSocket: string;
 }
 
 /** runDaemon runs until SIGTERM or SIGINT and returns the exit code. */
@@ -58,11 +61,31 @@ export async function runDaemon(o: DaemonOptions): Promise<number> {
     releasePidFile(o.pidFile);
     return 1;
   }
+  const startedAt = new Date().toISOString();
+  const control = await startControlServer(
+    o.controlSocket,
+    {
+      status: () => ({
+        pid: process.pid,
+        version: VERSION,
+        configFile: o.configFile,
+        routerId: loaded.config?.globalDefs.routerId,
+        startedAt,
+        ...runner.status(),
+      }),
+    },
+    log,
+  ).catch((err: Error) => {
+    log.warn(`control socket ${o.controlSocket} unavailable: ${err.message}`);
+    return undefined;
+  });
   // Keep the event loop alive even for a configuration without sockets.
   const keepAlive = setInterval(() => {}, 1 << 30);
   await stopSignal;
   clearInterval(keepAlive);
   await runner.stop();
+  control?.close();
+  rmSync(o.controlSocket, { force: true });
   releasePidFile(o.pidFile);
   log.info('Stopped Keepvip');
   return 0;

@@ -110,6 +110,31 @@ export class VrrpRunner {
     for (const tracker of this.trackers.values()) tracker.start();
   }
 
+  /** status is the document `keepvip status` shows. */
+  status() {
+    const view = {
+      scriptGood: (name: string) => this.trackers.get(name)?.good ?? true,
+      interfaceUp: (name: string) => this.linkUp.get(name) ?? false,
+    };
+    return {
+      instances: this.o.config.vrrpInstances.map((inst) => {
+        const d = this.drivers.get(inst.name);
+        return {
+          ...d?.snapshot(),
+          interface: inst.interface,
+          vrid: inst.virtualRouterId,
+          version: inst.version,
+          faults: [...(this.faults.get(inst.name) ?? [])],
+          tracks: trackedStates(inst, this.scriptDefs, view).map((t) => {
+            const tracker = t.name.startsWith('script ') ? this.trackers.get(t.name.slice(7)) : undefined;
+            return { ...t, lastRun: tracker?.lastRun, skippedRuns: tracker?.skippedRuns };
+          }),
+        };
+      }),
+      drops: this.drops,
+    };
+  }
+
   /** retrack recomputes every instance's effective priority and fault from tracking and carrier. */
   private retrack(): void {
     const view = {
