@@ -63,8 +63,10 @@ export interface GlobalDefs {
   vrrpMcastGroup6: string;
   /** vrrpVersion defaults to 2. */
   vrrpVersion: 2 | 3;
-  /** garp holds the vrrp_garp_* globals that instances inherit. */
+  /** garp holds the vrrp_garp_* globals that instances inherit (intervalMs is vrrp_garp_interval). */
   garp: GarpSettings;
+  /** gnaIntervalMs is vrrp_gna_interval: the gap between unsolicited NAs, inherited by IPv6 instances (default 0). */
+  gnaIntervalMs: number;
   vrrpStrict: boolean;
   scriptUser?: ScriptUser;
   enableScriptSecurity: boolean;
@@ -205,7 +207,7 @@ export interface CheckerCommon {
   retry: number;
   /** delayBeforeRetryMs defaults to 1 s. */
   delayBeforeRetryMs: number;
-  /** warmupMs: random delay before the first check (default: none). */
+  /** warmupMs: the maximum random delay before the first check (keepalived's default: the delay_loop; 0 = none). */
   warmupMs?: number;
   /** delayLoopMs overrides the virtual server's delay_loop for this checker. */
   delayLoopMs?: number;

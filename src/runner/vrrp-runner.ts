@@ -17,7 +17,8 @@ import type { KernelPort, PacketSocket, ReceivedPacket } from './kernel-port.js'
 import { ScriptTracker } from '../track/script-tracker.js';
 import { effectivePriority } from '../track/priority.js';
 import { trackedStates } from './tracking.js';
-import { commandsFor, NotifyQueue, type NotifyState } from '../notify/notify-scripts.js';
+import type { NotifyState } from '../notify/notify-scripts.js';
+import { Notifier } from '../notify/notifier.js';
 
 /** VrrpRunnerOptions wire a runner to its configuration and the kernel. */
 export interface VrrpRunnerOptions {
@@ -27,6 +28,7 @@ export interface VrrpRunnerOptions {
   log: Logger;
   handoff?: 'fast' | 'rfc';
   onTransition?: (instance: string, t: TransitionRecord) => void;
+  notifier?: Notifier;
 }
 
 interface SocketEntry {
@@ -50,11 +52,11 @@ export class VrrpRunner {
   private readonly scriptDefs: Map<string, VrrpScript>;
   private readonly linkUp = new Map<string, boolean>();
   private readonly faults = new Map<string, Set<string>>();
-  private readonly notifyQueue: NotifyQueue;
+  private readonly notifier: Notifier;
 
   constructor(private readonly o: VrrpRunnerOptions) {
     this.scriptDefs = new Map(o.config.vrrpScripts.map((s) => [s.name, s]));
-    this.notifyQueue = new NotifyQueue(o.log, o.config.globalDefs.notifyScriptTimeoutMs);
+    this.notifier = o.notifier ?? new Notifier(o.config, o.log);
   }
 
   /** start removes VIPs left over by a crash, opens sockets and starts every instance. */
@@ -170,21 +172,14 @@ export class VrrpRunner {
               : undefined;
     if (!state) return;
     const driver = this.drivers.get(inst.name);
-    const commands = commandsFor(
-      inst.notify,
-      'INSTANCE',
-      inst.name,
-      state,
-      driver?.effectivePriority ?? inst.priority,
-    );
-    if (commands.length > 0) void this.notifyQueue.enqueue(`instance/${inst.name}`, commands);
+    this.notifier.instanceTransition(inst, state, driver?.effectivePriority ?? inst.priority);
   }
 
   /** stop stops every instance gracefully (priority 0, VIPs removed) and closes the sockets. */
   async stop(): Promise<void> {
     for (const tracker of this.trackers.values()) tracker.stop();
     await Promise.all([...this.drivers.values()].map((d) => d.stop()));
-    await this.notifyQueue.drain();
+    await this.notifier.drain();
     this.linkWatch?.close();
     for (const entry of this.sockets.values()) entry.socket.close();
     this.sockets.clear();
@@ -291,6 +286,8 @@ export class VrrpRunner {
       this.drop(entry, driver, checked.reason, checked.detail, datagram.srcAddress);
       return;
     }
+    if (driver.stateName === 'MASTER')
+      this.notifier.advertWhileMaster(inst, advert.priority, datagram.srcAddress);
     driver.receive(advert, datagram.srcAddress);
   }
 

@@ -5,8 +5,9 @@ import fc from 'fast-check';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { SourcePos, Statement } from '../../../src/config/ast.js';
 import { parseConfigText } from '../../../src/config/parser.js';
+import { SEED_CONFIGS } from '../../helpers/seeds.js';
 
-const seedDir = '/work/shared/seed-configs';
+const seedDir = SEED_CONFIGS;
 // 001-nginx-upstream.conf and 003-nginx.conf are nginx configurations, not keepalived ones.
 const seeds = readdirSync(seedDir)
   .filter((f) => f.endsWith('.conf') && !/nginx(-upstream)?\.conf$/.test(f))
@@ -119,7 +120,8 @@ describe('parser properties', () => {
       ),
       { numRuns: 10_000 },
     );
-  });
+    // 10,000 parses take a few seconds; allow for two busy CI cores.
+  }, 180_000);
 
   it('parses every seed unchanged without findings (the property starts from valid input)', () => {
     for (const seed of seeds)

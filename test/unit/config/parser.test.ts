@@ -5,6 +5,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import type { Statement } from '../../../src/config/ast.js';
 import { formatDiagnostic } from '../../../src/config/diagnostics.js';
 import { defaultConfigId, parseConfigFile, parseConfigText } from '../../../src/config/parser.js';
+import { SEED_CONFIGS } from '../../helpers/seeds.js';
 
 /** show renders statements compactly: `kw arg { child; child }` joined by `; `. */
 function show(statements: Statement[]): string {
@@ -212,7 +213,7 @@ describe('feature fixture (accepted by keepalived 2.2.7: keepalived -t -i lb01 -
 });
 
 describe('seed configurations', () => {
-  const seedDir = '/work/shared/seed-configs';
+  const seedDir = SEED_CONFIGS;
   // 001-nginx-upstream.conf and 003-nginx.conf are nginx configurations, not keepalived ones.
   const seeds = readdirSync(seedDir).filter(
     (f) => f.endsWith('.conf') && !/nginx(-upstream)?\.conf$/.test(f),

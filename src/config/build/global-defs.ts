@@ -1,0 +1,279 @@
+/**
+ * global_defs: keepalived's process-wide settings, with keepalived 2.2.7's defaults
+ * (keepalived.conf(5), "Global definitions"; global_data.c init_global_data).
+ */
+import type { Statement } from '../ast.js';
+import type { GarpSettings, GlobalDefs } from '../model.js';
+import { UNSUPPORTED_GLOBAL } from './keywords.js';
+import {
+  type BuildContext,
+  type Handler,
+  listWords,
+  parseIpAddress,
+  readBool,
+  readCommand,
+  readInteger,
+  readScriptUser,
+  readSecondsMs,
+  requireArg,
+  walkBlock,
+} from './values.js';
+
+/** GlobalDraft is global_defs while it is read: the lower-priority GARP settings stay unset until the end. */
+interface GlobalDraft {
+  defs: GlobalDefs;
+  lowerPrioDelaySet: boolean;
+  lowerPrioRepeatSet: boolean;
+  fifoScript: { notify?: string; vrrp?: string };
+}
+
+/** defaultGarp is keepalived's GARP defaults: 5 s / 5 messages after becoming master, no refresh. */
+export function defaultGarp(): GarpSettings {
+  return {
+    masterDelayMs: 5000,
+    masterRepeat: 5,
+    masterRefreshMs: 0,
+    masterRefreshRepeat: 1,
+    lowerPrioDelayMs: 5000,
+    lowerPrioRepeat: 5,
+    intervalMs: 0,
+  };
+}
+
+/** defaultGlobalDefs is global_defs when the file has none. */
+export function defaultGlobalDefs(hostname: string): GlobalDefs {
+  return {
+    routerId: hostname,
+    notificationEmail: [],
+    notificationEmailFrom: `keepalived@${hostname}`,
+    smtpHeloName: hostname,
+    smtpConnectTimeoutMs: 30_000,
+    vrrpMcastGroup4: '224.0.0.18',
+    vrrpMcastGroup6: 'ff02::12',
+    vrrpVersion: 2,
+    garp: defaultGarp(),
+    gnaIntervalMs: 0,
+    vrrpStrict: false,
+    enableScriptSecurity: false,
+    notifyScriptTimeoutMs: 15_000,
+  };
+}
+
+const garpDelay = { minS: 0, maxS: 86_400 };
+const garpCount = { min: 0, max: 10_000 };
+
+const word0 = (ctx: BuildContext, st: Statement, what: string): string | undefined =>
+  requireArg(ctx, st, 0, what)?.text;
+
+const handlers: Record<string, Handler<GlobalDraft>> = {
+  router_id(ctx, st, d) {
+    const v = word0(ctx, st, 'a router id');
+    if (v !== undefined) d.defs.routerId = v;
+  },
+  notification_email(_ctx, st, d) {
+    d.defs.notificationEmail.push(...listWords(st).map((w) => w.text));
+  },
+  notification_email_from(ctx, st, d) {
+    const v = word0(ctx, st, 'an e-mail address');
+    if (v !== undefined) d.defs.notificationEmailFrom = v;
+  },
+  smtp_server(ctx, st, d) {
+    const host = requireArg(ctx, st, 0, 'a host');
+    if (host === undefined) return;
+    const port =
+      st.args[1] === undefined
+        ? 25
+        : readInteger(
+            ctx,
+            st,
+            { min: 1, max: 65_535 },
+            { severity: 'warning', code: 'port-range', fallback: 'using 25' },
+            1,
+          );
+    d.defs.smtpServer = { host: host.text, port: port ?? 25 };
+  },
+  smtp_helo_name(ctx, st, d) {
+    const v = word0(ctx, st, 'a name');
+    if (v !== undefined) d.defs.smtpHeloName = v;
+  },
+  smtp_connect_timeout(ctx, st, d) {
+    const ms = readSecondsMs(
+      ctx,
+      st,
+      { minS: 1, maxS: 3600 },
+      { severity: 'warning', code: 'value-range', fallback: 'using 30 s' },
+    );
+    if (ms !== undefined) d.defs.smtpConnectTimeoutMs = ms;
+  },
+  smtp_alert(ctx, st, d) {
+    d.defs.smtpAlert = readBool(ctx, st);
+  },
+  smtp_alert_vrrp(ctx, st) {
+    readBool(ctx, st);
+  },
+  smtp_alert_checker(ctx, st) {
+    readBool(ctx, st);
+  },
+  vrrp_mcast_group4(ctx, st, d) {
+    const w = requireArg(ctx, st, 0, 'an IPv4 multicast address');
+    if (w === undefined) return;
+    const ip = parseIpAddress(w.text);
+    // keepalived: "vrrp_mcast_group4 [X] is not multicast. Skipping" keeps 224.0.0.18.
+    if (ip?.family !== 'inet' || !isIpv4Multicast(ip.address)) {
+      ctx.sink.warning(
+        w.pos,
+        'mcast-group',
+        `vrrp_mcast_group4 '${w.text}' is not an IPv4 multicast address; using 224.0.0.18`,
+      );
+      return;
+    }
+    d.defs.vrrpMcastGroup4 = ip.address;
+  },
+  vrrp_mcast_group6(ctx, st, d) {
+    const w = requireArg(ctx, st, 0, 'an IPv6 multicast address');
+    if (w === undefined) return;
+    const ip = parseIpAddress(w.text);
+    if (ip?.family !== 'inet6' || !ip.address.startsWith('ff')) {
+      ctx.sink.warning(
+        w.pos,
+        'mcast-group',
+        `vrrp_mcast_group6 '${w.text}' is not an IPv6 multicast address; using ff02::12`,
+      );
+      return;
+    }
+    d.defs.vrrpMcastGroup6 = ip.address;
+  },
+  vrrp_version(ctx, st, d) {
+    const v = readInteger(
+      ctx,
+      st,
+      { min: 2, max: 3 },
+      { severity: 'warning', code: 'version', fallback: 'using 2' },
+    );
+    if (v === 2 || v === 3) d.defs.vrrpVersion = v;
+  },
+  vrrp_garp_master_delay(ctx, st, d) {
+    const ms = readSecondsMs(ctx, st, garpDelay, {
+      severity: 'warning',
+      code: 'value-range',
+      fallback: 'using 5 s',
+    });
+    if (ms !== undefined) d.defs.garp.masterDelayMs = ms;
+  },
+  vrrp_garp_master_repeat(ctx, st, d) {
+    const n = readInteger(ctx, st, garpCount, {
+      severity: 'warning',
+      code: 'value-range',
+      fallback: 'using 5',
+    });
+    if (n !== undefined) d.defs.garp.masterRepeat = n;
+  },
+  vrrp_garp_master_refresh(ctx, st, d) {
+    const ms = readSecondsMs(ctx, st, garpDelay, {
+      severity: 'warning',
+      code: 'value-range',
+      fallback: 'no refresh',
+    });
+    if (ms !== undefined) d.defs.garp.masterRefreshMs = ms;
+  },
+  vrrp_garp_master_refresh_repeat(ctx, st, d) {
+    const n = readInteger(ctx, st, garpCount, {
+      severity: 'warning',
+      code: 'value-range',
+      fallback: 'using 1',
+    });
+    if (n !== undefined) d.defs.garp.masterRefreshRepeat = n;
+  },
+  vrrp_garp_lower_prio_delay(ctx, st, d) {
+    const ms = readSecondsMs(ctx, st, garpDelay, {
+      severity: 'warning',
+      code: 'value-range',
+      fallback: 'ignored',
+    });
+    if (ms === undefined) return;
+    d.defs.garp.lowerPrioDelayMs = ms;
+    d.lowerPrioDelaySet = true;
+  },
+  vrrp_garp_lower_prio_repeat(ctx, st, d) {
+    const n = readInteger(ctx, st, garpCount, {
+      severity: 'warning',
+      code: 'value-range',
+      fallback: 'ignored',
+    });
+    if (n === undefined) return;
+    d.defs.garp.lowerPrioRepeat = n;
+    d.lowerPrioRepeatSet = true;
+  },
+  vrrp_garp_interval(ctx, st, d) {
+    const ms = readSecondsMs(
+      ctx,
+      st,
+      { minS: 0, maxS: 1 },
+      { severity: 'warning', code: 'value-range', fallback: 'using 0' },
+    );
+    if (ms !== undefined) d.defs.garp.intervalMs = ms;
+  },
+  vrrp_gna_interval(ctx, st, d) {
+    const ms = readSecondsMs(
+      ctx,
+      st,
+      { minS: 0, maxS: 1 },
+      { severity: 'warning', code: 'value-range', fallback: 'using 0' },
+    );
+    if (ms !== undefined) d.defs.gnaIntervalMs = ms;
+  },
+  vrrp_strict(_ctx, _st, d) {
+    d.defs.vrrpStrict = true;
+  },
+  script_user(ctx, st, d) {
+    if (requireArg(ctx, st, 0, 'a user name') !== undefined) d.defs.scriptUser = readScriptUser(st, 0);
+  },
+  enable_script_security(_ctx, _st, d) {
+    d.defs.enableScriptSecurity = true;
+  },
+  default_interface(ctx, st, d) {
+    const v = word0(ctx, st, 'an interface name');
+    if (v !== undefined) d.defs.defaultInterface = v;
+  },
+  notify_fifo(ctx, st, d) {
+    const v = word0(ctx, st, 'a FIFO path');
+    if (v !== undefined) d.defs.notifyFifo = { path: v };
+  },
+  notify_fifo_script(ctx, st, d) {
+    d.fifoScript.notify = readCommand(ctx, st);
+  },
+  vrrp_notify_fifo(ctx, st, d) {
+    const v = word0(ctx, st, 'a FIFO path');
+    if (v !== undefined) d.defs.vrrpNotifyFifo = { path: v };
+  },
+  vrrp_notify_fifo_script(ctx, st, d) {
+    d.fifoScript.vrrp = readCommand(ctx, st);
+  },
+};
+
+/** isIpv4Multicast is true for 224.0.0.0/4. */
+export function isIpv4Multicast(address: string): boolean {
+  const first = Number(address.split('.')[0]);
+  return first >= 224 && first <= 239;
+}
+
+/** buildGlobalDefs reads every `global_defs` block (keepalived merges repeated blocks) into one GlobalDefs. */
+export function buildGlobalDefs(ctx: BuildContext, blocks: readonly Statement[]): GlobalDefs {
+  const draft: GlobalDraft = {
+    defs: defaultGlobalDefs(ctx.hostname),
+    lowerPrioDelaySet: false,
+    lowerPrioRepeatSet: false,
+    fifoScript: {},
+  };
+  for (const st of blocks) {
+    draft.defs.pos ??= st.keyword.pos;
+    walkBlock(ctx, st.block, handlers, draft, 'global_defs', UNSUPPORTED_GLOBAL);
+  }
+  const { defs } = draft;
+  // keepalived.conf(5): vrrp_garp_lower_prio_delay/repeat default to vrrp_garp_master_delay/repeat.
+  if (!draft.lowerPrioDelaySet) defs.garp.lowerPrioDelayMs = defs.garp.masterDelayMs;
+  if (!draft.lowerPrioRepeatSet) defs.garp.lowerPrioRepeat = defs.garp.masterRepeat;
+  if (defs.notifyFifo && draft.fifoScript.notify) defs.notifyFifo.script = draft.fifoScript.notify;
+  if (defs.vrrpNotifyFifo && draft.fifoScript.vrrp) defs.vrrpNotifyFifo.script = draft.fifoScript.vrrp;
+  return defs;
+}
