@@ -79,9 +79,14 @@ export async function runDaemon(o: DaemonOptions): Promise<number> {
     log.warn(`control socket ${o.controlSocket} unavailable: ${err.message}`);
     return undefined;
   });
+  const onHup = () => {
+    void reloadConfig(o, runner, log);
+  };
+  process.on('SIGHUP', onHup);
   // Keep the event loop alive even for a configuration without sockets.
   const keepAlive = setInterval(() => {}, 1 << 30);
   await stopSignal;
+  process.off('SIGHUP', onHup);
   clearInterval(keepAlive);
   await runner.stop();
   control?.close();
@@ -89,6 +94,30 @@ export async function runDaemon(o: DaemonOptions): Promise<number> {
   releasePidFile(o.pidFile);
   log.info('Stopped Keepvip');
   return 0;
+}
+
+let reloading: Promise<void> = Promise.resolve();
+
+/**
+ * reloadConfig is SIGHUP: the new configuration is checked first; with errors the running one
+ * stays and every finding is logged with its file:line:col. Reloads never overlap.
+ */
+function reloadConfig(o: DaemonOptions, runner: VrrpRunner, log: Logger): Promise<void> {
+  reloading = reloading.then(async () => {
+    log.info(`Reloading configuration ${o.configFile}`);
+    const loaded = loadConfig(o.configFile, { configId: o.configId });
+    for (const d of loaded.diagnostics) (d.severity === 'error' ? log.error : log.warn)(formatDiagnostic(d));
+    if (!loaded.config || !loaded.canRun) {
+      log.error(`Configuration ${o.configFile} has errors; keeping the running configuration`);
+      return;
+    }
+    try {
+      await runner.reload(loaded.config);
+    } catch (err) {
+      log.error(`reload failed: ${(err as Error).message}`);
+    }
+  });
+  return reloading;
 }
 
 function waitForStopSignal(log: Logger): Promise<void> {

@@ -158,6 +158,11 @@ export class InstanceDriver {
     if (priority !== this.state.priority) this.dispatch({ type: 'priority', priority });
   }
 
+  /** followGroup moves this member with its vrrp_sync_group (another member became or left MASTER). */
+  followGroup(group: string, to: 'MASTER' | 'BACKUP'): void {
+    this.dispatch({ type: to === 'MASTER' ? 'sync-master' : 'sync-backup', group });
+  }
+
   /** stop leaves the protocol gracefully: priority 0 sent, VIPs released; resolves when done. */
   async stop(boundMs = 5000): Promise<void> {
     if (this.state.name !== 'STOPPED') {

@@ -4,7 +4,7 @@
  * drops by reason), link watching (carrier down puts the interface's instances in FAULT), and
  * start-up / shutdown of every instance.
  */
-import type { KeepvipConfig, VrrpInstance, VrrpScript } from '../config/model.js';
+import type { KeepvipConfig, VrrpInstance, VrrpScript, VrrpSyncGroup } from '../config/model.js';
 import type { Logger } from '../log/logger.js';
 import { decodeAdvert } from '../vrrp/codec.js';
 import { checkAdvertForInstance } from '../vrrp/checks.js';
@@ -19,6 +19,11 @@ import { effectivePriority } from '../track/priority.js';
 import { trackedStates } from './tracking.js';
 import type { NotifyState } from '../notify/notify-scripts.js';
 import { Notifier } from '../notify/notifier.js';
+
+/** stableJson serialises without source positions, so equal settings compare equal across files and lines. */
+function stableJson(value: unknown): string {
+  return JSON.stringify(value, (key, v) => (key === 'pos' ? undefined : v));
+}
 
 /** VrrpRunnerOptions wire a runner to its configuration and the kernel. */
 export interface VrrpRunnerOptions {
@@ -49,56 +54,37 @@ export class VrrpRunner {
   private readonly lastDropLogMs = new Map<string, number>();
   /** trackers run each vrrp_script some instance tracks, once, shared. */
   readonly trackers = new Map<string, ScriptTracker>();
-  private readonly scriptDefs: Map<string, VrrpScript>;
+  private scriptDefs: Map<string, VrrpScript>;
+  private config: KeepvipConfig;
   private readonly linkUp = new Map<string, boolean>();
   private readonly faults = new Map<string, Set<string>>();
   private readonly notifier: Notifier;
+  /** groupOf maps an instance name to its vrrp_sync_group. */
+  private readonly groupOf = new Map<string, VrrpSyncGroup>();
+  private syncing = false;
 
   constructor(private readonly o: VrrpRunnerOptions) {
-    this.scriptDefs = new Map(o.config.vrrpScripts.map((s) => [s.name, s]));
+    this.config = o.config;
+    this.scriptDefs = new Map();
+    this.indexConfig();
     this.notifier = o.notifier ?? new Notifier(o.config, o.log);
+  }
+
+  private indexConfig(): void {
+    this.scriptDefs = new Map(this.config.vrrpScripts.map((s) => [s.name, s]));
+    this.groupOf.clear();
+    for (const g of this.config.vrrpSyncGroups) for (const m of g.members) this.groupOf.set(m, g);
   }
 
   /** start removes VIPs left over by a crash, opens sockets and starts every instance. */
   async start(): Promise<void> {
-    const { config, kernel, log } = this.o;
-    for (const inst of config.vrrpInstances) {
-      const local = await this.localAddressFor(inst);
-      this.localAddresses.add(local);
+    const { kernel, log } = this.o;
+    for (const inst of this.config.vrrpInstances) {
       await this.removeLeftoverVips(inst);
-      const entry = await this.socketFor(inst.interface, inst.family);
-      const driver = new InstanceDriver({
-        instance: inst,
-        globals: config.globalDefs,
-        localAddress: local,
-        io: this.ioFor(entry),
-        clock: this.o.clock,
-        log,
-        handoff: this.o.handoff ?? 'fast',
-        onTransition: (t) => {
-          this.notifyTransition(inst, t);
-          this.o.onTransition?.(inst.name, t);
-        },
-      });
-      entry.byVrid.set(inst.virtualRouterId, driver);
-      this.drivers.set(inst.name, driver);
+      await this.addInstance(inst);
     }
-    for (const inst of config.vrrpInstances) {
-      for (const ref of inst.trackScripts) {
-        const def = this.scriptDefs.get(ref.name);
-        if (!def || this.trackers.has(def.name)) continue;
-        const tracker = new ScriptTracker(def, this.o.clock, log);
-        tracker.onChange(() => this.retrack());
-        this.trackers.set(def.name, tracker);
-      }
-    }
-    const ifnames = new Set(
-      config.vrrpInstances.flatMap((i) => [i.interface, ...i.trackInterfaces.map((t) => t.name)]),
-    );
-    for (const name of ifnames) {
-      const link = await kernel.getLink(name).catch(() => undefined);
-      this.linkUp.set(name, !!link && link.up && link.carrier);
-    }
+    this.syncTrackers();
+    await this.refreshLinks();
     this.linkWatch = kernel.watchLinks((link) => {
       if (!this.linkUp.has(link.name)) return;
       const up = link.up && link.carrier;
@@ -112,6 +98,128 @@ export class VrrpRunner {
     for (const tracker of this.trackers.values()) tracker.start();
   }
 
+  /**
+   * reload applies a new configuration without a flap: instances whose configuration did not
+   * change keep their state, timers and VIPs; removed instances release their VIPs; changed ones
+   * restart; added ones start. Trackers of unchanged scripts keep their counters.
+   */
+  async reload(
+    next: KeepvipConfig,
+  ): Promise<{ kept: string[]; restarted: string[]; added: string[]; removed: string[] }> {
+    const before = new Map(this.config.vrrpInstances.map((i) => [i.name, this.fingerprint(i, this.config)]));
+    const after = new Map(next.vrrpInstances.map((i) => [i.name, this.fingerprint(i, next)]));
+    const kept: string[] = [];
+    const restarted: string[] = [];
+    const added: string[] = [];
+    const removed: string[] = [];
+    for (const [name, fp] of before) {
+      const nfp = after.get(name);
+      if (nfp === undefined) removed.push(name);
+      else if (nfp === fp) kept.push(name);
+      else restarted.push(name);
+    }
+    for (const name of after.keys()) if (!before.has(name)) added.push(name);
+    for (const name of [...removed, ...restarted]) await this.removeInstance(name);
+    const oldScripts = this.scriptDefs;
+    this.config = next;
+    this.indexConfig();
+    for (const [name, def] of this.scriptDefs) {
+      const old = oldScripts.get(name);
+      if (old && stableJson(old) !== stableJson(def)) {
+        this.trackers.get(name)?.stop();
+        this.trackers.delete(name);
+      }
+    }
+    const starting: InstanceDriver[] = [];
+    for (const inst of next.vrrpInstances) {
+      if (added.includes(inst.name) || restarted.includes(inst.name))
+        starting.push(await this.addInstance(inst));
+    }
+    const fresh = this.syncTrackers();
+    await this.refreshLinks();
+    for (const d of starting) d.start();
+    this.retrack();
+    for (const t of fresh) t.start();
+    this.o.log.info(
+      `Reloaded: kept ${kept.join(' ') || '-'}; restarted ${restarted.join(' ') || '-'}; added ${added.join(' ') || '-'}; removed ${removed.join(' ') || '-'}`,
+    );
+    return { kept, restarted, added, removed };
+  }
+
+  /** fingerprint is what must be equal for an instance to keep running across a reload. */
+  private fingerprint(inst: VrrpInstance, config: KeepvipConfig): string {
+    const scripts = inst.trackScripts.map((r) => config.vrrpScripts.find((s) => s.name === r.name));
+    const group = config.vrrpSyncGroups.find((g) => g.members.includes(inst.name));
+    const g = config.globalDefs;
+    return stableJson({ inst, scripts, group, mcast: [g.vrrpMcastGroup4, g.vrrpMcastGroup6] });
+  }
+
+  private async addInstance(inst: VrrpInstance): Promise<InstanceDriver> {
+    const local = await this.localAddressFor(inst);
+    this.localAddresses.add(local);
+    const entry = await this.socketFor(inst.interface, inst.family);
+    const driver = new InstanceDriver({
+      instance: inst,
+      globals: this.config.globalDefs,
+      localAddress: local,
+      io: this.ioFor(entry),
+      clock: this.o.clock,
+      log: this.o.log,
+      handoff: this.o.handoff ?? 'fast',
+      onTransition: (t) => {
+        this.notifyTransition(inst, t);
+        this.syncGroupFollow(inst, t);
+        this.o.onTransition?.(inst.name, t);
+      },
+    });
+    entry.byVrid.set(inst.virtualRouterId, driver);
+    this.drivers.set(inst.name, driver);
+    return driver;
+  }
+
+  private async removeInstance(name: string): Promise<void> {
+    const driver = this.drivers.get(name);
+    if (!driver) return;
+    await driver.stop();
+    this.drivers.delete(name);
+    this.faults.delete(name);
+    for (const entry of this.sockets.values()) {
+      for (const [vrid, d] of entry.byVrid) if (d === driver) entry.byVrid.delete(vrid);
+    }
+  }
+
+  /** syncTrackers creates trackers for newly tracked scripts and stops unused ones; returns the new ones. */
+  private syncTrackers(): ScriptTracker[] {
+    const wanted = new Set(this.config.vrrpInstances.flatMap((i) => i.trackScripts.map((r) => r.name)));
+    for (const [name, t] of this.trackers) {
+      if (!wanted.has(name) || !this.scriptDefs.has(name)) {
+        t.stop();
+        this.trackers.delete(name);
+      }
+    }
+    const fresh: ScriptTracker[] = [];
+    for (const name of wanted) {
+      const def = this.scriptDefs.get(name);
+      if (!def || this.trackers.has(name)) continue;
+      const tracker = new ScriptTracker(def, this.o.clock, this.o.log);
+      tracker.onChange(() => this.retrack());
+      this.trackers.set(name, tracker);
+      fresh.push(tracker);
+    }
+    return fresh;
+  }
+
+  private async refreshLinks(): Promise<void> {
+    const ifnames = new Set(
+      this.config.vrrpInstances.flatMap((i) => [i.interface, ...i.trackInterfaces.map((t) => t.name)]),
+    );
+    for (const name of ifnames) {
+      if (this.linkUp.has(name)) continue;
+      const link = await this.o.kernel.getLink(name).catch(() => undefined);
+      this.linkUp.set(name, !!link && link.up && link.carrier);
+    }
+  }
+
   /** status is the document `keepvip status` shows. */
   status() {
     const view = {
@@ -119,7 +227,7 @@ export class VrrpRunner {
       interfaceUp: (name: string) => this.linkUp.get(name) ?? false,
     };
     return {
-      instances: this.o.config.vrrpInstances.map((inst) => {
+      instances: this.config.vrrpInstances.map((inst) => {
         const d = this.drivers.get(inst.name);
         return {
           ...d?.snapshot(),
@@ -143,19 +251,47 @@ export class VrrpRunner {
       scriptGood: (name: string) => this.trackers.get(name)?.good ?? true,
       interfaceUp: (name: string) => this.linkUp.get(name) ?? false,
     };
-    for (const inst of this.o.config.vrrpInstances) {
-      const driver = this.drivers.get(inst.name);
-      if (!driver) continue;
+    const own = new Map<string, { priority: number; faults: Set<string> }>();
+    for (const inst of this.config.vrrpInstances) {
       const verdict = effectivePriority(inst.priority, trackedStates(inst, this.scriptDefs, view));
       const faults = new Set<string>();
       if (!inst.dontTrackPrimary && !view.interfaceUp(inst.interface))
         faults.add(`interface ${inst.interface}`);
       for (const f of verdict.faultBy) faults.add(f);
+      own.set(inst.name, { priority: verdict.priority, faults });
+    }
+    for (const inst of this.config.vrrpInstances) {
+      const driver = this.drivers.get(inst.name);
+      const mine = own.get(inst.name);
+      if (!driver || !mine) continue;
+      const faults = new Set(mine.faults);
+      // keepalived: a sync group is in FAULT while any member is.
+      const group = this.groupOf.get(inst.name);
+      for (const m of group?.members ?? []) {
+        if (m !== inst.name && (own.get(m)?.faults.size ?? 0) > 0)
+          faults.add(`sync group ${group!.name} member ${m}`);
+      }
       const wasFaulty = (this.faults.get(inst.name)?.size ?? 0) > 0;
       this.faults.set(inst.name, faults);
       if (faults.size > 0 && !wasFaulty) driver.setFault(true);
-      driver.setPriority(verdict.priority);
+      driver.setPriority(mine.priority);
       if (faults.size === 0 && wasFaulty) driver.setFault(false);
+    }
+  }
+
+  /** syncGroupFollow moves the other members of a vrrp_sync_group with one that became or left MASTER. */
+  private syncGroupFollow(inst: VrrpInstance, t: TransitionRecord): void {
+    const group = this.groupOf.get(inst.name);
+    if (!group || this.syncing) return;
+    const to = t.to === 'MASTER' ? 'MASTER' : t.from === 'MASTER' && t.to === 'BACKUP' ? 'BACKUP' : undefined;
+    if (!to) return;
+    this.syncing = true;
+    try {
+      for (const m of group.members) {
+        if (m !== inst.name) this.drivers.get(m)?.followGroup(group.name, to);
+      }
+    } finally {
+      this.syncing = false;
     }
   }
 
@@ -211,7 +347,7 @@ export class VrrpRunner {
     const key = `${family}/${ifname}`;
     const existing = this.sockets.get(key);
     if (existing) return existing;
-    const g = this.o.config.globalDefs;
+    const g = this.config.globalDefs;
     const groups = family === 'inet' ? [g.vrrpMcastGroup4] : [g.vrrpMcastGroup6];
     const entry: SocketEntry = {
       ifname,
@@ -274,7 +410,7 @@ export class VrrpRunner {
       this.drop(entry, undefined, 'unknown-vrid', `VRID ${advert.vrid}`, datagram.srcAddress);
       return;
     }
-    const inst = this.o.config.vrrpInstances.find((i) => i.name === driver.name)!;
+    const inst = this.config.vrrpInstances.find((i) => i.name === driver.name)!;
     const checked = checkAdvertForInstance(advert, {
       vrid: inst.virtualRouterId,
       version: inst.version,

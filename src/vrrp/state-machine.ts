@@ -81,7 +81,13 @@ export type VrrpEvent =
   | { type: 'fault' }
   | { type: 'fault-cleared' }
   /** priority is a new effective priority from tracking. */
-  | { type: 'priority'; priority: number };
+  | { type: 'priority'; priority: number }
+  /**
+   * sync-master / sync-backup: another member of this instance's vrrp_sync_group became MASTER
+   * or left MASTER, and the group moves together (keepalived's sync group semantics).
+   */
+  | { type: 'sync-master'; group: string }
+  | { type: 'sync-backup'; group: string };
 
 /** VrrpEffect is an action the runner carries out, in order. */
 export type VrrpEffect =
@@ -162,6 +168,17 @@ function dispatch(c: Ctx, s: VrrpState, e: VrrpEvent): VrrpState {
       return onFaultCleared(c, s);
     case 'priority':
       return onPriority(c, s, e.priority);
+    case 'sync-master':
+      // keepalived vrrp_sync_master: a backup member follows the group to MASTER at once.
+      if (s.name !== 'BACKUP') return s;
+      return becomeMaster(c, s, `sync group ${e.group} is MASTER`);
+    case 'sync-backup': {
+      // keepalived vrrp_sync_backup: a master member follows the group back to BACKUP.
+      if (s.name !== 'MASTER' || s.timer === 'release') return s;
+      const next = becomeBackup(c, s, `sync group ${e.group} left MASTER`, s.masterAdvertIntervalMs);
+      c.out.push({ type: 'remove-vips' });
+      return next;
+    }
   }
 }
 
