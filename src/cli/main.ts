@@ -9,7 +9,12 @@ import { formatDiagnostic } from '../config/diagnostics.js';
 import { VERSION } from '../version.js';
 import { runDaemon } from '../daemon/daemon.js';
 import { daemonize } from './daemonize.js';
-import { DEFAULT_CONFIG_FILE, DEFAULT_CONTROL_SOCKET, DEFAULT_PID_FILE } from '../daemon/paths.js';
+import {
+  controlSocketFor,
+  DEFAULT_CONFIG_FILE,
+  DEFAULT_CONTROL_SOCKET,
+  DEFAULT_PID_FILE,
+} from '../daemon/paths.js';
 import { runStatus } from './status.js';
 
 /** DaemonCliOptions are the parsed top-level options. */
@@ -24,7 +29,7 @@ export interface DaemonCliOptions {
   peer?: string;
   dumpConf?: boolean;
   configId?: string;
-  control: string;
+  control?: string;
   vrrp?: boolean;
   check?: boolean;
 }
@@ -57,8 +62,12 @@ export function buildProgram(): Command {
     .description("show the running daemon's instances, tracks, counters and last transitions")
     .option('--json', 'machine-readable output')
     .option('--control <path>', 'control socket of the daemon', DEFAULT_CONTROL_SOCKET)
-    .action(async (opts: { json?: boolean; control: string }) => {
-      process.exitCode = await runStatus(opts);
+    .option('-p, --pid <file>', 'pid file the daemon was started with (its control socket is beside it)')
+    .action(async (opts: { json?: boolean; control: string; pid?: string }) => {
+      process.exitCode = await runStatus({
+        json: opts.json,
+        control: opts.pid ? controlSocketFor(opts.pid) : opts.control,
+      });
     });
   return program;
 }
@@ -90,7 +99,7 @@ async function runTopLevel(opts: DaemonCliOptions): Promise<number> {
     logDetail: opts.logDetail ?? false,
     logJson: opts.logJson ?? false,
     configId: opts.configId,
-    controlSocket: opts.control,
+    controlSocket: opts.control ?? controlSocketFor(opts.pid),
   });
 }
 

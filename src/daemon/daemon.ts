@@ -8,6 +8,7 @@ import { createLogger, type Logger } from '../log/logger.js';
 import { linuxKernel } from '../kernel/linux-kernel.js';
 import { systemClock } from '../runner/clock.js';
 import { VrrpRunner } from '../runner/vrrp-runner.js';
+import { NginxSync } from '../nginx/sync.js';
 import { VERSION } from '../version.js';
 import { acquirePidFile, releasePidFile } from './pidfile.js';
 import { startControlServer } from '../control/server.js';
@@ -61,6 +62,9 @@ export async function runDaemon(o: DaemonOptions): Promise<number> {
     releasePidFile(o.pidFile);
     return 1;
   }
+  // nginx_upstream blocks: rendered once now, then on pool changes; SIGHUP calls nginx.rerender(newConfig).
+  const nginx = new NginxSync({ config: loaded.config, log });
+  await nginx.start();
   const startedAt = new Date().toISOString();
   const control = await startControlServer(
     o.controlSocket,
@@ -72,6 +76,7 @@ export async function runDaemon(o: DaemonOptions): Promise<number> {
         routerId: loaded.config?.globalDefs.routerId,
         startedAt,
         ...runner.status(),
+        nginxUpstreams: nginx.status(),
       }),
     },
     log,
@@ -88,6 +93,7 @@ export async function runDaemon(o: DaemonOptions): Promise<number> {
   await stopSignal;
   process.off('SIGHUP', onHup);
   clearInterval(keepAlive);
+  await nginx.stop();
   await runner.stop();
   control?.close();
   rmSync(o.controlSocket, { force: true });
