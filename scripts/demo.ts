@@ -95,8 +95,12 @@ async function main(): Promise<number> {
     await topo.waitForVipOn('n2', vip, 15_000);
     await prober.waitFor((s) => s.ok && s.node === 'n2' && s.t > killedAt, 10_000);
     let r = analyzeProbes(prober.samples.filter((s) => s.t >= killedAt - 200));
-    say(`VIP moved to ${await owner(topo, vip)}; the client saw ${r.failed} failed requests, outage ${Math.round(r.outageMs)} ms`);
-    say('  (keepalived on the same configuration waits for the next check, fall 2, then a full Master_Down_Interval)');
+    say(
+      `VIP moved to ${await owner(topo, vip)}; the client saw ${r.failed} failed requests, outage ${Math.round(r.outageMs)} ms`,
+    );
+    say(
+      '  (keepalived on the same configuration waits for the next check, fall 2, then a full Master_Down_Interval)',
+    );
 
     say('restarting nginx on n1; n1 has the higher priority and preempts...');
     nginx[0] = await startNginx(topo.node('n1'), { isolated: true });
@@ -113,7 +117,9 @@ async function main(): Promise<number> {
     await prober.waitFor((s) => s.ok && s.node === 'n2' && s.t > movedAt, 10_000);
     await new Promise((res) => setTimeout(res, 500));
     r = analyzeProbes(prober.samples.filter((s) => s.t >= movedAt - 200));
-    say(`VIP moved to ${await owner(topo, vip)}; the client saw ${r.failed} failed requests during the planned move`);
+    say(
+      `VIP moved to ${await owner(topo, vip)}; the client saw ${r.failed} failed requests during the planned move`,
+    );
 
     say('rm /etc/keepalived/down on n1: the VIP returns');
     await rm(downFile, { force: true });
@@ -122,7 +128,9 @@ async function main(): Promise<number> {
     await prober.stop();
 
     for (const d of daemons) {
-      const status = (await d.status()) as { instances: { name: string; state: string; effectivePriority: number }[] };
+      const status = (await d.status()) as {
+        instances: { name: string; state: string; effectivePriority: number }[];
+      };
       const i = status.instances[0]!;
       say(`keepvip status on ${d.node.name}: ${i.name} ${i.state} priority ${i.effectivePriority}`);
     }
