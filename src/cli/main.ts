@@ -16,6 +16,9 @@ import {
   DEFAULT_PID_FILE,
 } from '../daemon/paths.js';
 import { runStatus } from './status.js';
+import { runMaint } from './maint.js';
+import { runRender } from './render.js';
+import { runGenerate } from './generate.js';
 
 /** DaemonCliOptions are the parsed top-level options. */
 export interface DaemonCliOptions {
@@ -30,6 +33,7 @@ export interface DaemonCliOptions {
   dumpConf?: boolean;
   configId?: string;
   control?: string;
+  metrics?: string;
   vrrp?: boolean;
   check?: boolean;
 }
@@ -49,7 +53,8 @@ export function buildProgram(): Command {
     .option('--peer <file>', 'with --config-test: also check this peer node configuration of the pair')
     .option('--dump-conf', 'print the resolved configuration as JSON and exit')
     .option('-i, --config-id <id>', 'configuration id for @id conditional lines (default: host name)')
-    .option('--control <path>', 'control socket for `keepvip status`', DEFAULT_CONTROL_SOCKET)
+    .option('--control <path>', 'control socket for `keepvip status` (default: the pid file with .sock)')
+    .option('--metrics <listen>', 'serve Prometheus metrics on HOST:PORT (loopback only) or unix:PATH (default: off)')
     .addOption(new Option('-P, --vrrp', 'only run the VRRP side'))
     .addOption(new Option('-C, --check', 'only run the checkers side'))
     .showHelpAfterError()
@@ -68,6 +73,43 @@ export function buildProgram(): Command {
         json: opts.json,
         control: opts.pid ? controlSocketFor(opts.pid) : opts.control,
       });
+    });
+  program
+    .command('render')
+    .description('render each nginx_upstream once, show the diff, apply it (nginx -t, atomic rename, reload)')
+    .option('-f, --use-file <file>', 'configuration file', DEFAULT_CONFIG_FILE)
+    .option('--dry-run', 'show what would change; write nothing')
+    .option('--diff', 'print the unified diff of each changed file')
+    .option('--upstream <name>', 'only this nginx_upstream')
+    .option('-i, --config-id <id>', 'configuration id for @id conditional lines')
+    .action(
+      async (opts: {
+        useFile: string;
+        dryRun?: boolean;
+        diff?: boolean;
+        upstream?: string;
+        configId?: string;
+      }) => {
+        process.exitCode = await runRender(opts);
+      },
+    );
+  program
+    .command('generate')
+    .description(
+      "write both nodes' keepalived.conf, the notify script and the nginx config from a pair inventory",
+    )
+    .requiredOption('--pair <inventory>', 'pair inventory file (keepalived-style, see templates/README.md)')
+    .requiredOption('--out <dir>', 'output directory')
+    .action((opts: { pair: string; out: string }) => {
+      process.exitCode = runGenerate(opts);
+    });
+  program
+    .command('maint <on|off> [instance]')
+    .description('create (on) or remove (off) the down file the configuration tracks, and say which')
+    .option('-f, --use-file <file>', 'configuration file', DEFAULT_CONFIG_FILE)
+    .option('-i, --config-id <id>', 'configuration id for @id conditional lines')
+    .action((mode: string, instance: string | undefined, opts: { useFile: string; configId?: string }) => {
+      process.exitCode = runMaint({ mode, instance, file: opts.useFile, configId: opts.configId });
     });
   return program;
 }
@@ -100,6 +142,7 @@ async function runTopLevel(opts: DaemonCliOptions): Promise<number> {
     logJson: opts.logJson ?? false,
     configId: opts.configId,
     controlSocket: opts.control ?? controlSocketFor(opts.pid),
+    metrics: opts.metrics,
   });
 }
 

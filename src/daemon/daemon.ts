@@ -12,6 +12,9 @@ import { NginxSync } from '../nginx/sync.js';
 import { VERSION } from '../version.js';
 import { acquirePidFile, releasePidFile } from './pidfile.js';
 import { startControlServer } from '../control/server.js';
+import { dumpPath, formatData, formatStats, writeDump } from '../control/dumps.js';
+import { renderMetrics, startMetricsServer } from '../control/metrics.js';
+import { dumpConfig } from '../config/load.js';
 import { rmSync } from 'node:fs';
 
 /** DaemonOptions are what the command line resolved. */
@@ -23,6 +26,8 @@ export interface DaemonOptions {
   logJson: boolean;
   configId?: string;
   controlSocket: string;
+  /** metrics is `HOST:PORT` (loopback) or `unix:PATH` for the Prometheus endpoint; off when undefined. */
+  metrics?: string;
 }
 
 /** runDaemon runs until SIGTERM or SIGINT and returns the exit code. */
@@ -84,14 +89,49 @@ export async function runDaemon(o: DaemonOptions): Promise<number> {
     log.warn(`control socket ${o.controlSocket} unavailable: ${err.message}`);
     return undefined;
   });
+  const statusDoc = () => ({
+    pid: process.pid,
+    version: VERSION,
+    configFile: o.configFile,
+    routerId: loaded.config?.globalDefs.routerId,
+    startedAt,
+    ...runner.status(),
+  });
   const onHup = () => {
     void reloadConfig(o, runner, log);
   };
+  // keepalived: SIGUSR1 writes a data dump, SIGUSR2 statistics.
+  const onUsr1 = () => {
+    const path = writeDump(
+      dumpPath(o.pidFile, 'data'),
+      formatData(statusDoc() as never, dumpConfig(runner.currentConfig)),
+    );
+    log.info(`Data dump written to ${path}`);
+  };
+  const onUsr2 = () => {
+    const st = runner.status();
+    const path = writeDump(dumpPath(o.pidFile, 'stats'), formatStats(st.instances as never, st.drops));
+    log.info(`Statistics written to ${path}`);
+  };
   process.on('SIGHUP', onHup);
+  process.on('SIGUSR1', onUsr1);
+  process.on('SIGUSR2', onUsr2);
+  const metrics = o.metrics
+    ? await startMetricsServer(o.metrics, () => {
+        const st = runner.status();
+        return renderMetrics(st.instances as never, st.drops);
+      }).catch((err: Error) => {
+        log.error(`metrics endpoint ${o.metrics}: ${err.message}`);
+        return undefined;
+      })
+    : undefined;
   // Keep the event loop alive even for a configuration without sockets.
   const keepAlive = setInterval(() => {}, 1 << 30);
   await stopSignal;
   process.off('SIGHUP', onHup);
+  process.off('SIGUSR1', onUsr1);
+  process.off('SIGUSR2', onUsr2);
+  metrics?.close();
   clearInterval(keepAlive);
   await nginx.stop();
   await runner.stop();

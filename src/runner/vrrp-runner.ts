@@ -4,19 +4,19 @@
  * drops by reason), link watching (carrier down puts the interface's instances in FAULT), and
  * start-up / shutdown of every instance.
  */
-import type { KeepvipConfig, VrrpInstance, VrrpScript, VrrpSyncGroup } from '../config/model.js';
+import type { KeepvipConfig, VrrpInstance, VrrpSyncGroup } from '../config/model.js';
 import type { Logger } from '../log/logger.js';
 import { decodeAdvert } from '../vrrp/codec.js';
 import { checkAdvertForInstance } from '../vrrp/checks.js';
 import { decodeIpv4Datagram } from '../vrrp/ipv4.js';
-import type { ReceivedDatagram } from '../vrrp/packet.js';
+import { type ReceivedDatagram, VRRP_TTL } from '../vrrp/packet.js';
 import type { Clock } from './clock.js';
 import { countDrop } from './counters.js';
 import { InstanceDriver, type InstanceIo, type TransitionRecord, toVipSpec } from './instance.js';
 import type { KernelPort, PacketSocket, ReceivedPacket } from './kernel-port.js';
-import { ScriptTracker } from '../track/script-tracker.js';
+import { pidfdExitWatcher } from '../track/pidfd-watch.js';
 import { effectivePriority } from '../track/priority.js';
-import { trackedStates } from './tracking.js';
+import { type Starter, Tracking } from './tracking.js';
 import type { NotifyState } from '../notify/notify-scripts.js';
 import { Notifier } from '../notify/notifier.js';
 
@@ -52,9 +52,8 @@ export class VrrpRunner {
   private readonly localAddresses = new Set<string>();
   private linkWatch?: { close(): void };
   private readonly lastDropLogMs = new Map<string, number>();
-  /** trackers run each vrrp_script some instance tracks, once, shared. */
-  readonly trackers = new Map<string, ScriptTracker>();
-  private scriptDefs: Map<string, VrrpScript>;
+  /** tracking runs each vrrp_script, track_file and vrrp_track_process some instance tracks, once, shared. */
+  readonly tracking: Tracking;
   private config: KeepvipConfig;
   private readonly linkUp = new Map<string, boolean>();
   private readonly faults = new Map<string, Set<string>>();
@@ -65,13 +64,22 @@ export class VrrpRunner {
 
   constructor(private readonly o: VrrpRunnerOptions) {
     this.config = o.config;
-    this.scriptDefs = new Map();
+    this.tracking = new Tracking({
+      clock: o.clock,
+      log: o.log,
+      onChange: () => this.retrack(),
+      watchExit: pidfdExitWatcher,
+    });
     this.indexConfig();
-    this.notifier = o.notifier ?? new Notifier(o.config, o.log);
+    this.notifier =
+      o.notifier ??
+      new Notifier(o.config, o.log, {
+        clock: o.clock,
+        countersFor: (name) => this.drivers.get(name)?.counters,
+      });
   }
 
   private indexConfig(): void {
-    this.scriptDefs = new Map(this.config.vrrpScripts.map((s) => [s.name, s]));
     this.groupOf.clear();
     for (const g of this.config.vrrpSyncGroups) for (const m of g.members) this.groupOf.set(m, g);
   }
@@ -83,7 +91,7 @@ export class VrrpRunner {
       await this.removeLeftoverVips(inst);
       await this.addInstance(inst);
     }
-    this.syncTrackers();
+    const trackers = this.syncTrackers();
     await this.refreshLinks();
     this.linkWatch = kernel.watchLinks((link) => {
       if (!this.linkUp.has(link.name)) return;
@@ -95,7 +103,7 @@ export class VrrpRunner {
     });
     for (const driver of this.drivers.values()) driver.start();
     this.retrack();
-    for (const tracker of this.trackers.values()) tracker.start();
+    for (const tracker of trackers) tracker.start();
   }
 
   /**
@@ -120,16 +128,8 @@ export class VrrpRunner {
     }
     for (const name of after.keys()) if (!before.has(name)) added.push(name);
     for (const name of [...removed, ...restarted]) await this.removeInstance(name);
-    const oldScripts = this.scriptDefs;
     this.config = next;
     this.indexConfig();
-    for (const [name, def] of this.scriptDefs) {
-      const old = oldScripts.get(name);
-      if (old && stableJson(old) !== stableJson(def)) {
-        this.trackers.get(name)?.stop();
-        this.trackers.delete(name);
-      }
-    }
     const starting: InstanceDriver[] = [];
     for (const inst of next.vrrpInstances) {
       if (added.includes(inst.name) || restarted.includes(inst.name))
@@ -165,7 +165,8 @@ export class VrrpRunner {
       io: this.ioFor(entry),
       clock: this.o.clock,
       log: this.o.log,
-      handoff: this.o.handoff ?? 'fast',
+      // Instance `handoff` over the runner option over global_defs `vrrp_handoff` (ARCHITECTURE.md).
+      handoff: inst.handoff ?? this.o.handoff ?? this.config.globalDefs.vrrpHandoff ?? 'fast',
       onTransition: (t) => {
         this.notifyTransition(inst, t);
         this.syncGroupFollow(inst, t);
@@ -188,31 +189,16 @@ export class VrrpRunner {
     }
   }
 
-  /** syncTrackers creates trackers for newly tracked scripts and stops unused ones; returns the new ones. */
-  private syncTrackers(): ScriptTracker[] {
-    const wanted = new Set(this.config.vrrpInstances.flatMap((i) => i.trackScripts.map((r) => r.name)));
-    for (const [name, t] of this.trackers) {
-      if (!wanted.has(name) || !this.scriptDefs.has(name)) {
-        t.stop();
-        this.trackers.delete(name);
-      }
-    }
-    const fresh: ScriptTracker[] = [];
-    for (const name of wanted) {
-      const def = this.scriptDefs.get(name);
-      if (!def || this.trackers.has(name)) continue;
-      const tracker = new ScriptTracker(def, this.o.clock, this.o.log);
-      tracker.onChange(() => this.retrack());
-      this.trackers.set(name, tracker);
-      fresh.push(tracker);
-    }
-    return fresh;
+  /** syncTrackers creates trackers for newly tracked objects, replaces changed ones and stops unused ones; returns the new ones. */
+  private syncTrackers(): Starter[] {
+    return this.tracking.sync(this.config);
   }
 
   private async refreshLinks(): Promise<void> {
-    const ifnames = new Set(
-      this.config.vrrpInstances.flatMap((i) => [i.interface, ...i.trackInterfaces.map((t) => t.name)]),
-    );
+    const ifnames = new Set([
+      ...this.config.vrrpInstances.flatMap((i) => [i.interface, ...i.trackInterfaces.map((t) => t.name)]),
+      ...this.config.vrrpSyncGroups.flatMap((g) => g.trackInterfaces.map((t) => t.name)),
+    ]);
     for (const name of ifnames) {
       if (this.linkUp.has(name)) continue;
       const link = await this.o.kernel.getLink(name).catch(() => undefined);
@@ -220,12 +206,14 @@ export class VrrpRunner {
     }
   }
 
+  /** currentConfig is the configuration in force (the last one reloaded). */
+  get currentConfig(): KeepvipConfig {
+    return this.config;
+  }
+
   /** status is the document `keepvip status` shows. */
   status() {
-    const view = {
-      scriptGood: (name: string) => this.trackers.get(name)?.good ?? true,
-      interfaceUp: (name: string) => this.linkUp.get(name) ?? false,
-    };
+    const interfaceUp = (name: string) => this.linkUp.get(name) ?? false;
     return {
       instances: this.config.vrrpInstances.map((inst) => {
         const d = this.drivers.get(inst.name);
@@ -235,10 +223,7 @@ export class VrrpRunner {
           vrid: inst.virtualRouterId,
           version: inst.version,
           faults: [...(this.faults.get(inst.name) ?? [])],
-          tracks: trackedStates(inst, this.scriptDefs, view).map((t) => {
-            const tracker = t.name.startsWith('script ') ? this.trackers.get(t.name.slice(7)) : undefined;
-            return { ...t, lastRun: tracker?.lastRun, skippedRuns: tracker?.skippedRuns };
-          }),
+          tracks: this.tracking.statusFor(inst, this.groupOf.get(inst.name), interfaceUp),
         };
       }),
       drops: this.drops,
@@ -247,13 +232,13 @@ export class VrrpRunner {
 
   /** retrack recomputes every instance's effective priority and fault from tracking and carrier. */
   private retrack(): void {
-    const view = {
-      scriptGood: (name: string) => this.trackers.get(name)?.good ?? true,
-      interfaceUp: (name: string) => this.linkUp.get(name) ?? false,
-    };
+    const view = { interfaceUp: (name: string) => this.linkUp.get(name) ?? false };
     const own = new Map<string, { priority: number; faults: Set<string> }>();
     for (const inst of this.config.vrrpInstances) {
-      const verdict = effectivePriority(inst.priority, trackedStates(inst, this.scriptDefs, view));
+      const verdict = effectivePriority(
+        inst.priority,
+        this.tracking.statesFor(inst, this.groupOf.get(inst.name), view.interfaceUp),
+      );
       const faults = new Set<string>();
       if (!inst.dontTrackPrimary && !view.interfaceUp(inst.interface))
         faults.add(`interface ${inst.interface}`);
@@ -313,7 +298,7 @@ export class VrrpRunner {
 
   /** stop stops every instance gracefully (priority 0, VIPs removed) and closes the sockets. */
   async stop(): Promise<void> {
-    for (const tracker of this.trackers.values()) tracker.stop();
+    this.tracking.stop();
     await Promise.all([...this.drivers.values()].map((d) => d.stop()));
     await this.notifier.drain();
     this.linkWatch?.close();
@@ -411,6 +396,15 @@ export class VrrpRunner {
       return;
     }
     const inst = this.config.vrrpInstances.find((i) => i.name === driver.name)!;
+    // keepalived 2.2.7 (vrrp_check_packet): without unicast_peer the TTL / hop limit MUST be 255
+    // (RFC 3768 7.1, RFC 5798 7.1) whatever the destination. The codec checks multicast only, so
+    // without this a unicast advert from off-link (TTL 64) reached the state machine.
+    const ttlKnown = entry.family === 'inet' || p.hopLimit !== undefined;
+    if (inst.unicastPeers.length === 0 && ttlKnown && datagram.ttl !== VRRP_TTL) {
+      const detail = `TTL ${datagram.ttl} on a unicast advert, expected 255`;
+      this.drop(entry, driver, 'ttl', detail, datagram.srcAddress);
+      return;
+    }
     const checked = checkAdvertForInstance(advert, {
       vrid: inst.virtualRouterId,
       version: inst.version,
