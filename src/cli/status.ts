@@ -24,6 +24,7 @@ interface StatusInstance {
   counters: {
     advertsSent: number;
     advertsReceived: number;
+    splitBrainEpisodes?: number;
     drops: Record<string, number>;
   };
   transitions: { wallTime: string; from: string; to: string; reason: string }[];
@@ -53,6 +54,7 @@ export function formatStatus(doc: {
     lines.push(
       `  adverts sent ${i.counters.advertsSent} received ${i.counters.advertsReceived}; drops: ${drops.join(' ') || 'none'}`,
     );
+    if (i.counters.splitBrainEpisodes) lines.push(`  split-brain episodes: ${i.counters.splitBrainEpisodes}`);
     for (const t of i.transitions.slice(-5)) lines.push(`  ${t.wallTime} ${t.from} -> ${t.to} (${t.reason})`);
   }
   const other = Object.entries(doc.drops).map(([k, v]) => `${k}=${v}`);

@@ -1,34 +1,278 @@
 /**
  * Notifier is the one place transitions and alerts leave the daemon: notify scripts (serialised
- * per instance), and — as they are added — the notify FIFO, SMTP alerts and split-brain alerts.
- * The runner calls it; it never blocks the runner (every method returns at once).
+ * per instance or group), the notify FIFOs, SMTP alerts, and split-brain alerts. The runner calls
+ * it; it never blocks the runner (every method returns at once, the work is queued).
+ *
+ * Split brain (keepvip's own, see split-brain.ts): while an instance is MASTER the notifier
+ * probes its first IPv4 VIP every `probeIntervalMs` (and at once on becoming master) and takes
+ * the adverts the runner reports. One alert per episode start and one per end: a log line, the
+ * instance's `splitBrainEpisodes` counter, `notify` called with SPLIT_BRAIN / SPLIT_BRAIN_END as
+ * the state, a FIFO line, and a mail when the instance's SMTP alerts are on.
  */
-import type { KeepvipConfig, VrrpInstance } from '../config/model.js';
+import { hostname } from 'node:os';
+import type { KeepvipConfig, NotifyCommands, VrrpInstance, VrrpSyncGroup } from '../config/model.js';
 import type { Logger } from '../log/logger.js';
-import { commandsFor, NotifyQueue, type NotifyState } from './notify-scripts.js';
+import { type Clock, systemClock, type TimerHandle } from '../runner/clock.js';
+import type { InstanceCounters } from '../runner/counters.js';
+import { fifoLine, NotifyFifo } from './fifo.js';
+import {
+  alertMail,
+  MailQueue,
+  type MailQueueOptions,
+  type MailTransport,
+  nodemailerTransport,
+  smtpAlertEnabled,
+} from './mail.js';
+import { commandsFor, type NotifyEvent, NotifyQueue, type NotifyState } from './notify-scripts.js';
+import {
+  type SplitBrainChange,
+  SplitBrainDetector,
+  type SplitBrainEvidence,
+  splitBrainParams,
+} from './split-brain.js';
+import { arpingProber, ProbeUnavailableError, type VipProber } from './vip-probe.js';
 
-/** Notifier fans transitions out to scripts, FIFO and mail. */
+/** DEFAULT_PROBE_INTERVAL_MS is the period of split-brain VIP probes while MASTER. */
+export const DEFAULT_PROBE_INTERVAL_MS = 2000;
+
+/** NotifierOptions are the notifier's collaborators; each has a real default. */
+export interface NotifierOptions {
+  clock?: Clock;
+  /** countersFor finds an instance's counters (to count split-brain episodes). */
+  countersFor?: (instance: string) => InstanceCounters | undefined;
+  /** mailTransport replaces nodemailer (tests); null disables mail. */
+  mailTransport?: MailTransport | null;
+  mailQueue?: MailQueueOptions;
+  /** prober replaces `arping` (tests); null disables VIP probes. */
+  prober?: VipProber | null;
+  probeIntervalMs?: number;
+  hostname?: string;
+}
+
+/** SplitBrainStatus is what `keepvip status` shows of an instance's split-brain detector. */
+export interface SplitBrainStatus {
+  episodes: number;
+  active: boolean;
+  lastEvidence?: SplitBrainEvidence;
+}
+
+interface MasterWatch {
+  timer?: TimerHandle;
+  stopped: boolean;
+}
+
+/** Notifier fans transitions out to scripts, FIFOs and mail, and watches for split brain. */
 export class Notifier {
   private readonly scripts: NotifyQueue;
+  private fifos: NotifyFifo[] = [];
+  private mail: MailQueue | undefined;
+  private readonly clock: Clock;
+  private readonly prober: VipProber | undefined;
+  private readonly probeIntervalMs: number;
+  private readonly host: string;
+  private readonly detectors = new Map<string, SplitBrainDetector>();
+  private readonly watches = new Map<string, MasterWatch>();
+  private readonly priorities = new Map<string, number>();
+  private probeUnavailableLogged = false;
 
   constructor(
-    private readonly config: KeepvipConfig,
+    private config: KeepvipConfig,
     private readonly log: Logger,
+    private readonly options: NotifierOptions = {},
   ) {
-    this.scripts = new NotifyQueue(log, config.globalDefs.notifyScriptTimeoutMs);
+    const g = config.globalDefs;
+    this.scripts = new NotifyQueue(log, g.notifyScriptTimeoutMs);
+    this.clock = options.clock ?? systemClock;
+    this.prober = options.prober === null ? undefined : (options.prober ?? arpingProber);
+    this.probeIntervalMs = options.probeIntervalMs ?? DEFAULT_PROBE_INTERVAL_MS;
+    this.host = options.hostname ?? hostname();
+    this.mail = this.mailQueueFor(config);
+    this.fifos = this.openFifos(config);
+  }
+
+  /**
+   * reconfigure takes a reloaded configuration: instances and groups are read from the calls
+   * anyway; mail settings and FIFOs are rebuilt only when they changed (a mail in flight on
+   * the old queue still goes out).
+   */
+  reconfigure(next: KeepvipConfig): void {
+    const a = this.config.globalDefs;
+    const b = next.globalDefs;
+    const mailKey = (g: typeof a) =>
+      JSON.stringify([g.smtpServer, g.smtpHeloName, g.smtpConnectTimeoutMs, g.notificationEmail.length > 0]);
+    const fifoKey = (g: typeof a) => JSON.stringify([g.notifyFifo, g.vrrpNotifyFifo]);
+    this.config = next;
+    if (mailKey(a) !== mailKey(b)) {
+      void this.mail?.drain();
+      this.mail = this.mailQueueFor(next);
+    }
+    if (fifoKey(a) !== fifoKey(b)) {
+      for (const f of this.fifos.splice(0)) f.close();
+      this.fifos = this.openFifos(next);
+    }
+  }
+
+  private mailQueueFor(config: KeepvipConfig): MailQueue | undefined {
+    const g = config.globalDefs;
+    const o = this.options;
+    const transport = o.mailTransport === null ? undefined : (o.mailTransport ?? nodemailerTransport(g));
+    if (!transport || g.notificationEmail.length === 0) return undefined;
+    return new MailQueue(transport, this.log, o.mailQueue);
+  }
+
+  private openFifos(config: KeepvipConfig): NotifyFifo[] {
+    const g = config.globalDefs;
+    const out: NotifyFifo[] = [];
+    // keepalived writes every event to notify_fifo and VRRP events to vrrp_notify_fifo too.
+    const seen = new Set<string>();
+    for (const f of [g.notifyFifo, g.vrrpNotifyFifo]) {
+      if (!f || seen.has(f.path)) continue;
+      seen.add(f.path);
+      const fifo = NotifyFifo.open(f.path, f.script, this.log);
+      if (fifo) out.push(fifo);
+    }
+    return out;
   }
 
   /** instanceTransition reports that an instance entered a state, with its effective priority. */
   instanceTransition(inst: VrrpInstance, state: NotifyState, priority: number): void {
-    const commands = commandsFor(inst.notify, 'INSTANCE', inst.name, state, priority);
-    if (commands.length > 0) void this.scripts.enqueue(`instance/${inst.name}`, commands);
+    this.priorities.set(inst.name, priority);
+    if (state !== 'MASTER') {
+      this.stopWatch(inst.name);
+      const ended = this.detectors.get(inst.name)?.leftMaster(this.clock.nowMs(), state);
+      if (ended) this.splitBrainChange(inst, ended);
+    }
+    this.emitInstance(inst, state, priority);
+    if (state === 'MASTER') this.startWatch(inst);
+  }
+
+  /** groupTransition reports that a vrrp_sync_group entered a state (keepalived: notify gets GROUP NAME STATE PRIORITY). */
+  groupTransition(group: VrrpSyncGroup, state: NotifyState, priority: number): void {
+    this.emit('GROUP', group.name, group.notify, group.smtpAlert, state, priority);
   }
 
   /** advertWhileMaster reports an advertisement an instance heard while it was MASTER (split-brain evidence). */
-  advertWhileMaster(_inst: VrrpInstance, _priority: number, _srcAddress: string): void {}
+  advertWhileMaster(inst: VrrpInstance, priority: number, srcAddress: string): void {
+    // Priority 0 is a master stepping down (RFC 5798 6.4.3), not a rival.
+    if (priority === 0 || !this.watches.has(inst.name)) return;
+    const change = this.detector(inst).evidence({ kind: 'advert', from: srcAddress }, this.clock.nowMs());
+    if (change) this.splitBrainChange(inst, change);
+  }
 
-  /** drain waits for queued scripts and mails (bounded by their own timeouts). */
+  /** splitBrainStatus is the split-brain view of one instance. */
+  splitBrainStatus(name: string): SplitBrainStatus {
+    const d = this.detectors.get(name);
+    return { episodes: d?.episodes ?? 0, active: d?.active ?? false, lastEvidence: d?.lastEvidence };
+  }
+
+  /** mailStats are the SMTP alert counters (undefined when mail is off). */
+  get mailStats() {
+    return this.mail?.stats;
+  }
+
+  /** drain stops the probes and waits for queued scripts and mails (bounded by their own timeouts). */
   async drain(): Promise<void> {
-    await this.scripts.drain();
+    for (const name of [...this.watches.keys()]) this.stopWatch(name);
+    await Promise.all([this.scripts.drain(), this.mail?.drain()]);
+    for (const f of this.fifos.splice(0)) f.close();
+  }
+
+  private emitInstance(inst: VrrpInstance, event: NotifyEvent, priority: number, detail?: string): void {
+    this.emit('INSTANCE', inst.name, inst.notify, inst.smtpAlert, event, priority, detail);
+  }
+
+  private emit(
+    kind: 'INSTANCE' | 'GROUP',
+    name: string,
+    notify: NotifyCommands,
+    smtpAlert: boolean | undefined,
+    event: NotifyEvent,
+    priority: number,
+    detail?: string,
+  ): void {
+    const commands = commandsFor(notify, kind, name, event, priority);
+    if (commands.length > 0) void this.scripts.enqueue(`${kind}/${name}`, commands);
+    for (const fifo of this.fifos) fifo.write(fifoLine(kind, name, event, priority));
+    const g = this.config.globalDefs;
+    if (this.mail && smtpAlertEnabled(smtpAlert, g)) {
+      const mail = alertMail(
+        kind,
+        name,
+        event,
+        { routerId: g.routerId, hostname: this.host, date: new Date() },
+        detail,
+      );
+      if (mail) this.mail.enqueue({ ...mail, from: g.notificationEmailFrom, to: g.notificationEmail });
+    }
+  }
+
+  private detector(inst: VrrpInstance): SplitBrainDetector {
+    let d = this.detectors.get(inst.name);
+    if (!d) {
+      d = new SplitBrainDetector(splitBrainParams(inst.advertIntervalMs, this.probeIntervalMs));
+      this.detectors.set(inst.name, d);
+    }
+    return d;
+  }
+
+  private splitBrainChange(inst: VrrpInstance, change: SplitBrainChange): void {
+    const priority = this.priorities.get(inst.name) ?? inst.priority;
+    if (change.type === 'started') {
+      const e = change.evidence;
+      const detail =
+        e.kind === 'arp'
+          ? `VIP answered by another host (MAC ${e.from})`
+          : `advertisements from another master (${e.from})`;
+      const counters = this.options.countersFor?.(inst.name);
+      if (counters) counters.splitBrainEpisodes++;
+      this.log.warn(`(${inst.name}) split brain detected on VRID ${inst.virtualRouterId}: ${detail}`);
+      this.emitInstance(inst, 'SPLIT_BRAIN', priority, detail);
+    } else {
+      const detail = `${change.reason}; lasted ${Math.round(change.durationMs)} ms`;
+      this.log.warn(`(${inst.name}) split brain ended: ${detail}`);
+      this.emitInstance(inst, 'SPLIT_BRAIN_END', priority, detail);
+    }
+  }
+
+  private startWatch(inst: VrrpInstance): void {
+    this.stopWatch(inst.name);
+    const watch: MasterWatch = { stopped: false };
+    this.watches.set(inst.name, watch);
+    this.detector(inst);
+    const vip = inst.virtualIpAddresses.find((v) => v.family === 'inet');
+    const round = async () => {
+      if (watch.stopped) return;
+      const detector = this.detector(inst);
+      const tick = detector.tick(this.clock.nowMs());
+      if (tick) this.splitBrainChange(inst, tick);
+      if (vip && this.prober && !this.probeUnavailableLogged) {
+        const macs = await this.prober.probe(vip.dev ?? inst.interface, vip.address).catch((err: Error) => {
+          if (err instanceof ProbeUnavailableError) {
+            if (!this.probeUnavailableLogged)
+              this.log.warn(`split-brain VIP probes disabled: ${err.message}`);
+            this.probeUnavailableLogged = true;
+          } else {
+            this.log.debug(`(${inst.name}) VIP probe failed: ${err.message}`);
+          }
+          return [] as string[];
+        });
+        if (watch.stopped) return;
+        for (const mac of macs) {
+          const change = detector.evidence({ kind: 'arp', from: mac }, this.clock.nowMs());
+          if (change) this.splitBrainChange(inst, change);
+        }
+      }
+      if (watch.stopped) return;
+      watch.timer = this.clock.at(this.clock.nowMs() + this.probeIntervalMs, () => void round());
+    };
+    void round();
+  }
+
+  private stopWatch(name: string): void {
+    const w = this.watches.get(name);
+    if (!w) return;
+    w.stopped = true;
+    w.timer?.cancel();
+    this.watches.delete(name);
   }
 }

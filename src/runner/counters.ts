@@ -9,6 +9,8 @@ export interface InstanceCounters {
   priorityZeroReceived: number;
   becameMaster: number;
   releasedMaster: number;
+  /** splitBrainEpisodes counts split-brain episodes detected while MASTER (keepvip's own, see notify/split-brain.ts). */
+  splitBrainEpisodes: number;
   /** drops counts rejected advertisements by RejectReason. */
   drops: Record<string, number>;
 }
@@ -22,6 +24,7 @@ export function newInstanceCounters(): InstanceCounters {
     priorityZeroReceived: 0,
     becameMaster: 0,
     releasedMaster: 0,
+    splitBrainEpisodes: 0,
     drops: {},
   };
 }

@@ -169,7 +169,11 @@ export class InstanceDriver {
       const done = new Promise<void>((resolve) => this.stoppedWaiters.push(resolve));
       this.dispatch({ type: 'shutdown' });
       if ((this.state.name as VrrpStateName) !== 'STOPPED') {
-        await Promise.race([done, new Promise((r) => setTimeout(r, boundMs))]);
+        // Clear the bound once done: a pending timer would keep the process alive for boundMs
+        // after "Stopped Keepvip" (a 5 s exit delay seen in the interop tests).
+        let bound: NodeJS.Timeout | undefined;
+        await Promise.race([done, new Promise((r) => (bound = setTimeout(r, boundMs)))]);
+        clearTimeout(bound);
       }
     }
     this.timer?.cancel();

@@ -25,6 +25,12 @@ function stableJson(value: unknown): string {
   return JSON.stringify(value, (key, v) => (key === 'pos' ? undefined : v));
 }
 
+/** notifyStateOf maps a protocol state to the state word notify scripts get. */
+function notifyStateOf(state: string): NotifyState | undefined {
+  if (state === 'MASTER' || state === 'BACKUP' || state === 'FAULT') return state;
+  return state === 'STOPPED' ? 'STOP' : undefined;
+}
+
 /** VrrpRunnerOptions wire a runner to its configuration and the kernel. */
 export interface VrrpRunnerOptions {
   config: KeepvipConfig;
@@ -61,6 +67,7 @@ export class VrrpRunner {
   /** groupOf maps an instance name to its vrrp_sync_group. */
   private readonly groupOf = new Map<string, VrrpSyncGroup>();
   private syncing = false;
+  private readonly groupState = new Map<string, NotifyState>();
 
   constructor(private readonly o: VrrpRunnerOptions) {
     this.config = o.config;
@@ -130,6 +137,7 @@ export class VrrpRunner {
     for (const name of [...removed, ...restarted]) await this.removeInstance(name);
     this.config = next;
     this.indexConfig();
+    this.notifier.reconfigure(next);
     const starting: InstanceDriver[] = [];
     for (const inst of next.vrrpInstances) {
       if (added.includes(inst.name) || restarted.includes(inst.name))
@@ -267,7 +275,18 @@ export class VrrpRunner {
   /** syncGroupFollow moves the other members of a vrrp_sync_group with one that became or left MASTER. */
   private syncGroupFollow(inst: VrrpInstance, t: TransitionRecord): void {
     const group = this.groupOf.get(inst.name);
-    if (!group || this.syncing) return;
+    if (!group) return;
+    // The group's own notify scripts run once per group state change, not once per member.
+    const groupState = notifyStateOf(t.to);
+    if (groupState && this.groupState.get(group.name) !== groupState) {
+      this.groupState.set(group.name, groupState);
+      this.notifier.groupTransition(
+        group,
+        groupState,
+        this.drivers.get(inst.name)?.effectivePriority ?? inst.priority,
+      );
+    }
+    if (this.syncing) return;
     const to = t.to === 'MASTER' ? 'MASTER' : t.from === 'MASTER' && t.to === 'BACKUP' ? 'BACKUP' : undefined;
     if (!to) return;
     this.syncing = true;
@@ -281,16 +300,7 @@ export class VrrpRunner {
   }
 
   private notifyTransition(inst: VrrpInstance, t: TransitionRecord): void {
-    const state: NotifyState | undefined =
-      t.to === 'MASTER'
-        ? 'MASTER'
-        : t.to === 'BACKUP'
-          ? 'BACKUP'
-          : t.to === 'FAULT'
-            ? 'FAULT'
-            : t.to === 'STOPPED'
-              ? 'STOP'
-              : undefined;
+    const state = notifyStateOf(t.to);
     if (!state) return;
     const driver = this.drivers.get(inst.name);
     this.notifier.instanceTransition(inst, state, driver?.effectivePriority ?? inst.priority);
