@@ -54,7 +54,10 @@ export function buildProgram(): Command {
     .option('--dump-conf', 'print the resolved configuration as JSON and exit')
     .option('-i, --config-id <id>', 'configuration id for @id conditional lines (default: host name)')
     .option('--control <path>', 'control socket for `keepvip status` (default: the pid file with .sock)')
-    .option('--metrics <listen>', 'serve Prometheus metrics on HOST:PORT (loopback only) or unix:PATH (default: off)')
+    .option(
+      '--metrics <listen>',
+      'serve Prometheus metrics on HOST:PORT (loopback only) or unix:PATH (default: off)',
+    )
     .addOption(new Option('-P, --vrrp', 'only run the VRRP side'))
     .addOption(new Option('-C, --check', 'only run the checkers side'))
     .showHelpAfterError()

@@ -36,6 +36,7 @@ export function formatStatus(doc: {
   version: string;
   instances: StatusInstance[];
   drops: Record<string, number>;
+  nginxUpstreams?: { name: string; output: string; members: { server: string; up: boolean }[] }[];
 }): string {
   const lines = [`keepvip ${doc.version} (pid ${doc.pid})`];
   for (const i of doc.instances) {
@@ -56,6 +57,10 @@ export function formatStatus(doc: {
     );
     if (i.counters.splitBrainEpisodes) lines.push(`  split-brain episodes: ${i.counters.splitBrainEpisodes}`);
     for (const t of i.transitions.slice(-5)) lines.push(`  ${t.wallTime} ${t.from} -> ${t.to} (${t.reason})`);
+  }
+  for (const u of doc.nginxUpstreams ?? []) {
+    const members = u.members.map((m) => `${m.server}${m.up ? '' : ' (down)'}`).join(', ');
+    lines.push(`nginx_upstream ${u.name} -> ${u.output}: ${members || 'no servers'}`);
   }
   const other = Object.entries(doc.drops).map(([k, v]) => `${k}=${v}`);
   if (other.length) lines.push(`unattributed drops: ${other.join(' ')}`);

@@ -16,9 +16,13 @@ export interface KeepvipConfig {
   globalDefs: GlobalDefs;
   vrrpScripts: VrrpScript[];
   trackFiles: TrackFileDef[];
+  /** trackProcesses are the `vrrp_track_process` blocks. */
+  trackProcesses: TrackProcessDef[];
   vrrpInstances: VrrpInstance[];
   vrrpSyncGroups: VrrpSyncGroup[];
   virtualServers: VirtualServer[];
+  /** nginxUpstreams are keepvip's `nginx_upstream NAME { ... }` blocks (src/nginx/ renders them). */
+  nginxUpstreams: NginxUpstream[];
 }
 
 /** ScriptUser is a `user USERNAME [GROUPNAME]` setting for scripts. */
@@ -76,6 +80,12 @@ export interface GlobalDefs {
   vrrpNotifyFifo?: { path: string; script?: string };
   /** notifyScriptTimeoutMs: how long a notify script may run before it is killed (keepvip; default 15 s). */
   notifyScriptTimeoutMs: number;
+  /**
+   * vrrpHandoff (keepvip, `vrrp_handoff fast|rfc`): `fast` (default) lets a backup take over from
+   * a master advertising a lower priority after Skew_Time and makes a stopping master keep its
+   * VIPs until the new master is heard; `rfc` keeps RFC 5798's timers (see ARCHITECTURE.md).
+   */
+  vrrpHandoff: 'fast' | 'rfc';
   pos?: SourcePos;
 }
 
@@ -108,6 +118,36 @@ export interface TrackFileDef {
   weight: number;
   weightReverse: boolean;
   initFile?: { value: number; overwrite: boolean };
+  pos: SourcePos;
+}
+
+/**
+ * TrackProcessDef is a `vrrp_track_process NAME { process P [ARGS]; param_match; full_command;
+ * pid_file; quorum; quorum_max; delay; terminate_delay; fork_delay; weight W [reverse] }` block.
+ */
+export interface TrackProcessDef {
+  name: string;
+  /** process is the name to match (`/proc/PID/comm`, or argv[0] with full_command); empty with pid_file alone. */
+  process: string;
+  /** params, when written, must match the process's arguments (see paramMatch). */
+  params?: string[];
+  /** paramMatch: `exact` (default), `partial` (the params appear in order), `initial` (a prefix). */
+  paramMatch: 'exact' | 'partial' | 'initial';
+  /** fullCommand: match argv[0] of /proc/PID/cmdline rather than the 15-character comm. */
+  fullCommand: boolean;
+  /** pidFile (keepvip): follow the process whose pid this file holds (nginx's `pid` file). */
+  pidFile?: string;
+  /** quorum defaults to 1: fewer running processes is a failure. */
+  quorum: number;
+  /** quorumMax: more running processes than this is a failure too (unset: no limit). */
+  quorumMax?: number;
+  /** terminateDelayMs: how long the quorum may be lost before it counts (default 0). */
+  terminateDelayMs: number;
+  /** forkDelayMs: how long the quorum must be back before it counts (default 0). */
+  forkDelayMs: number;
+  /** weight defaults to 1 (keepalived.conf(5)); 0 means FAULT while the quorum is not met; -254..254. */
+  weight: number;
+  weightReverse: boolean;
   pos: SourcePos;
 }
 
@@ -166,6 +206,9 @@ export interface VrrpInstance {
   trackScripts: TrackRef[];
   trackInterfaces: TrackRef[];
   trackFiles: TrackRef[];
+  trackProcesses: TrackRef[];
+  /** handoff (keepvip `handoff fast|rfc`) overrides the global vrrp_handoff for this instance. */
+  handoff?: 'fast' | 'rfc';
   nopreempt: boolean;
   /** preemptDelayMs defaults to 0. */
   preemptDelayMs: number;
@@ -191,6 +234,7 @@ export interface VrrpSyncGroup {
   trackScripts: TrackRef[];
   trackInterfaces: TrackRef[];
   trackFiles: TrackRef[];
+  trackProcesses: TrackRef[];
   notify: NotifyCommands;
   smtpAlert?: boolean;
   pos: SourcePos;
@@ -286,5 +330,65 @@ export interface VirtualServer {
   omega: boolean;
   inhibitOnFailure: boolean;
   realServers: RealServer[];
+  pos: SourcePos;
+}
+
+/** NginxUpstreamServer is one `server HOST:PORT [weight N] [max_fails N] [fail_timeout T] [backup] [down]` line. */
+export interface NginxUpstreamServer {
+  /** address is an IP address in canonical form, or a host name nginx resolves. */
+  address: string;
+  port: number;
+  /** weight defaults to 1 (nginx's default). */
+  weight: number;
+  /** maxFails and failTimeoutS are left to nginx's defaults (1, 10 s) when unset. */
+  maxFails?: number;
+  failTimeoutS?: number;
+  backup: boolean;
+  /** down is written by the operator: always rendered as `down`, never health checked. */
+  down: boolean;
+  pos: SourcePos;
+}
+
+/** NginxHealthCheck is a TCP connect check: `health_check tcp { interval S timeout S fall N rise N port P }`. */
+export interface NginxHealthCheck {
+  kind: 'tcp';
+  /** intervalMs defaults to 2 s, timeoutMs to 1 s, fall to 2, rise to 1. */
+  intervalMs: number;
+  timeoutMs: number;
+  fall: number;
+  rise: number;
+  /** connectIp / connectPort override the server's address (TCP_CHECK's connect_ip / connect_port). */
+  connectIp?: string;
+  connectPort?: number;
+}
+
+/** NginxUpstream is a `nginx_upstream NAME { ... }` block: one pool rendered into an nginx config file. */
+export interface NginxUpstream {
+  name: string;
+  /** output is the rendered file nginx includes. */
+  output: string;
+  /** template is a file name looked up in templateDir, then in keepvip's templates/ (default nginx-upstream.hbs). */
+  template: string;
+  templateDir?: string;
+  /** nginxConf is the top-level configuration `nginx -t` checks (default /etc/nginx/nginx.conf). */
+  nginxConf: string;
+  /** testCommand defaults to `nginx -t -q -c <nginxConf>`. */
+  testCommand: string;
+  /** reloadCommand defaults to `nginx -s reload`. */
+  reloadCommand: string;
+  /** notify runs after a failed apply with NAME, the failed step and the message appended. */
+  notify?: string;
+  /** listen are the addresses of the generated `server { listen ... }`; none means no server block. */
+  listen: string[];
+  /** serverName is the generated server block's server_name. */
+  serverName?: string;
+  servers: NginxUpstreamServer[];
+  /** fromVirtualServers name virtual_server blocks whose real servers join the pool. */
+  fromVirtualServers: { address: string; port: number; pos: SourcePos }[];
+  healthCheck?: NginxHealthCheck;
+  /** downServers: how servers found down are rendered, `mark` (as `down`, the default) or `omit`. */
+  downServers: 'mark' | 'omit';
+  /** coalesceMs is how long pool changes are gathered before one render (default 200 ms). */
+  coalesceMs: number;
   pos: SourcePos;
 }

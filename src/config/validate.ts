@@ -11,6 +11,7 @@ import type { KeepvipConfig, TrackRef, VrrpInstance } from './model.js';
 export function validateConfig(config: KeepvipConfig, sink: DiagnosticSink): void {
   const scripts = new Set(config.vrrpScripts.map((s) => s.name));
   const files = new Set(config.trackFiles.map((t) => t.name));
+  const processes = new Set(config.trackProcesses.map((t) => t.name));
   reportDuplicateNames(config, sink);
   const resolve = (refs: TrackRef[], known: Set<string>, what: string, owner: string): TrackRef[] =>
     refs.filter((r) => {
@@ -27,6 +28,7 @@ export function validateConfig(config: KeepvipConfig, sink: DiagnosticSink): voi
     const owner = `vrrp_instance ${vi.name}`;
     vi.trackScripts = resolve(vi.trackScripts, scripts, 'track_script', owner);
     vi.trackFiles = resolve(vi.trackFiles, files, 'track_file', owner);
+    vi.trackProcesses = resolve(vi.trackProcesses, processes, 'track_process', owner);
   }
   const instances = new Map(config.vrrpInstances.map((i) => [i.name, i]));
   const inGroup = new Map<string, string>();
@@ -34,6 +36,7 @@ export function validateConfig(config: KeepvipConfig, sink: DiagnosticSink): voi
     const owner = `vrrp_sync_group ${g.name}`;
     g.trackScripts = resolve(g.trackScripts, scripts, 'track_script', owner);
     g.trackFiles = resolve(g.trackFiles, files, 'track_file', owner);
+    g.trackProcesses = resolve(g.trackProcesses, processes, 'track_process', owner);
     g.members = g.members.filter((m) => {
       if (!instances.has(m)) {
         sink.warning(g.pos, 'undefined-reference', `${owner}: vrrp_instance '${m}' does not exist; ignored`);
@@ -85,6 +88,7 @@ function reportDuplicateNames(config: KeepvipConfig, sink: DiagnosticSink): void
     ['vrrp_instance', config.vrrpInstances],
     ['vrrp_script', config.vrrpScripts],
     ['track_file', config.trackFiles],
+    ['vrrp_track_process', config.trackProcesses],
     ['vrrp_sync_group', config.vrrpSyncGroups],
   ];
   for (const [kind, items] of kinds) {

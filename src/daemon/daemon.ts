@@ -98,7 +98,7 @@ export async function runDaemon(o: DaemonOptions): Promise<number> {
     ...runner.status(),
   });
   const onHup = () => {
-    void reloadConfig(o, runner, log);
+    void reloadConfig(o, runner, nginx, log);
   };
   // keepalived: SIGUSR1 writes a data dump, SIGUSR2 statistics.
   const onUsr1 = () => {
@@ -148,7 +148,7 @@ let reloading: Promise<void> = Promise.resolve();
  * reloadConfig is SIGHUP: the new configuration is checked first; with errors the running one
  * stays and every finding is logged with its file:line:col. Reloads never overlap.
  */
-function reloadConfig(o: DaemonOptions, runner: VrrpRunner, log: Logger): Promise<void> {
+function reloadConfig(o: DaemonOptions, runner: VrrpRunner, nginx: NginxSync, log: Logger): Promise<void> {
   reloading = reloading.then(async () => {
     log.info(`Reloading configuration ${o.configFile}`);
     const loaded = loadConfig(o.configFile, { configId: o.configId });
@@ -159,6 +159,7 @@ function reloadConfig(o: DaemonOptions, runner: VrrpRunner, log: Logger): Promis
     }
     try {
       await runner.reload(loaded.config);
+      await nginx.rerender(loaded.config);
     } catch (err) {
       log.error(`reload failed: ${(err as Error).message}`);
     }

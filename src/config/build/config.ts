@@ -6,8 +6,10 @@ import type { Statement } from '../ast.js';
 import type { KeepvipConfig } from '../model.js';
 import { buildGlobalDefs } from './global-defs.js';
 import { UNSUPPORTED_TOP } from './keywords.js';
+import { buildNginxUpstream, checkNginxUpstreams } from './nginx-upstream.js';
 import { buildSyncGroup } from './sync-group.js';
 import { buildTrackFile } from './track-file.js';
+import { buildTrackProcess } from './track-process.js';
 import { type BuildContext, requireBlock, unknownKeyword, warnUnsupported } from './values.js';
 import { buildVirtualServer } from './virtual-server.js';
 import { buildVrrpInstance } from './vrrp-instance.js';
@@ -19,9 +21,11 @@ const BLOCK_KEYWORDS = new Set([
   'vrrp_script',
   'track_file',
   'vrrp_track_file',
+  'vrrp_track_process',
   'vrrp_instance',
   'vrrp_sync_group',
   'virtual_server',
+  'nginx_upstream',
 ]);
 
 /** buildConfig turns the statements of a whole configuration into the typed model (before validation). */
@@ -47,9 +51,11 @@ export function buildConfig(
     globalDefs: buildGlobalDefs(ctx, globalBlocks),
     vrrpScripts: [],
     trackFiles: [],
+    trackProcesses: [],
     vrrpInstances: [],
     vrrpSyncGroups: [],
     virtualServers: [],
+    nginxUpstreams: [],
   };
   for (const st of rest) {
     switch (st.keyword.text) {
@@ -71,6 +77,11 @@ export function buildConfig(
         if (t) config.trackFiles.push(t);
         break;
       }
+      case 'vrrp_track_process': {
+        const t = buildTrackProcess(ctx, st);
+        if (t) config.trackProcesses.push(t);
+        break;
+      }
       case 'vrrp_instance': {
         const i = buildVrrpInstance(ctx, st, config.globalDefs);
         if (i) config.vrrpInstances.push(i);
@@ -86,7 +97,13 @@ export function buildConfig(
         if (v) config.virtualServers.push(v);
         break;
       }
+      case 'nginx_upstream': {
+        const u = buildNginxUpstream(ctx, st);
+        if (u) config.nginxUpstreams.push(u);
+        break;
+      }
     }
   }
+  checkNginxUpstreams(ctx, config);
   return config;
 }

@@ -56,6 +56,7 @@ export function defaultGlobalDefs(hostname: string): GlobalDefs {
     vrrpStrict: false,
     enableScriptSecurity: false,
     notifyScriptTimeoutMs: 15_000,
+    vrrpHandoff: 'fast',
   };
 }
 
@@ -230,6 +231,13 @@ const handlers: Record<string, Handler<GlobalDraft>> = {
   },
   enable_script_security(_ctx, _st, d) {
     d.defs.enableScriptSecurity = true;
+  },
+  vrrp_handoff(ctx, st, d) {
+    // keepvip: `fast` (default) or `rfc` hand-off timing (ARCHITECTURE.md "Hand-off").
+    const v = word0(ctx, st, 'fast or rfc');
+    if (v === 'fast' || v === 'rfc') d.defs.vrrpHandoff = v;
+    else if (v !== undefined)
+      ctx.sink.warning(st.args[0]!.pos, 'invalid-value', `vrrp_handoff '${v}' is not fast or rfc; using fast`);
   },
   default_interface(ctx, st, d) {
     const v = word0(ctx, st, 'an interface name');

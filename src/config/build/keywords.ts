@@ -10,7 +10,6 @@ export const UNSUPPORTED_TOP: ReadonlySet<string> = new Set([
   'static_routes',
   'static_rules',
   'linkbeat_use_polling',
-  'vrrp_track_process',
   'virtual_server_group',
   'garp_group',
   'bfd_instance',
@@ -92,7 +91,6 @@ export const UNSUPPORTED_GLOBAL: ReadonlySet<string> = new Set([
 export const UNSUPPORTED_INSTANCE: ReadonlySet<string> = new Set([
   'virtual_routes',
   'virtual_rules',
-  'track_process',
   'track_bfd',
   'use_vmac_addr',
   'vmac_xmit_base',

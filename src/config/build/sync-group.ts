@@ -35,6 +35,9 @@ const handlers: Record<string, Handler<VrrpSyncGroup>> = {
   track_file(ctx, st, g) {
     g.trackFiles.push(...readTrackList(ctx, st, 254));
   },
+  track_process(ctx, st, g) {
+    g.trackProcesses.push(...readTrackList(ctx, st, 254));
+  },
   notify_master: setCommand('master'),
   notify_backup: setCommand('backup'),
   notify_fault: setCommand('fault'),
@@ -62,6 +65,7 @@ export function buildSyncGroup(ctx: BuildContext, st: Statement): VrrpSyncGroup 
     trackScripts: [],
     trackInterfaces: [],
     trackFiles: [],
+    trackProcesses: [],
     notify: {},
     pos: st.keyword.pos,
   };

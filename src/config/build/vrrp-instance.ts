@@ -51,6 +51,8 @@ interface InstanceDraft {
   trackScripts: TrackRef[];
   trackInterfaces: TrackRef[];
   trackFiles: TrackRef[];
+  trackProcesses: TrackRef[];
+  handoff?: 'fast' | 'rfc';
   nopreempt?: Word;
   preemptDelayMs: number;
   unicastSrcIp?: string;
@@ -360,6 +362,16 @@ const handlers: Record<string, Handler<InstanceDraft>> = {
   track_file(ctx, st, d) {
     d.trackFiles.push(...readTrackList(ctx, st, 254));
   },
+  track_process(ctx, st, d) {
+    d.trackProcesses.push(...readTrackList(ctx, st, 254));
+  },
+  handoff(ctx, st, d) {
+    // keepvip: per-instance override of global_defs vrrp_handoff (see ARCHITECTURE.md "Hand-off").
+    const w = requireArg(ctx, st, 0, 'fast or rfc');
+    if (w === undefined) return;
+    if (w.text === 'fast' || w.text === 'rfc') d.handoff = w.text;
+    else ctx.sink.warning(w.pos, 'invalid-value', `handoff '${w.text}' is not fast or rfc; using the global vrrp_handoff`);
+  },
   nopreempt(_ctx, st, d) {
     d.nopreempt = st.keyword;
   },
@@ -458,6 +470,7 @@ export function buildVrrpInstance(
     trackScripts: [],
     trackInterfaces: [],
     trackFiles: [],
+    trackProcesses: [],
     preemptDelayMs: 0,
     unicastPeers: [],
     notify: {},
@@ -636,6 +649,7 @@ function completeInstance(
     trackScripts: d.trackScripts,
     trackInterfaces: d.trackInterfaces,
     trackFiles: d.trackFiles,
+    trackProcesses: d.trackProcesses,
     nopreempt,
     preemptDelayMs,
     unicastPeers: d.unicastPeers,
@@ -649,6 +663,7 @@ function completeInstance(
   if (d.unicastSrcIp !== undefined) instance.unicastSrcIp = d.unicastSrcIp;
   if (d.mcastSrcIp !== undefined) instance.mcastSrcIp = d.mcastSrcIp;
   if (d.smtpAlert !== undefined) instance.smtpAlert = d.smtpAlert;
+  if (d.handoff !== undefined) instance.handoff = d.handoff;
   // keepalived names an unnamed VMAC interface vrrp.<VRID>.
   if (d.useVmac !== undefined) instance.useVmac = d.useVmac === '' ? `vrrp.${d.vrid}` : d.useVmac;
   return instance;
