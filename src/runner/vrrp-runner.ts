@@ -25,6 +25,9 @@ function stableJson(value: unknown): string {
   return JSON.stringify(value, (key, v) => (key === 'pos' ? undefined : v));
 }
 
+/** ADDRESS_WAIT_MS bounds the wait for an interface's source address at start-up. */
+const ADDRESS_WAIT_MS = 10_000;
+
 /** notifyStateOf maps a protocol state to the state word notify scripts get. */
 function notifyStateOf(state: string): NotifyState | undefined {
   if (state === 'MASTER' || state === 'BACKUP' || state === 'FAULT') return state;
@@ -317,14 +320,23 @@ export class VrrpRunner {
   }
 
   private async localAddressFor(inst: VrrpInstance): Promise<string> {
-    if (inst.family === 'inet') {
-      if (inst.unicastSrcIp) return inst.unicastSrcIp;
-      if (inst.mcastSrcIp) return inst.mcastSrcIp;
+    if (inst.unicastSrcIp) return inst.unicastSrcIp;
+    if (inst.family === 'inet' && inst.mcastSrcIp) return inst.mcastSrcIp;
+    // RFC 5798 5.1.2.1 (IPv6): the source is the interface's link-local address. At boot it may
+    // still be tentative (DAD, about 1-2 s) or the interface may still be coming up: wait for it.
+    const deadline = this.o.clock.nowMs() + ADDRESS_WAIT_MS;
+    let logged = false;
+    for (;;) {
+      const addr = await this.o.kernel.getPrimaryAddress(inst.interface, inst.family).catch(() => undefined);
+      if (addr) return addr;
+      if (this.o.clock.nowMs() >= deadline) {
+        throw new Error(`(${inst.name}) interface ${inst.interface} has no usable ${inst.family} address`);
+      }
+      if (!logged)
+        this.o.log.info(`(${inst.name}) waiting for an ${inst.family} address on ${inst.interface}`);
+      logged = true;
+      await new Promise((r) => setTimeout(r, 200));
     }
-    // RFC 5798 5.1.2.1 (IPv6): the source is the interface's link-local address.
-    const addr = await this.o.kernel.getPrimaryAddress(inst.interface, inst.family);
-    if (!addr) throw new Error(`(${inst.name}) interface ${inst.interface} has no ${inst.family} address`);
-    return addr;
   }
 
   private async removeLeftoverVips(inst: VrrpInstance): Promise<void> {
