@@ -84,7 +84,7 @@ export type RejectReason =
   | 'ip-header'
   /** the IPv4 protocol is not VRRP (112) */
   | 'ip-protocol'
-  /** a multicast advert whose TTL / hop limit is not 255 */
+  /** TTL / hop limit not 255: any multicast advert, and a unicast one to an instance without unicast_peer */
   | 'ttl'
   /** the VRRP message is shorter than its 8-byte fixed header */
   | 'too-short'
