@@ -26,6 +26,9 @@ export const IPPROTO_VRRP = 112;
 /** VRRP_TTL: adverts are sent with TTL / hop limit 255 (RFC 5798 5.1.1.3). */
 export const VRRP_TTL = 255;
 
+/** RELEASE_GRACE_MS: how long a master that yielded (fast hand-off) keeps its VIPs, while the new master's GARPs move the clients. */
+export const RELEASE_GRACE_MS = 150;
+
 /** VipSpec is a VIP as the kernel layer adds it: the configured address with its device resolved. */
 export interface VipSpec {
   address: string;
@@ -79,6 +82,8 @@ export class InstanceDriver {
   private state: VrrpState;
   private timer?: TimerHandle;
   private garpTimers: TimerHandle[] = [];
+  /** releaseTimer delays removing the VIPs after yielding to a new master (fast hand-off). */
+  private releaseTimer?: TimerHandle;
   private vipChain: Promise<void> = Promise.resolve();
   private readonly vips: VipSpec[];
   private readonly destinations: string[];
@@ -177,6 +182,7 @@ export class InstanceDriver {
       }
     }
     this.timer?.cancel();
+    this.releaseTimer?.cancel();
     this.cancelGarps();
     // Whatever the machine did, a stopped daemon owns no VIP.
     if (this.vipsHeld) await this.enqueueVips('remove');
@@ -214,11 +220,24 @@ export class InstanceDriver {
         return;
       case 'add-vips':
         this.counters.becameMaster++;
+        this.releaseTimer?.cancel();
+        this.releaseTimer = undefined;
         void this.enqueueVips('add');
         return;
       case 'remove-vips':
         this.counters.releasedMaster++;
         this.cancelGarps();
+        if (this.state.name === 'BACKUP' && this.params.handoff === 'fast') {
+          // keepvip fast hand-off: we yielded to a new master we just heard. Its gratuitous ARPs
+          // follow its advert by a few ms; until they reach the clients, requests still come
+          // here, so keep answering for RELEASE_GRACE_MS (the old master is silent, no conflict).
+          this.releaseTimer?.cancel();
+          this.releaseTimer = this.o.clock.at(nowMs + RELEASE_GRACE_MS, () => {
+            this.releaseTimer = undefined;
+            if (this.state.name !== 'MASTER') void this.enqueueVips('remove');
+          });
+          return;
+        }
         void this.enqueueVips('remove');
         return;
       case 'transition': {

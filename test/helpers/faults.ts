@@ -12,8 +12,8 @@ export type DropWhere = 'node' | 'bridge';
 // `ip6 nexthdr` would not.
 function nodeRules(): string {
   return `table inet ${VRRP_TABLE} {
-  chain in { type filter hook input priority -300; policy accept; meta l4proto 112 drop; }
-  chain out { type filter hook output priority -300; policy accept; meta l4proto 112 drop; }
+  chain input_vrrp { type filter hook input priority -300; policy accept; meta l4proto 112 drop; }
+  chain output_vrrp { type filter hook output priority -300; policy accept; meta l4proto 112 drop; }
 }
 `;
 }
@@ -22,7 +22,7 @@ function nodeRules(): string {
 // which see frames before the node's input hook would drop them.
 function bridgeRules(port: string): string {
   return `table bridge ${VRRP_TABLE}_${port.replace(/-/g, '_')} {
-  chain fwd {
+  chain forward_vrrp {
     type filter hook forward priority -300; policy accept;
     iifname "${port}" meta l4proto 112 drop
     oifname "${port}" meta l4proto 112 drop

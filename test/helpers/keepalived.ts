@@ -1,6 +1,7 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { requestControl } from '../../src/control/client.js';
 import type { LogLine, ManagedProcess, ProcessExit } from './processes.js';
 import type { TopoNode } from './topology.js';
 
@@ -17,6 +18,8 @@ export interface VrrpDaemonPaths {
   vrrpPid: string;
   checkersPid: string;
   bfdPid: string;
+  /** control is keepvip's control socket (`--control`), one per node so `keepvip status` reaches the right daemon. */
+  control?: string;
 }
 
 /** VrrpDaemonOptions says which daemon to run with which configuration text. */
@@ -56,7 +59,13 @@ export function vrrpArgv(preset: VrrpPreset, paths: VrrpDaemonPaths, extraArgs: 
       ...extraArgs,
     ];
   }
-  return [process.execPath, join(REPO_ROOT, 'bin', 'keepvip'), ...common, ...extraArgs];
+  return [
+    process.execPath,
+    join(REPO_ROOT, 'bin', 'keepvip'),
+    ...common,
+    ...(paths.control ? ['--control', paths.control] : []),
+    ...extraArgs,
+  ];
 }
 
 /** VrrpDaemon is a running keepalived or keepvip inside a node. */
@@ -111,6 +120,13 @@ export class VrrpDaemon {
     return this.proc.stop('SIGTERM', timeoutMs);
   }
 
+  /** status asks a keepvip daemon for `keepvip status --json` over its control socket (keepalived has none). */
+  async status(): Promise<unknown> {
+    if (this.preset !== 'keepvip') throw new Error(`${this.node.name}: ${this.preset} has no control socket`);
+    if (!this.paths.control) throw new Error(`${this.node.name}: no control socket path`);
+    return requestControl(await this.node.hostPath(this.paths.control), 'status');
+  }
+
   /** crash SIGKILLs the daemon and its children and waits until they are reaped: no shutdown advert, VIPs stay configured. */
   crash(): Promise<void> {
     return this.proc.crash();
@@ -130,6 +146,7 @@ export async function startVrrpDaemon(node: TopoNode, options: VrrpDaemonOptions
       vrrpPid: '/run/vrrp.pid',
       checkersPid: '/run/checkers.pid',
       bfdPid: '/run/bfd.pid',
+      control: '/run/keepvip/keepvip.sock',
     };
   } else {
     const dir = join(node.dir, options.preset);
@@ -139,6 +156,7 @@ export async function startVrrpDaemon(node: TopoNode, options: VrrpDaemonOptions
       vrrpPid: join(dir, 'vrrp.pid'),
       checkersPid: join(dir, 'checkers.pid'),
       bfdPid: join(dir, 'bfd.pid'),
+      control: join(dir, 'keepvip.sock'),
     };
   }
   const configHostPath = await node.hostPath(paths.config);

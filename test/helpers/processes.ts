@@ -141,23 +141,41 @@ export class ManagedProcess {
   }
 
   /**
-   * crash SIGKILLs the whole process group and waits until every process of it has been reaped,
-   * not just killed: a zombie still counts for `killall -0`, so a health check run right after
-   * must not find one.
+   * crash SIGKILLs the program and everything it started, and waits until all of it has been
+   * reaped, not just killed: a zombie still counts for `killall -0`, so a health check run
+   * right after must not find one.
    */
   async crash(timeoutMs = 5000): Promise<void> {
-    const pids = [this.pid, ...(await this.descendants())];
-    this.killGroup('SIGKILL');
+    const descendants = await this.descendants();
+    const pids = [this.pid, ...descendants];
+    if (this.wrapperForks) {
+      // Leave nsenter alive to reap the program. Had it died first, the kernel would hand the
+      // program to the reaper of nsenter's PID namespace (host init, which takes a second or
+      // two), not to the node's init; the program's own children go to the node's init, which
+      // reaps at once.
+      for (const pid of descendants) {
+        try {
+          process.kill(pid, 'SIGKILL');
+        } catch {
+          // Already gone.
+        }
+      }
+    } else {
+      this.killGroup('SIGKILL');
+    }
+    const timer = setTimeout(() => this.killGroup('SIGKILL'), timeoutMs);
     await this.exited;
-    // In a node's own PID namespace its init reaps orphans at once; in the host namespace the
-    // orphans' reaper is host init, which may take a second, and there a zombie is as dead as
-    // it gets for us.
+    clearTimeout(timer);
+    // Outside an isolation the program's orphans go to host init; there a zombie is as dead
+    // as it gets, and killall sees the host's processes anyway.
     const dead = (pid: number) => {
+      let stat: string;
       try {
-        return !this.wrapperForks && /^\d+ \(.*\) Z/.test(readFileSync(`/proc/${pid}/stat`, 'utf8'));
+        stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
       } catch {
         return true;
       }
+      return !this.wrapperForks && /^\d+ \(.*\) Z/.test(stat);
     };
     await waitUntil(async () => pids.every(dead), {
       timeoutMs,
