@@ -58,8 +58,10 @@ export function buildProgram(): Command {
       '--metrics <listen>',
       'serve Prometheus metrics on HOST:PORT (loopback only) or unix:PATH (default: off)',
     )
-    .addOption(new Option('-P, --vrrp', 'only run the VRRP side'))
-    .addOption(new Option('-C, --check', 'only run the checkers side'))
+    .addOption(new Option('-P, --vrrp', 'only run the VRRP side (no nginx rendering or health checks)'))
+    .addOption(
+      new Option('-C, --check', 'only run the checkers side (nginx rendering and health checks, no VRRP)'),
+    )
     .showHelpAfterError()
     .enablePositionalOptions()
     .action(async (opts: DaemonCliOptions) => {
@@ -146,6 +148,7 @@ async function runTopLevel(opts: DaemonCliOptions): Promise<number> {
     configId: opts.configId,
     controlSocket: opts.control ?? controlSocketFor(opts.pid),
     metrics: opts.metrics,
+    side: opts.vrrp && !opts.check ? 'vrrp' : opts.check && !opts.vrrp ? 'check' : 'both',
   });
 }
 

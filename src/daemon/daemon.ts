@@ -3,6 +3,7 @@
  * and stop gracefully on SIGTERM / SIGINT (priority 0 sent, VIPs removed, exit 0).
  */
 import { loadConfig } from '../config/load.js';
+import type { KeepvipConfig } from '../config/model.js';
 import { formatDiagnostic } from '../config/diagnostics.js';
 import { createLogger, type Logger } from '../log/logger.js';
 import { linuxKernel } from '../kernel/linux-kernel.js';
@@ -28,6 +29,8 @@ export interface DaemonOptions {
   controlSocket: string;
   /** metrics is `HOST:PORT` (loopback) or `unix:PATH` for the Prometheus endpoint; off when undefined. */
   metrics?: string;
+  /** side: keepalived's -P (VRRP only: no nginx rendering) and -C (checkers only: no VRRP). */
+  side?: 'vrrp' | 'check' | 'both';
 }
 
 /** runDaemon runs until SIGTERM or SIGINT and returns the exit code. */
@@ -52,8 +55,12 @@ export async function runDaemon(o: DaemonOptions): Promise<number> {
     log.error(pid.message);
     return 1;
   }
+  const side = o.side ?? 'both';
+  // -C runs the checkers side only: the VRRP runner gets no instances.
+  const vrrpConfig =
+    side === 'check' ? { ...loaded.config, vrrpInstances: [], vrrpSyncGroups: [] } : loaded.config;
   const runner = new VrrpRunner({
-    config: loaded.config,
+    config: vrrpConfig,
     kernel: linuxKernel(log),
     clock: systemClock,
     log,
@@ -68,7 +75,8 @@ export async function runDaemon(o: DaemonOptions): Promise<number> {
     return 1;
   }
   // nginx_upstream blocks: rendered once now, then on pool changes; SIGHUP calls nginx.rerender(newConfig).
-  const nginx = new NginxSync({ config: loaded.config, log });
+  // -P runs the VRRP side only: no nginx_upstream rendering or health checks.
+  const nginx = new NginxSync({ config: checkSide(loaded.config, side), log });
   await nginx.start();
   const startedAt = new Date().toISOString();
   const control = await startControlServer(
@@ -142,6 +150,16 @@ export async function runDaemon(o: DaemonOptions): Promise<number> {
   return 0;
 }
 
+/** vrrpSide is the part of the configuration the VRRP runner runs (none under -C). */
+function vrrpSide(config: KeepvipConfig, side: DaemonOptions['side']): KeepvipConfig {
+  return side === 'check' ? { ...config, vrrpInstances: [], vrrpSyncGroups: [] } : config;
+}
+
+/** checkSide is the part the checkers side runs: nginx rendering and health checks (none under -P). */
+function checkSide(config: KeepvipConfig, side: DaemonOptions['side']): KeepvipConfig {
+  return side === 'vrrp' ? { ...config, nginxUpstreams: [] } : config;
+}
+
 let reloading: Promise<void> = Promise.resolve();
 
 /**
@@ -158,8 +176,8 @@ function reloadConfig(o: DaemonOptions, runner: VrrpRunner, nginx: NginxSync, lo
       return;
     }
     try {
-      await runner.reload(loaded.config);
-      await nginx.rerender(loaded.config);
+      await runner.reload(vrrpSide(loaded.config, o.side ?? 'both'));
+      await nginx.rerender(checkSide(loaded.config, o.side ?? 'both'));
     } catch (err) {
       log.error(`reload failed: ${(err as Error).message}`);
     }
