@@ -39,5 +39,6 @@ int kv_get_in4(napi_env env, napi_value v, struct in_addr *out, const char *name
 /* Module parts register their functions on the exports object. */
 napi_status kv_register_vrrp6(napi_env env, napi_value exports);
 napi_status kv_register_packet(napi_env env, napi_value exports);
+napi_status kv_register_pidfd(napi_env env, napi_value exports);
 
 #endif

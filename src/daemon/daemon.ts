@@ -2,7 +2,7 @@
  * The daemon's lifecycle: read the configuration, take the pid file, start the VRRP runner,
  * and stop gracefully on SIGTERM / SIGINT (priority 0 sent, VIPs removed, exit 0).
  */
-import { loadConfig } from '../config/load.js';
+import { dumpConfig, loadConfig } from '../config/load.js';
 import type { KeepvipConfig } from '../config/model.js';
 import { formatDiagnostic } from '../config/diagnostics.js';
 import { createLogger, type Logger } from '../log/logger.js';
@@ -15,7 +15,6 @@ import { acquirePidFile, releasePidFile } from './pidfile.js';
 import { startControlServer } from '../control/server.js';
 import { dumpPath, formatData, formatStats, writeDump } from '../control/dumps.js';
 import { renderMetrics, startMetricsServer } from '../control/metrics.js';
-import { dumpConfig } from '../config/load.js';
 import { rmSync } from 'node:fs';
 
 /** DaemonOptions are what the command line resolved. */

@@ -24,7 +24,13 @@ export interface NativeAddon {
   ifNameToIndex(ifname: string): number;
   sendGratuitousArp(ifname: string, ipv4: string): void;
   sendUnsolicitedNa(ifname: string, ipv6: string, router: boolean): void;
+  /** pidfdWatch calls back once when the process exits (pidfd_open; native/src/pidfd.c); throws ESRCH if gone. */
+  pidfdWatch(pid: number, onExit: () => void): PidfdHandle;
+  pidfdUnwatch(handle: PidfdHandle): void;
 }
+
+/** PidfdHandle is the opaque watch handle the addon returns from pidfdWatch. */
+export type PidfdHandle = { readonly __brand: 'PidfdHandle' };
 
 /** ADDON_PATH is where `npm run build:native` leaves the addon, relative to this file's package. */
 export const ADDON_PATH = fileURLToPath(

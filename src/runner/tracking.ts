@@ -27,7 +27,10 @@ import { type ScriptRun, ScriptTracker } from '../track/script-tracker.js';
 import type { Clock } from './clock.js';
 
 /** TrackLists are the track_* lists of an instance or a sync group. */
-export type TrackLists = Pick<VrrpInstance, 'trackScripts' | 'trackInterfaces' | 'trackFiles' | 'trackProcesses'>;
+export type TrackLists = Pick<
+  VrrpInstance,
+  'trackScripts' | 'trackInterfaces' | 'trackFiles' | 'trackProcesses'
+>;
 
 /** TrackingView answers the current verdict of each tracked object (undefined: not tracked). */
 export interface TrackingView {
@@ -115,7 +118,8 @@ export class Tracking {
    */
   sync(config: KeepvipConfig): Starter[] {
     const owners: TrackLists[] = [...config.vrrpInstances, ...config.vrrpSyncGroups];
-    const wanted = (pick: (l: TrackLists) => TrackRef[]) => new Set(owners.flatMap((l) => pick(l).map((r) => r.name)));
+    const wanted = (pick: (l: TrackLists) => TrackRef[]) =>
+      new Set(owners.flatMap((l) => pick(l).map((r) => r.name)));
     const fresh: Starter[] = [];
     const g = config.globalDefs;
 
@@ -190,13 +194,21 @@ export class Tracking {
   }
 
   /** statesFor lists what bears on an instance: its own track_* lists and its sync group's. */
-  statesFor(inst: VrrpInstance, group: VrrpSyncGroup | undefined, interfaceUp: (name: string) => boolean): TrackedState[] {
+  statesFor(
+    inst: VrrpInstance,
+    group: VrrpSyncGroup | undefined,
+    interfaceUp: (name: string) => boolean,
+  ): TrackedState[] {
     const view = this.view(interfaceUp);
     return [...trackedStates(inst, view), ...(group ? trackedStates(group, view) : [])];
   }
 
   /** statusFor is statesFor with each object's run details, for `keepvip status`. */
-  statusFor(inst: VrrpInstance, group: VrrpSyncGroup | undefined, interfaceUp: (name: string) => boolean): TrackStatus[] {
+  statusFor(
+    inst: VrrpInstance,
+    group: VrrpSyncGroup | undefined,
+    interfaceUp: (name: string) => boolean,
+  ): TrackStatus[] {
     return this.statesFor(inst, group, interfaceUp).map((t) => {
       const [kind, name] = [t.name.slice(0, t.name.indexOf(' ')), t.name.slice(t.name.indexOf(' ') + 1)];
       if (kind === 'script') {

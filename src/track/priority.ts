@@ -1,7 +1,8 @@
 /**
  * Effective priority from tracked objects, as keepalived computes it: each tracked object with a
- * weight adds it while good (weight > 0) or while failing (weight < 0); `reverse` inverts the
- * object's verdict; a weight-0 object that fails puts the instance in FAULT. The result is clamped to
+ * weight adds it while good (weight > 0) or while failing (weight < 0); `reverse` flips the sign
+ * of that adjustment; a weight-0 object that fails (or, reversed, succeeds) puts the instance in
+ * FAULT; a track_file adds its value x weight. The result is clamped to
  * 1..254, and a priority-255 address owner is never changed.
  */
 
@@ -11,7 +12,16 @@ export interface TrackedState {
   good: boolean;
   weight: number;
   reverse: boolean;
+  /**
+   * value is set for a track_file: the number read from the file. keepalived.conf(5) "Track
+   * files": with weight 0 a non-zero value is a failure (FAULT); otherwise value x weight (negated
+   * by `reverse`) is added to the priority, and a result below -253 means FAULT.
+   */
+  value?: number;
 }
+
+/** TRACK_FILE_FAULT_BELOW: a track_file contribution below this puts the instance in FAULT. */
+export const TRACK_FILE_FAULT_BELOW = -253;
 
 /** PriorityVerdict is the effective priority and whether tracking demands FAULT. */
 export interface PriorityVerdict {
@@ -25,13 +35,24 @@ export function effectivePriority(base: number, tracked: readonly TrackedState[]
   let delta = 0;
   const faultBy: string[] = [];
   for (const t of tracked) {
-    // `reverse` inverts the object's verdict: "weight 0 reverse" faults while the script succeeds.
-    const good = t.reverse ? !t.good : t.good;
+    if (t.value !== undefined) {
+      if (t.weight === 0) {
+        if (t.value !== 0) faultBy.push(t.name);
+        continue;
+      }
+      const contribution = t.value * t.weight * (t.reverse ? -1 : 1);
+      if (contribution < TRACK_FILE_FAULT_BELOW) faultBy.push(t.name);
+      else delta += contribution;
+      continue;
+    }
     if (t.weight === 0) {
-      if (!good) faultBy.push(t.name);
-    } else if (t.weight > 0 ? good : !good) {
-      // keepalived: weight > 0 adds while OK, weight < 0 adds (subtracts) while KO.
-      delta += t.weight;
+      // "'weight 0 reverse' will cause the vrrp instance to be down when the [object] is up".
+      if (t.reverse ? t.good : !t.good) faultBy.push(t.name);
+    } else if (t.weight > 0 ? t.good : !t.good) {
+      // keepalived.conf(5): a positive weight applies while the object is up, a negative one
+      // while it is down; "if reverse is specified, the priority is decreased when up and
+      // increased when down", so `reverse` flips the sign of the adjustment, not the verdict.
+      delta += t.reverse ? -t.weight : t.weight;
     }
   }
   if (base === 255) return { priority: 255, fault: faultBy.length > 0, faultBy };

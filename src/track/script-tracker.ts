@@ -1,7 +1,20 @@
 /**
  * ScriptTracker runs one vrrp_script every `interval`, with its timeout, and reports when its
  * fall/rise verdict changes. Runs never overlap: a run still going when the next is due makes
- * that tick be skipped, not stacked. Scripts run through execa and never block the VRRP loop.
+ * that tick be skipped, not stacked (keepalived does the same). Scripts run through execa in
+ * their own process group and never block the VRRP loop.
+ *
+ * Timeout (keepalived vrrp_script `timeout`, default the interval): the whole process group gets
+ * SIGTERM, then SIGKILL after SCRIPT_KILL_GRACE_MS, and the run counts as a failure. Killing the
+ * group matters for shell strings: `sleep 10; exit 0` run by bash leaves `sleep` holding the
+ * output pipe otherwise.
+ *
+ * Watch-triggered runs (`runNow`, from a file watch on the down file): keepalived needs `fall`
+ * consecutive failures an interval apart, so with `fall 2` a `touch down` acts only after up to
+ * two intervals. keepvip keeps the counter but confirms at once: after a watch-triggered run
+ * whose result disagrees with the verdict, the script runs again immediately, until the verdict
+ * flips or it agrees again (at most fall + rise runs). The verdict still needs `fall` real
+ * failing runs in a row; they just happen milliseconds apart.
  */
 import { execa } from 'execa';
 import type { VrrpScript } from '../config/model.js';
@@ -9,6 +22,7 @@ import type { Logger } from '../log/logger.js';
 import type { Clock, TimerHandle } from '../runner/clock.js';
 import { resolveInvocation } from './command.js';
 import { applyResult, initialCounter, isGood, type ScriptCounter } from './script-result.js';
+import type { ScriptIdentity } from './script-security.js';
 
 /** ScriptRun is the outcome of one run, kept for `keepvip status`. */
 export interface ScriptRun {
@@ -16,28 +30,41 @@ export interface ScriptRun {
   durationMs: number;
   exitCode?: number;
   timedOut: boolean;
+  /** trigger says why it ran: the interval timer or a watch. */
+  trigger: 'interval' | 'watch';
   output: string;
 }
 
 /** SCRIPT_KILL_GRACE_MS: after the timeout a script gets SIGTERM, then SIGKILL after this long. */
 export const SCRIPT_KILL_GRACE_MS = 1000;
 
+/** ScriptTrackerOptions: who the script runs as, and whether script security refused it. */
+export interface ScriptTrackerOptions {
+  identity?: ScriptIdentity;
+  /** refused is why enable_script_security will not run the script; it then counts as failing. */
+  refused?: string;
+}
+
 /** ScriptTracker follows one vrrp_script. */
 export class ScriptTracker {
   lastRun?: ScriptRun;
   skippedRuns = 0;
+  runs = 0;
   private counter: ScriptCounter;
   private timer?: TimerHandle;
   private running = false;
   private stopped = false;
+  private pendingWatch = false;
   private readonly listeners: ((good: boolean) => void)[] = [];
 
   constructor(
     readonly def: VrrpScript,
     private readonly clock: Clock,
     private readonly log: Logger,
+    private readonly opts: ScriptTrackerOptions = {},
   ) {
     this.counter = initialCounter(def.rise, def.fall, def.initFail);
+    if (opts.refused !== undefined) this.counter = { ...this.counter, value: 0 };
   }
 
   /** good is the current verdict. */
@@ -52,6 +79,12 @@ export class ScriptTracker {
 
   /** start runs the script now and then every interval. */
   start(): void {
+    if (this.opts.refused !== undefined) {
+      this.log.error(
+        `SECURITY VIOLATION - vrrp_script ${this.def.name} is not run: ${this.opts.refused} (enable_script_security); it counts as failing`,
+      );
+      return;
+    }
     this.stopped = false;
     this.tick(this.clock.nowMs());
   }
@@ -62,54 +95,95 @@ export class ScriptTracker {
     this.timer?.cancel();
   }
 
-  /** runNow runs the script at once (a watcher saw a change), unless a run is in progress. */
+  /** runNow runs the script at once because a watch saw a change (after the current run, if one is going). */
   runNow(): void {
-    if (!this.running && !this.stopped) void this.runOnce();
+    if (this.stopped || this.opts.refused !== undefined) return;
+    if (this.running) this.pendingWatch = true;
+    else void this.runLoop('watch');
   }
 
   private tick(dueMs: number): void {
     if (this.stopped) return;
     if (this.running) this.skippedRuns++;
-    else void this.runOnce();
+    else void this.runLoop('interval');
     const next = dueMs + this.def.intervalMs;
     this.timer = this.clock.at(next, () => this.tick(next));
   }
 
-  private async runOnce(): Promise<void> {
+  /** runLoop runs once, then again at once while a watch asked for it or a watch-run needs confirming. */
+  private async runLoop(trigger: 'interval' | 'watch'): Promise<void> {
+    let confirmations = 0;
+    let why = trigger;
+    for (;;) {
+      const success = await this.runOnce(why);
+      if (this.stopped || success === undefined) return;
+      const disagrees = success !== this.good;
+      if (this.pendingWatch) {
+        this.pendingWatch = false;
+        why = 'watch';
+        confirmations = 0;
+      } else if (why === 'watch' && disagrees && confirmations < this.def.fall + this.def.rise) {
+        confirmations++;
+      } else return;
+    }
+  }
+
+  private async runOnce(trigger: 'interval' | 'watch'): Promise<boolean | undefined> {
     this.running = true;
+    this.runs++;
     const inv = resolveInvocation(this.def.script);
     const started = this.clock.nowMs();
-    const result = await execa(inv.file, inv.args, {
+    let timedOut = false;
+    const child = execa(inv.file, inv.args, {
       reject: false,
-      timeout: this.def.timeoutMs,
-      killSignal: 'SIGTERM',
-      forceKillAfterDelay: SCRIPT_KILL_GRACE_MS,
       stdin: 'ignore',
       all: true,
       maxBuffer: 64 * 1024,
+      // Own process group, so the timeout reaches the shell's children too.
+      detached: true,
+      cleanup: true,
+      ...(this.opts.identity ? { uid: this.opts.identity.uid, gid: this.opts.identity.gid } : {}),
     });
+    const killGroup = (signal: NodeJS.Signals) => {
+      if (child.pid === undefined) return;
+      try {
+        process.kill(-child.pid, signal);
+      } catch {
+        // already gone
+      }
+    };
+    let killTimer: TimerHandle | undefined;
+    const timeout = this.clock.at(started + this.def.timeoutMs, () => {
+      timedOut = true;
+      killGroup('SIGTERM');
+      killTimer = this.clock.at(this.clock.nowMs() + SCRIPT_KILL_GRACE_MS, () => killGroup('SIGKILL'));
+    });
+    const result = await child;
+    timeout.cancel();
+    killTimer?.cancel();
     this.running = false;
-    if (this.stopped) return;
+    if (this.stopped) return undefined;
     const output = (result.all ?? '').toString().slice(-512);
     this.lastRun = {
       at: new Date().toISOString(),
       durationMs: Math.round(this.clock.nowMs() - started),
       exitCode: result.exitCode,
-      timedOut: result.timedOut,
+      timedOut,
+      trigger,
       output,
     };
-    const success = !result.timedOut && result.exitCode === 0;
-    if (result.timedOut)
-      this.log.warn(`Script \`${this.def.name}\` now timed out after ${this.def.timeoutMs} ms`);
+    const success = !timedOut && result.exitCode === 0;
+    if (timedOut) this.log.warn(`Script \`${this.def.name}\` now timed out after ${this.def.timeoutMs} ms`);
     const before = isGood(this.counter);
     this.counter = applyResult(this.counter, success);
     const after = isGood(this.counter);
     if (before !== after) {
       this.log.info(
-        `Script \`${this.def.name}\` now returning ${success ? 0 : (result.exitCode ?? 'timeout')}`,
+        `Script \`${this.def.name}\` now returning ${timedOut ? 'timeout' : (result.exitCode ?? result.signal ?? 'error')}`,
       );
       this.log.info(`VRRP_Script(${this.def.name}) ${after ? 'succeeded' : 'failed'}`);
       for (const fn of this.listeners) fn(after);
     }
+    return success;
   }
 }

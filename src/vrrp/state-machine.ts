@@ -331,7 +331,18 @@ function backupReceives(c: Ctx, s: VrrpState, e: AdvertEvent): VrrpState {
     };
   }
   const { preempt, preemptDelayMs } = preemption(p);
-  const lower = e.priority < s.priority;
+  // keepvip fast hand-off (not RFC): a master whose priority fell to exactly ours is leaving too
+  // when we would win RFC 5798 6.4.3's tie-break (our primary address is greater), which it
+  // applies as soon as it hears us. Only after a fall, so equal configured priorities keep
+  // whoever is master (seed 001: priorities 100/95 with weight -5 meet at 95).
+  const tieHandoff =
+    p.handoff === 'fast' &&
+    e.priority === s.priority &&
+    s.masterPriority !== undefined &&
+    s.masterPriority > e.priority &&
+    s.masterAddress === e.srcAddress &&
+    compareAddresses(p.localAddress, e.srcAddress) > 0;
+  const lower = e.priority < s.priority || tieHandoff;
   // keepalived vrrp_state_backup: while the preempt delay runs (or before it started) a
   // lower-priority master is accepted as if preemption were off.
   const delaying = preemptDelayMs > 0 && (s.preemptDelayUntilMs === undefined || s.preemptDelayUntilMs > now);
@@ -379,14 +390,15 @@ function backupReceives(c: Ctx, s: VrrpState, e: AdvertEvent): VrrpState {
     log(
       c,
       'info',
-      `${tag(p)} received lower priority (${e.priority}) advert from ${e.srcAddress} - preempting in ${skew} ms`,
+      `${tag(p)} received ${tieHandoff ? 'fallen equal' : 'lower'} priority (${e.priority}) advert from ${e.srcAddress} - preempting in ${skew} ms`,
     );
     return {
       ...s,
       deadlineMs: Math.min(s.deadlineMs ?? Number.POSITIVE_INFINITY, now + skew),
       timer: 'master-down',
       masterAddress: e.srcAddress,
-      masterPriority: e.priority,
+      // A tie hand-off keeps the pre-fall priority, so a repeated advert does not cancel it.
+      masterPriority: tieHandoff ? s.masterPriority : e.priority,
     };
   }
   // RFC 5798 6.4.2 (405-410): "else // preempt was true or priority was less: Discard the

@@ -237,7 +237,11 @@ const handlers: Record<string, Handler<GlobalDraft>> = {
     const v = word0(ctx, st, 'fast or rfc');
     if (v === 'fast' || v === 'rfc') d.defs.vrrpHandoff = v;
     else if (v !== undefined)
-      ctx.sink.warning(st.args[0]!.pos, 'invalid-value', `vrrp_handoff '${v}' is not fast or rfc; using fast`);
+      ctx.sink.warning(
+        st.args[0]!.pos,
+        'invalid-value',
+        `vrrp_handoff '${v}' is not fast or rfc; using fast`,
+      );
   },
   default_interface(ctx, st, d) {
     const v = word0(ctx, st, 'an interface name');

@@ -33,7 +33,12 @@ const handlers: Record<string, Handler<TrackProcessDef>> = {
     const w = requireArg(ctx, st, 0, 'exact, partial or initial');
     if (w === undefined) return;
     if (w.text === 'exact' || w.text === 'partial' || w.text === 'initial') t.paramMatch = w.text;
-    else ctx.sink.warning(w.pos, 'invalid-value', `param_match '${w.text}' is not exact, partial or initial; using exact`);
+    else
+      ctx.sink.warning(
+        w.pos,
+        'invalid-value',
+        `param_match '${w.text}' is not exact, partial or initial; using exact`,
+      );
   },
   full_command(_ctx, _st, t) {
     t.fullCommand = true;
@@ -43,12 +48,22 @@ const handlers: Record<string, Handler<TrackProcessDef>> = {
     if (w !== undefined) t.pidFile = w.text;
   },
   quorum(ctx, st, t) {
-    const n = readInteger(ctx, st, { min: 1, max: 65_535 }, { severity: 'warning', code: 'value-range', fallback: 'using 1' });
+    const n = readInteger(
+      ctx,
+      st,
+      { min: 1, max: 65_535 },
+      { severity: 'warning', code: 'value-range', fallback: 'using 1' },
+    );
     if (n !== undefined) t.quorum = n;
   },
   quorum_max(ctx, st, t) {
     // "Setting this to 0 would mean failure if the matching process were running at all."
-    const n = readInteger(ctx, st, { min: 0, max: 65_535 }, { severity: 'warning', code: 'value-range', fallback: 'no maximum' });
+    const n = readInteger(
+      ctx,
+      st,
+      { min: 0, max: 65_535 },
+      { severity: 'warning', code: 'value-range', fallback: 'no maximum' },
+    );
     if (n !== undefined) t.quorumMax = n;
   },
   delay(ctx, st, t) {

@@ -370,7 +370,12 @@ const handlers: Record<string, Handler<InstanceDraft>> = {
     const w = requireArg(ctx, st, 0, 'fast or rfc');
     if (w === undefined) return;
     if (w.text === 'fast' || w.text === 'rfc') d.handoff = w.text;
-    else ctx.sink.warning(w.pos, 'invalid-value', `handoff '${w.text}' is not fast or rfc; using the global vrrp_handoff`);
+    else
+      ctx.sink.warning(
+        w.pos,
+        'invalid-value',
+        `handoff '${w.text}' is not fast or rfc; using the global vrrp_handoff`,
+      );
   },
   nopreempt(_ctx, st, d) {
     d.nopreempt = st.keyword;
