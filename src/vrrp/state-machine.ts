@@ -284,7 +284,11 @@ function onShutdown(c: Ctx, s: VrrpState): VrrpState {
       // keepvip fast hand-off (not RFC): keep answering for the VIPs until the backup that
       // takes over after its Skew_Time is heard, so a planned stop drops no request.
       const boundMs = releaseBoundMs(c.p.version, c.p.advertIntervalMs);
-      log(c, 'info', `${tag(c.p)} keeping VIPs until the new master is heard (at most ${Math.round(boundMs)} ms)`);
+      log(
+        c,
+        'info',
+        `${tag(c.p)} keeping VIPs until the new master is heard (at most ${Math.round(boundMs)} ms)`,
+      );
       return { ...s, deadlineMs: c.now + boundMs, timer: 'release' };
     }
     default:

@@ -1,0 +1,111 @@
+/**
+ * Who a script runs as, and whether it is safe to run as root. keepalived runs scripts as
+ * `script_user` (global) or a vrrp_script's own `user`; with `enable_script_security` it refuses
+ * a script that a non-root user could modify: the executable or any directory on its path
+ * writable by someone other than root (keepalived's check_script_secure).
+ */
+import { accessSync, constants, readFileSync, statSync } from 'node:fs';
+import { delimiter, dirname, isAbsolute, join } from 'node:path';
+import type { ScriptUser } from '../config/model.js';
+import { KeepvipError } from '../errors.js';
+import { resolveInvocation, splitWords } from './command.js';
+
+/** ScriptIdentity is the uid and gid a script runs with. */
+export interface ScriptIdentity {
+  uid: number;
+  gid: number;
+}
+
+/** lookupId finds a name (or a number) in an /etc/passwd- or /etc/group-style file. */
+function lookupId(file: string, name: string): { id: number; gid?: number } | undefined {
+  if (/^\d+$/.test(name)) return { id: Number(name) };
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch {
+    return undefined;
+  }
+  for (const line of text.split('\n')) {
+    const fields = line.split(':');
+    if (fields[0] === name && fields[2] !== undefined) {
+      return { id: Number(fields[2]), gid: fields[3] === undefined ? undefined : Number(fields[3]) };
+    }
+  }
+  return undefined;
+}
+
+/** resolveScriptUser turns `user [group]` into ids; throws KeepvipError E_SCRIPT_USER when unknown. */
+export function resolveScriptUser(u: ScriptUser): ScriptIdentity {
+  const user = lookupId('/etc/passwd', u.user);
+  if (!user) throw new KeepvipError('E_SCRIPT_USER', `script user '${u.user}' does not exist`);
+  let gid = user.gid ?? user.id;
+  if (u.group !== undefined) {
+    const group = lookupId('/etc/group', u.group);
+    if (!group) throw new KeepvipError('E_SCRIPT_USER', `script group '${u.group}' does not exist`);
+    gid = group.id;
+  }
+  return { uid: user.id, gid };
+}
+
+/** findExecutable resolves a command name through PATH as execvp would; undefined when not found. */
+export function findExecutable(
+  name: string,
+  path = process.env.PATH ?? '/usr/sbin:/usr/bin:/sbin:/bin',
+): string | undefined {
+  if (name.includes('/')) return isAbsolute(name) ? name : undefined;
+  for (const dir of path.split(delimiter)) {
+    if (dir === '') continue;
+    const candidate = join(dir, name);
+    try {
+      accessSync(candidate, constants.X_OK);
+      return candidate;
+    } catch {
+      // not here
+    }
+  }
+  return undefined;
+}
+
+/** executablesOf lists the files a script string runs: the shell and the command's own executable. */
+export function executablesOf(script: string): string[] {
+  const inv = resolveInvocation(script);
+  const out = [inv.file];
+  // With a shell, the first word is usually the check itself (`/etc/keepalived/check.sh && ...`).
+  const first = inv.viaShell ? splitWords(script)[0] : undefined;
+  if (first !== undefined && isAbsolute(first)) out.push(first);
+  return out;
+}
+
+/**
+ * insecureReason says why running `file` as root is unsafe, or undefined when it is safe: the file
+ * or a directory above it is writable by a user other than root (owner, group or others).
+ */
+export function insecureReason(file: string): string | undefined {
+  const resolved = findExecutable(file) ?? file;
+  let p = resolved;
+  for (;;) {
+    let st: ReturnType<typeof statSync>;
+    try {
+      st = statSync(p);
+    } catch {
+      return p === resolved ? `${p} does not exist` : undefined;
+    }
+    if (st.uid !== 0 && (st.mode & 0o200) !== 0) return `${p} is writable by its owner uid ${st.uid}`;
+    if (st.gid !== 0 && (st.mode & 0o020) !== 0) return `${p} is writable by group gid ${st.gid}`;
+    // A world-writable directory with the sticky bit (/tmp) still protects others' files in it.
+    const sticky = st.isDirectory() && (st.mode & 0o1000) !== 0 && p !== resolved;
+    if ((st.mode & 0o002) !== 0 && !sticky) return `${p} is writable by every user`;
+    const parent = dirname(p);
+    if (parent === p) return undefined;
+    p = parent;
+  }
+}
+
+/** scriptInsecurity checks every executable of a script string; undefined when all are safe. */
+export function scriptInsecurity(script: string): string | undefined {
+  for (const file of executablesOf(script)) {
+    const reason = insecureReason(file);
+    if (reason !== undefined) return reason;
+  }
+  return undefined;
+}
