@@ -1,3 +1,4 @@
+import { formatAddress, parseIpv4, parseIpv6 } from '../vrrp/address.js';
 import { isIPv4, isIPv6 } from 'node:net';
 import { createRtNetlink, FlagsNew, type RtNetlinkSocket, type rt } from 'netlink';
 import { KeepvipError, SystemCallError } from '../errors.js';
@@ -95,46 +96,14 @@ export async function linkIndex(ifname: string): Promise<number> {
 
 /** addressToBytes encodes an IPv4 or IPv6 text address in network order; throws E_ADDRESS if invalid. */
 export function addressToBytes(address: string): Buffer {
-  if (isIPv4(address)) return Buffer.from(address.split('.').map(Number));
-  if (!isIPv6(address)) throw new KeepvipError('E_ADDRESS', `not an IP address: ${address}`);
-  let text = address.replace(/%.*$/, '');
-  // An embedded dotted quad (::ffff:192.0.2.1) becomes its two hex groups first.
-  const v4 = /(\d+)\.(\d+)\.(\d+)\.(\d+)$/.exec(text);
-  if (v4) {
-    const [a, b, c, d] = v4.slice(1).map(Number) as [number, number, number, number];
-    text = `${text.slice(0, v4.index)}${((a << 8) | b).toString(16)}:${((c << 8) | d).toString(16)}`;
-  }
-  const [head, rest] = text.split('::') as [string, string | undefined];
-  const parse = (s: string) => (s === '' ? [] : s.split(':').map((g) => Number.parseInt(g, 16)));
-  const left = parse(head);
-  const right = rest === undefined ? [] : parse(rest);
-  const groups =
-    rest === undefined ? left : [...left, ...Array(8 - left.length - right.length).fill(0), ...right];
-  const out = Buffer.alloc(16);
-  for (const [i, g] of groups.slice(0, 8).entries()) out.writeUInt16BE(g, i * 2);
-  return out;
+  const bytes = parseIpv4(address) ?? parseIpv6(address.replace(/%.*$/, ''));
+  if (!bytes) throw new KeepvipError('E_ADDRESS', `not an IP address: ${address}`);
+  return bytes;
 }
 
 /** bytesToAddress formats 4 or 16 network-order bytes as text (RFC 5952 form for IPv6). */
 export function bytesToAddress(bytes: Buffer): string {
-  if (bytes.length === 4) return [...bytes].join('.');
-  const groups = Array.from({ length: 8 }, (_, i) => bytes.readUInt16BE(i * 2));
-  // RFC 5952 4.2: compress the longest run of two or more zero groups, the first one on a tie.
-  let bestStart = -1;
-  let bestLength = 1;
-  for (let i = 0; i < 8; ) {
-    if (groups[i] !== 0) {
-      i++;
-      continue;
-    }
-    let j = i;
-    while (j < 8 && groups[j] === 0) j++;
-    if (j - i > bestLength) [bestStart, bestLength] = [i, j - i];
-    i = j;
-  }
-  const hex = groups.map((g) => g.toString(16));
-  if (bestStart < 0) return hex.join(':');
-  return `${hex.slice(0, bestStart).join(':')}::${hex.slice(bestStart + bestLength).join(':')}`;
+  return formatAddress(bytes.length === 4 ? 'inet' : 'inet6', bytes);
 }
 
 /** scopeNumber resolves a scope name or number to ifa_scope; throws E_ADDRESS_SCOPE when unknown. */

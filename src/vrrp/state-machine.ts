@@ -13,6 +13,7 @@
  * leaves either.
  */
 import { KeepvipError } from '../errors.js';
+import { parseIpv4, parseIpv6 } from './address.js';
 import { masterDownIntervalMs, OWNER_PRIORITY, releaseBoundMs, skewTimeMs, STOP_PRIORITY } from './timers.js';
 
 /** VrrpVersion is the protocol version: 2 (RFC 3768) or 3 (RFC 5798). */
@@ -578,57 +579,9 @@ function log(c: Ctx, level: 'info' | 'debug' | 'warn', message: string): void {
  * that do not parse compare as their text, so the result is still a total order.
  */
 export function compareAddresses(a: string, b: string): number {
-  const wa = addressWords(a);
-  const wb = addressWords(b);
-  if (wa === undefined || wb === undefined || wa.length !== wb.length) return a < b ? -1 : a > b ? 1 : 0;
-  for (let i = 0; i < wa.length; i++) {
-    const d = (wa[i] ?? 0) - (wb[i] ?? 0);
-    if (d !== 0) return d;
-  }
-  return 0;
-}
-
-/** addressWords is an address as numbers: 4 octets for IPv4, 8 16-bit groups for IPv6. */
-function addressWords(text: string): number[] | undefined {
-  const addr = text.split('%')[0] ?? '';
-  if (!addr.includes(':')) return ipv4Octets(addr);
-  const halves = addr.split('::');
-  if (halves.length > 2) return undefined;
-  const groups = (part: string | undefined): number[] | undefined => {
-    if (part === undefined || part === '') return [];
-    const out: number[] = [];
-    const pieces = part.split(':');
-    for (let i = 0; i < pieces.length; i++) {
-      const piece = pieces[i] ?? '';
-      if (i === pieces.length - 1 && piece.includes('.')) {
-        const v4 = ipv4Octets(piece);
-        if (!v4) return undefined;
-        out.push(((v4[0] ?? 0) << 8) | (v4[1] ?? 0), ((v4[2] ?? 0) << 8) | (v4[3] ?? 0));
-      } else {
-        if (!/^[0-9a-fA-F]{1,4}$/.test(piece)) return undefined;
-        out.push(Number.parseInt(piece, 16));
-      }
-    }
-    return out;
-  };
-  const head = groups(halves[0]);
-  const tail = groups(halves[1]);
-  if (!head || !tail) return undefined;
-  if (halves.length === 1) return head.length === 8 ? head : undefined;
-  const fill = 8 - head.length - tail.length;
-  if (fill < 1) return undefined;
-  return [...head, ...new Array<number>(fill).fill(0), ...tail];
-}
-
-function ipv4Octets(text: string): number[] | undefined {
-  const parts = text.split('.');
-  if (parts.length !== 4) return undefined;
-  const out: number[] = [];
-  for (const part of parts) {
-    if (!/^\d{1,3}$/.test(part)) return undefined;
-    const n = Number(part);
-    if (n > 255) return undefined;
-    out.push(n);
-  }
-  return out;
+  const strip = (t: string) => t.split('%')[0] ?? '';
+  const ba = parseIpv4(strip(a)) ?? parseIpv6(strip(a));
+  const bb = parseIpv4(strip(b)) ?? parseIpv6(strip(b));
+  if (!ba || !bb || ba.length !== bb.length) return a < b ? -1 : a > b ? 1 : 0;
+  return Buffer.compare(ba, bb);
 }
