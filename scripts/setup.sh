@@ -11,7 +11,7 @@ log() { printf '[setup] %s\n' "$*"; }
 # (user-mode-linux) and its tools, the `mail` command for notify scripts.
 need_pkgs=()
 want() { dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q 'install ok installed' || need_pkgs+=("$1"); }
-for p in keepalived nginx iproute2 psmisc nftables kmod ipvsadm user-mode-linux procps bsd-mailx msmtp iputils-arping tcpdump; do want "$p"; done
+for p in keepalived nginx iproute2 psmisc nftables kmod ipvsadm user-mode-linux procps curl msmtp msmtp-mta bsd-mailx iputils-arping tcpdump; do want "$p"; done
 if ((${#need_pkgs[@]})); then
   if [ "$(id -u)" -ne 0 ]; then
     log "missing Debian packages (${need_pkgs[*]}) and not root: integration tests will skip"
