@@ -259,7 +259,7 @@ export function buildVirtualServer(ctx: BuildContext, st: Statement): VirtualSer
     ctx.sink.warning(
       first.pos,
       'unsupported-keyword',
-      'virtual_server group is not implemented by keepvip; virtual server skipped',
+      'virtual_server group is not supported by keepvip; virtual server skipped',
     );
     return undefined;
   } else {

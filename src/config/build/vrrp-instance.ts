@@ -186,7 +186,7 @@ export function readVip(ctx: BuildContext, line: Statement): VirtualIpAddress | 
         ctx.sink.warning(
           opt.pos,
           'unsupported-keyword',
-          `virtual address option '${opt.text}' is not implemented by keepvip; ignored`,
+          `virtual address option '${opt.text}' is not supported by keepvip; ignored`,
         );
         i++;
         break;
@@ -201,7 +201,7 @@ export function readVip(ctx: BuildContext, line: Statement): VirtualIpAddress | 
         ctx.sink.warning(
           opt.pos,
           'unsupported-keyword',
-          `virtual address option '${opt.text}' is not implemented by keepvip; ignored`,
+          `virtual address option '${opt.text}' is not supported by keepvip; ignored`,
         );
         break;
       default:
