@@ -7,6 +7,7 @@
 import type { GlobalDefs, VirtualIpAddress, VrrpInstance } from '../config/model.js';
 import type { Logger } from '../log/logger.js';
 import type { VrrpAdvert } from '../vrrp/packet.js';
+import type { InstanceForChecks } from '../vrrp/checks.js';
 import { authDataFromPassword, encodeAdvert } from '../vrrp/codec.js';
 import { encodeIpv4Datagram } from '../vrrp/ipv4.js';
 import {
@@ -79,6 +80,10 @@ export class InstanceDriver {
   readonly counters: InstanceCounters = newInstanceCounters();
   readonly transitions: TransitionRecord[] = [];
   readonly params: VrrpInstanceParams;
+  /** instance is the configuration this driver runs. */
+  readonly instance: VrrpInstance;
+  /** checks are the per-instance receive checks' inputs, computed once (the receive path is hot). */
+  readonly checks: InstanceForChecks;
   private state: VrrpState;
   private timer?: TimerHandle;
   private garpTimers: TimerHandle[] = [];
@@ -91,6 +96,14 @@ export class InstanceDriver {
   private stoppedWaiters: (() => void)[] = [];
 
   constructor(private readonly o: InstanceDriverOptions) {
+    this.instance = o.instance;
+    this.checks = {
+      vrid: o.instance.virtualRouterId,
+      version: o.instance.version,
+      advertIntervalMs: o.instance.advertIntervalMs,
+      authentication: o.instance.authentication,
+      addresses: o.instance.virtualIpAddresses.map((v) => v.address),
+    };
     const inst = o.instance;
     this.name = inst.name;
     this.params = {

@@ -16,7 +16,7 @@ import { InstanceDriver, type InstanceIo, type TransitionRecord, toVipSpec } fro
 import type { KernelPort, PacketSocket, ReceivedPacket } from './kernel-port.js';
 import { pidfdExitWatcher } from '../track/pidfd-watch.js';
 import { effectivePriority } from '../track/priority.js';
-import { type Starter, Tracking } from './tracking.js';
+import { Tracking } from './tracking.js';
 import type { NotifyState } from '../notify/notify-scripts.js';
 import { Notifier } from '../notify/notifier.js';
 
@@ -101,7 +101,7 @@ export class VrrpRunner {
       await this.removeLeftoverVips(inst);
       await this.addInstance(inst);
     }
-    const trackers = this.syncTrackers();
+    const trackers = this.tracking.sync(this.config);
     await this.refreshLinks();
     this.linkWatch = kernel.watchLinks((link) => {
       if (!this.linkUp.has(link.name)) return;
@@ -146,7 +146,7 @@ export class VrrpRunner {
       if (added.includes(inst.name) || restarted.includes(inst.name))
         starting.push(await this.addInstance(inst));
     }
-    const fresh = this.syncTrackers();
+    const fresh = this.tracking.sync(this.config);
     await this.refreshLinks();
     for (const d of starting) d.start();
     this.retrack();
@@ -198,11 +198,6 @@ export class VrrpRunner {
     for (const entry of this.sockets.values()) {
       for (const [vrid, d] of entry.byVrid) if (d === driver) entry.byVrid.delete(vrid);
     }
-  }
-
-  /** syncTrackers creates trackers for newly tracked objects, replaces changed ones and stops unused ones; returns the new ones. */
-  private syncTrackers(): Starter[] {
-    return this.tracking.sync(this.config);
   }
 
   private async refreshLinks(): Promise<void> {
@@ -417,7 +412,7 @@ export class VrrpRunner {
       this.drop(entry, undefined, 'unknown-vrid', `VRID ${advert.vrid}`, datagram.srcAddress);
       return;
     }
-    const inst = this.config.vrrpInstances.find((i) => i.name === driver.name)!;
+    const inst = driver.instance;
     // keepalived 2.2.7 (vrrp_check_packet): without unicast_peer the TTL / hop limit MUST be 255
     // (RFC 3768 7.1, RFC 5798 7.1) whatever the destination. The codec checks multicast only, so
     // without this a unicast advert from off-link (TTL 64) reached the state machine.
@@ -427,13 +422,7 @@ export class VrrpRunner {
       this.drop(entry, driver, 'ttl', detail, datagram.srcAddress);
       return;
     }
-    const checked = checkAdvertForInstance(advert, {
-      vrid: inst.virtualRouterId,
-      version: inst.version,
-      advertIntervalMs: inst.advertIntervalMs,
-      authentication: inst.authentication,
-      addresses: inst.virtualIpAddresses.map((v) => v.address),
-    });
+    const checked = checkAdvertForInstance(advert, driver.checks);
     if (!checked.ok) {
       this.drop(entry, driver, checked.reason, checked.detail, datagram.srcAddress);
       return;
