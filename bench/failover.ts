@@ -19,6 +19,7 @@ import { nowMs } from './lib/clock.js';
 import { analyzeProbes, formatReport } from './lib/outage.js';
 import type { Prober } from './lib/prober.js';
 import { linkDown, linkUp } from '../test/helpers/faults.js';
+import { ManagedProcess } from '../test/helpers/processes.js';
 import {
   REPO_ROOT,
   simpleVrrpConfig,
@@ -56,6 +57,9 @@ interface RunResult {
   outageMs: number;
   switchMs: number | undefined;
   takeoverLogMs: number | undefined;
+  /** wire: from the master's last advert to the backup's first advert / first gratuitous ARP, captured on the backup's bridge port. */
+  wireAdvertMs: number | undefined;
+  wireGarpMs: number | undefined;
   nodeChanges: number;
 }
 
@@ -132,6 +136,58 @@ async function pullCableAfterAdvert(topo: Topology): Promise<number> {
   }
 }
 
+/**
+ * startWireCapture records, on n2's bridge port, the VRRP adverts and ARPs with kernel
+ * timestamps, so the takeover can be timed on the wire: last advert of n1 -> first advert and
+ * first gratuitous ARP of n2. Unlike the client outage it does not depend on when the fault was
+ * injected within an advert interval, nor on probe spacing.
+ */
+function startWireCapture(topo: Topology): ManagedProcess {
+  const n2 = topo.node('n2');
+  const proc = ManagedProcess.start({
+    name: 'wire/tcpdump',
+    file: 'ip',
+    args: [
+      'netns',
+      'exec',
+      n2.bridgeNetns,
+      'tcpdump',
+      '-i',
+      n2.bridgePort,
+      '-n',
+      '-tt',
+      '-l',
+      '-p',
+      '(ip proto 112) or arp',
+    ],
+  });
+  topo.track(proc);
+  return proc;
+}
+
+/** wireTimes reads the capture: n1's last advert before n2's first, and n2's first advert and GARP. */
+function wireTimes(lines: readonly { text: string }[], n1: string, n2: string, vip: string) {
+  let lastN1: number | undefined;
+  let firstN2: number | undefined;
+  let firstGarp: number | undefined;
+  for (const { text } of lines) {
+    const t = Number.parseFloat(text);
+    if (!Number.isFinite(t)) continue;
+    if (firstN2 === undefined && text.includes(`IP ${n1} > `) && /VRRP/.test(text)) lastN1 = t;
+    if (firstN2 === undefined && text.includes(`IP ${n2} > `) && /VRRP/.test(text)) firstN2 = t;
+    if (
+      firstGarp === undefined &&
+      firstN2 !== undefined &&
+      text.includes(`who-has ${vip} `) &&
+      text.includes(`tell ${vip}`)
+    )
+      firstGarp = t;
+  }
+  const ms = (t: number | undefined) =>
+    t === undefined || lastN1 === undefined ? undefined : (t - lastN1) * 1000;
+  return { advertMs: ms(firstN2), garpMs: ms(firstGarp) };
+}
+
 /** runOnce starts the pair, waits for a settled election, injects the fault and measures. */
 async function runOnce(
   topo: Topology,
@@ -159,6 +215,8 @@ async function runOnce(
     await prober.waitFor((s) => s.ok && s.node === 'n1', 5000);
     await sleep(300);
     const since2 = d2.lines.length;
+    const wire = startWireCapture(topo);
+    await wire.waitForLine(/VRRP/, 5000);
     let tFault = nowMs();
     let stopping: Promise<unknown> | undefined;
     if (scenario === 'link-down') {
@@ -174,11 +232,13 @@ async function runOnce(
     const samples = await prober.stop();
     prober = undefined;
     await stopping;
+    await wire.stop('SIGTERM', 2000).catch(() => undefined);
+    const w = wireTimes(wire.lines, n1.addr4, n2.addr4, vip);
     const r = analyzeProbes(samples);
     const rel = (t: number | undefined) => (t === undefined ? '?' : (t - tFault).toFixed(0));
     const window = `${rel(r.outageFrom)}..${rel(r.outageTo)} ms from the fault`;
     console.log(
-      `  ${scenario.padEnd(9)} ${v.label.padEnd(17)} ${daemon.padEnd(10)} ${formatReport(r)}; n2 MASTER log +${(takeover.t - tFault).toFixed(0)} ms, outage window ${window}`,
+      `  ${scenario.padEnd(9)} ${v.label.padEnd(17)} ${daemon.padEnd(10)} ${formatReport(r)}; n2 MASTER log +${(takeover.t - tFault).toFixed(0)} ms, outage window ${window}; wire: n1 last advert -> n2 advert ${w.advertMs?.toFixed(1)} ms, -> n2 GARP ${w.garpMs?.toFixed(1)} ms`,
     );
     return {
       scenario,
@@ -187,6 +247,8 @@ async function runOnce(
       outageMs: r.outageMs,
       switchMs: r.switchMs,
       takeoverLogMs: takeover.t - tFault,
+      wireAdvertMs: w.advertMs,
+      wireGarpMs: w.garpMs,
       nodeChanges: r.nodeChanges,
     };
   } finally {
@@ -215,8 +277,8 @@ function timersFor(v: Variant): { mdi: number; skew: number } {
 /** report prints the table and the goals; it returns whether every keepvip goal was met. */
 function report(results: RunResult[]): boolean {
   const rows: string[] = [
-    '| scenario | version/advert | daemon | runs | outage median ms | max | Master_Down_Interval | Skew_Time | goal (keepvip) | met |',
-    '|---|---|---|---|---|---|---|---|---|---|',
+    '| scenario | version/advert | daemon | runs | outage median ms | max | wire: last master advert -> new master GARP, median ms | Master_Down_Interval | Skew_Time | goal (keepvip) | met |',
+    '|---|---|---|---|---|---|---|---|---|---|---|',
   ];
   let allMet = true;
   for (const scenario of SCENARIOS) {
@@ -228,6 +290,10 @@ function report(results: RunResult[]): boolean {
       for (const d of DAEMONS) {
         const outages = cell(d).map((r) => r.outageMs);
         if (outages.length === 0) continue;
+        const garps = cell(d)
+          .map((r) => r.wireGarpMs)
+          .filter((x): x is number => x !== undefined);
+        const wireMed = garps.length ? median(garps).toFixed(1) : '-';
         const med = median(outages);
         const max = Math.max(...outages);
         let goal = 'reference';
@@ -248,7 +314,7 @@ function report(results: RunResult[]): boolean {
           }
         }
         rows.push(
-          `| ${scenario} | ${v.label} | ${d} | ${outages.length} | ${med.toFixed(1)} | ${max.toFixed(1)} | ${mdi.toFixed(1)} | ${skew.toFixed(1)} | ${goal} | ${met} |`,
+          `| ${scenario} | ${v.label} | ${d} | ${outages.length} | ${med.toFixed(1)} | ${max.toFixed(1)} | ${wireMed} | ${mdi.toFixed(1)} | ${skew.toFixed(1)} | ${goal} | ${met} |`,
         );
       }
     }
