@@ -83,11 +83,27 @@ export function netlinkError(operation: string, error: unknown): KeepvipError {
   });
 }
 
+/**
+ * indexCache remembers interface indexes so adding a VIP at takeover costs one netlink round
+ * trip, not two. forgetLinkIndex drops entries when links change (the link watch calls it) and
+ * a failed request retries with a fresh lookup.
+ */
+const indexCache = new Map<string, number>();
+
+/** forgetLinkIndex drops the cached index of one interface, or of all. */
+export function forgetLinkIndex(ifname?: string): void {
+  if (ifname === undefined) indexCache.clear();
+  else indexCache.delete(ifname);
+}
+
 /** linkIndex resolves an interface name with RTM_GETLINK + IFLA_IFNAME; ENODEV when absent. */
 export async function linkIndex(ifname: string): Promise<number> {
+  const cached = indexCache.get(ifname);
+  if (cached !== undefined) return cached;
   try {
     const [link] = await rtnetlink().getLink({}, { ifname });
     if (link?.data.index === undefined) throw new SystemCallError(`look up ${ifname}`, 'ENODEV');
+    indexCache.set(ifname, link.data.index);
     return link.data.index;
   } catch (error) {
     throw netlinkError(`look up interface ${ifname}`, error);
@@ -206,11 +222,17 @@ function request(vip: VipAddress, index: number): { data: rt.Address; attrs: rt.
  */
 export async function addAddress(vip: VipAddress, log: Logger = silentLogger): Promise<void> {
   validate(vip);
+  const cached = indexCache.has(vip.dev);
   const index = await linkIndex(vip.dev);
   const { data, attrs } = request(vip, index);
   try {
     await rtnetlink().newAddress(data, attrs, { flags: FlagsNew.CREATE | FlagsNew.EXCL });
   } catch (error) {
+    if (cached && netlinkErrno(error) === 'ENODEV') {
+      // The interface was re-created under a new index since we cached it: look it up again.
+      forgetLinkIndex(vip.dev);
+      return addAddress(vip, log);
+    }
     if (netlinkErrno(error) === 'EEXIST') {
       log.debug(`address ${describe(vip)} already present`);
       return;

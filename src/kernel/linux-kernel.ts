@@ -4,7 +4,7 @@
  */
 import type { Logger } from '../log/logger.js';
 import type { KernelPort } from '../runner/kernel-port.js';
-import { addAddress, closeRtnetlink, deleteAddress, listAddresses } from './addresses.js';
+import { addAddress, closeRtnetlink, deleteAddress, forgetLinkIndex, listAddresses } from './addresses.js';
 import { sendGarpBurst } from './garp.js';
 import { getLink, getPrimaryAddress, watchLinks } from './links.js';
 import { openVrrpSocket } from './vrrp-socket.js';
@@ -24,7 +24,18 @@ export function linuxKernel(log: Logger): KernelPort & { close(): void } {
         vips.map((v) => v.address),
         { repeat, intervalMs },
       ),
-    watchLinks: (onChange) => watchLinks(onChange, (err) => log.warn(`link watch: ${err.message}`)),
+    watchLinks: (onChange) =>
+      watchLinks(
+        (link) => {
+          // A deleted or re-created interface changes its index: never reuse a cached one.
+          if (link.deleted) forgetLinkIndex(link.name);
+          onChange(link);
+        },
+        (err) => {
+          forgetLinkIndex();
+          log.warn(`link watch: ${err.message}`);
+        },
+      ),
     close: () => closeRtnetlink(),
   };
 }

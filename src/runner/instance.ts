@@ -195,6 +195,9 @@ export class InstanceDriver {
       }
     }
     this.timer?.cancel();
+    // A graceful stop that heard the new master holds the VIPs for RELEASE_GRACE_MS more, until
+    // the new master's gratuitous ARPs have moved the clients (see remove-vips below).
+    if (this.releaseTimer) await new Promise((r) => setTimeout(r, RELEASE_GRACE_MS));
     this.releaseTimer?.cancel();
     this.cancelGarps();
     // Whatever the machine did, a stopped daemon owns no VIP.
@@ -220,10 +223,15 @@ export class InstanceDriver {
     this.timer = undefined;
     const deadline = this.state.deadlineMs;
     if (deadline === undefined) return;
-    this.timer = this.o.clock.at(deadline, () => {
-      this.timer = undefined;
-      this.dispatch({ type: 'timer' });
-    });
+    this.timer = this.o.clock.at(
+      deadline,
+      () => {
+        this.timer = undefined;
+        this.dispatch({ type: 'timer' });
+      },
+      // The Master_Down_Timer decides when a backup takes over: fire it on time.
+      { precise: this.state.timer === 'master-down' },
+    );
   }
 
   private apply(effect: VrrpEffect, nowMs: number): void {
@@ -237,10 +245,10 @@ export class InstanceDriver {
         this.releaseTimer = undefined;
         void this.enqueueVips('add');
         return;
-      case 'remove-vips':
+      case 'remove-vips': {
         this.counters.releasedMaster++;
         this.cancelGarps();
-        if (this.state.name === 'BACKUP' && this.params.handoff === 'fast') {
+        if (effect.yieldedTo !== undefined && this.params.handoff === 'fast') {
           // keepvip fast hand-off: we yielded to a new master we just heard. Its gratuitous ARPs
           // follow its advert by a few ms; until they reach the clients, requests still come
           // here, so keep answering for RELEASE_GRACE_MS (the old master is silent, no conflict).
@@ -253,6 +261,7 @@ export class InstanceDriver {
         }
         void this.enqueueVips('remove');
         return;
+      }
       case 'transition': {
         const record: TransitionRecord = {
           atMs: nowMs,

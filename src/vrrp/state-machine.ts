@@ -96,7 +96,12 @@ export type VrrpEffect =
   | { type: 'send-advert'; priority: number }
   /** add-vips: add the VIPs, then announce them (gratuitous ARP / unsolicited NA). */
   | { type: 'add-vips' }
-  | { type: 'remove-vips' }
+  /**
+   * remove-vips: release the VIPs. `yieldedTo` names the new master when we release because we
+   * heard it (a higher priority, or its advert while stopping): in fast mode the runner may then
+   * keep answering briefly until that master's gratuitous ARPs have moved the clients.
+   */
+  | { type: 'remove-vips'; yieldedTo?: string }
   | { type: 'transition'; from: VrrpStateName; to: VrrpStateName; reason: string }
   | { type: 'log'; level: 'info' | 'debug' | 'warn'; message: string };
 
@@ -246,10 +251,10 @@ function becomeBackup(
 }
 
 /** becomeStopped ends a stop: the VIPs go (if we hold them) and the instance is STOPPED. */
-function becomeStopped(c: Ctx, s: VrrpState, reason: string): VrrpState {
+function becomeStopped(c: Ctx, s: VrrpState, reason: string, yieldedTo?: string): VrrpState {
   const held = s.name === 'MASTER';
   const next = transition(c, s, 'STOPPED', reason, { deadlineMs: undefined, timer: undefined });
-  if (held) c.out.push({ type: 'remove-vips' });
+  if (held) c.out.push(yieldedTo ? { type: 'remove-vips', yieldedTo } : { type: 'remove-vips' });
   return next;
 }
 
@@ -456,7 +461,7 @@ function masterReceives(c: Ctx, s: VrrpState, e: AdvertEvent): VrrpState {
       address: e.srcAddress,
       priority: e.priority,
     });
-    c.out.push({ type: 'remove-vips' });
+    c.out.push({ type: 'remove-vips', yieldedTo: e.srcAddress });
     return next;
   }
   // RFC 5798 6.4.3 (720-725) says discard; keepalived (without lower_prio_no_advert) answers at
@@ -473,7 +478,7 @@ function masterReceives(c: Ctx, s: VrrpState, e: AdvertEvent): VrrpState {
 /** releasingReceives: a stopping master (fast mode) lets go of the VIPs once a new master speaks. */
 function releasingReceives(c: Ctx, s: VrrpState, e: AdvertEvent): VrrpState {
   if (e.priority === 0) return s; // another router stopping is no new master
-  return becomeStopped(c, s, `shutdown: new master ${e.srcAddress} heard`);
+  return becomeStopped(c, s, `shutdown: new master ${e.srcAddress} heard`, e.srcAddress);
 }
 
 function onTimer(c: Ctx, s: VrrpState): VrrpState {

@@ -217,7 +217,7 @@ describe('6.4.3 Master', () => {
     const effects = d.advert(150, '10.0.0.1', 500);
     expect(effects.filter((e) => e.type !== 'log')).toEqual([
       { type: 'transition', from: 'MASTER', to: 'BACKUP', reason: 'higher priority advert from 10.0.0.1' },
-      { type: 'remove-vips' },
+      { type: 'remove-vips', yieldedTo: '10.0.0.1' },
     ]);
     expect(d.state).toMatchObject({ name: 'BACKUP', timer: 'master-down', masterAdvertIntervalMs: 500 });
     expect(d.state.deadlineMs).toBeCloseTo(10_000 + masterDownIntervalMs(3, 100, 500), 6);
