@@ -4,6 +4,7 @@
  * the pid file otherwise (`-p /run/kv-a.pid` -> /run/kv-a.data), so daemons in different
  * namespaces on one host do not overwrite each other's dumps.
  */
+import type { InstanceCounters } from '../runner/counters.js';
 import { writeFileSync } from 'node:fs';
 import { formatStatus } from '../cli/status.js';
 import { DEFAULT_PID_FILE } from '../daemon/paths.js';
@@ -17,15 +18,7 @@ export function dumpPath(pidFile: string, kind: 'data' | 'stats'): string {
 /** StatsInstance is what the statistics dump needs of an instance. */
 export interface StatsInstance {
   name: string;
-  counters: {
-    advertsSent: number;
-    advertsReceived: number;
-    priorityZeroSent: number;
-    priorityZeroReceived: number;
-    becameMaster: number;
-    releasedMaster: number;
-    drops: Record<string, number>;
-  };
+  counters: InstanceCounters;
 }
 
 /** formatStats renders the SIGUSR2 statistics in keepalived's layout. */

@@ -3,6 +3,7 @@
  * `--metrics unix:/run/keepvip.metrics`). It only binds to loopback or a unix socket: VRRP
  * state is no business of the network at large.
  */
+import type { InstanceCounters } from '../runner/counters.js';
 import { createServer, type Server } from 'node:http';
 import { isIP } from 'node:net';
 import { KeepvipError } from '../errors.js';
@@ -16,14 +17,7 @@ export interface MetricsInstance {
   state: string;
   basePriority: number;
   effectivePriority: number;
-  counters: {
-    advertsSent: number;
-    advertsReceived: number;
-    priorityZeroSent: number;
-    priorityZeroReceived: number;
-    becameMaster: number;
-    drops: Record<string, number>;
-  };
+  counters: InstanceCounters;
   tracks: { name: string; good: boolean }[];
 }
 

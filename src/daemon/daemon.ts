@@ -78,32 +78,21 @@ export async function runDaemon(o: DaemonOptions): Promise<number> {
   const nginx = new NginxSync({ config: checkSide(loaded.config, side), log });
   await nginx.start();
   const startedAt = new Date().toISOString();
-  const control = await startControlServer(
-    o.controlSocket,
-    {
-      status: () => ({
-        pid: process.pid,
-        version: VERSION,
-        configFile: o.configFile,
-        routerId: loaded.config?.globalDefs.routerId,
-        startedAt,
-        ...runner.status(),
-        nginxUpstreams: nginx.status(),
-      }),
-    },
-    log,
-  ).catch((err: Error) => {
-    log.warn(`control socket ${o.controlSocket} unavailable: ${err.message}`);
-    return undefined;
-  });
   const statusDoc = () => ({
     pid: process.pid,
     version: VERSION,
     configFile: o.configFile,
-    routerId: loaded.config?.globalDefs.routerId,
+    routerId: runner.currentConfig.globalDefs.routerId,
     startedAt,
     ...runner.status(),
+    nginxUpstreams: nginx.status(),
   });
+  const control = await startControlServer(o.controlSocket, { status: statusDoc }, log).catch(
+    (err: Error) => {
+      log.warn(`control socket ${o.controlSocket} unavailable: ${err.message}`);
+      return undefined;
+    },
+  );
   const onHup = () => {
     void reloadConfig(o, runner, nginx, log);
   };

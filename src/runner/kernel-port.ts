@@ -2,6 +2,7 @@
  * KernelPort is the runner's view of the kernel seam (src/kernel/): every privileged operation
  * the VRRP runner needs, in one interface, so the runner itself holds no socket or netlink code.
  */
+import type { ReceivedPacket } from '../kernel/vrrp-socket.js';
 import type { VipSpec } from './instance.js';
 
 /** LinkInfo is an interface's state as rtnetlink reports it. */
@@ -13,15 +14,8 @@ export interface LinkInfo {
   mac?: string;
 }
 
-/** ReceivedPacket is one datagram from a VRRP socket (inet: whole IPv4 datagram; inet6: VRRP message + recvmsg fields). */
-export interface ReceivedPacket {
-  family: 'inet' | 'inet6';
-  data: Buffer;
-  srcAddress?: string;
-  dstAddress?: string;
-  hopLimit?: number;
-  ifindex?: number;
-}
+/** ReceivedPacket is one datagram from a VRRP socket, as the kernel seam defines it. */
+export type { ReceivedPacket } from '../kernel/vrrp-socket.js';
 
 /** PacketSocket sends VRRP datagrams and closes. */
 export interface PacketSocket {

@@ -52,6 +52,34 @@ export function parseDecimalText(text: string): number | undefined {
   return Number.isFinite(n) ? n : undefined;
 }
 
+/**
+ * readNumber reads argument `index` with `parse`, reporting a word that is not a number or lies
+ * outside [min, max] (`unit` is appended to the range in the message) with `onBad`.
+ */
+function readNumber(
+  ctx: BuildContext,
+  st: Statement,
+  parse: (text: string) => number | undefined,
+  range: { min: number; max: number; unit: string; what: string },
+  onBad: BadValue,
+  index: number,
+): number | undefined {
+  const word = requireArg(ctx, st, index, range.what);
+  if (word === undefined) return undefined;
+  const n = parse(word.text);
+  const problem =
+    n === undefined
+      ? `'${word.text}' is not a number`
+      : n < range.min || n > range.max
+        ? `${word.text} outside ${range.min}..${range.max}${range.unit}`
+        : undefined;
+  if (problem !== undefined) {
+    report(ctx, word, onBad.severity, onBad.code, `${st.keyword.text} ${problem}; ${onBad.fallback}`);
+    return undefined;
+  }
+  return n;
+}
+
 /** readInteger reads an integer argument within [min, max], reporting `code` otherwise. */
 export function readInteger(
   ctx: BuildContext,
@@ -60,30 +88,7 @@ export function readInteger(
   onBad: BadValue,
   index = 0,
 ): number | undefined {
-  const word = requireArg(ctx, st, index, 'a number');
-  if (word === undefined) return undefined;
-  const n = parseIntegerText(word.text);
-  if (n === undefined) {
-    report(
-      ctx,
-      word,
-      onBad.severity,
-      onBad.code,
-      `${st.keyword.text} '${word.text}' is not a number; ${onBad.fallback}`,
-    );
-    return undefined;
-  }
-  if (n < range.min || n > range.max) {
-    report(
-      ctx,
-      word,
-      onBad.severity,
-      onBad.code,
-      `${st.keyword.text} ${n} outside ${range.min}..${range.max}; ${onBad.fallback}`,
-    );
-    return undefined;
-  }
-  return n;
+  return readNumber(ctx, st, parseIntegerText, { ...range, unit: '', what: 'a number' }, onBad, index);
 }
 
 /** readSecondsMs reads a decimal number of seconds within [minS, maxS] and returns milliseconds. */
@@ -94,30 +99,15 @@ export function readSecondsMs(
   onBad: BadValue,
   index = 0,
 ): number | undefined {
-  const word = requireArg(ctx, st, index, 'a time in seconds');
-  if (word === undefined) return undefined;
-  const s = parseDecimalText(word.text);
-  if (s === undefined) {
-    report(
-      ctx,
-      word,
-      onBad.severity,
-      onBad.code,
-      `${st.keyword.text} '${word.text}' is not a number; ${onBad.fallback}`,
-    );
-    return undefined;
-  }
-  if (s < range.minS || s > range.maxS) {
-    report(
-      ctx,
-      word,
-      onBad.severity,
-      onBad.code,
-      `${st.keyword.text} ${word.text} outside ${range.minS}..${range.maxS} s; ${onBad.fallback}`,
-    );
-    return undefined;
-  }
-  return Math.round(s * 1000);
+  const s = readNumber(
+    ctx,
+    st,
+    parseDecimalText,
+    { min: range.minS, max: range.maxS, unit: ' s', what: 'a time in seconds' },
+    onBad,
+    index,
+  );
+  return s === undefined ? undefined : Math.round(s * 1000);
 }
 
 /** report adds a finding of the given severity at a word. */
