@@ -551,6 +551,30 @@ function onPriority(c: Ctx, s: VrrpState, requested: number): VrrpState {
     c.out.push({ type: 'send-advert', priority });
     return { ...next, masterPriority: priority, deadlineMs: now + p.advertIntervalMs };
   }
+  const { preempt, preemptDelayMs } = preemption(p);
+  if (
+    s.name === 'BACKUP' &&
+    p.handoff === 'fast' &&
+    preempt &&
+    preemptDelayMs === 0 &&
+    s.masterPriority !== undefined &&
+    priority > s.masterPriority
+  ) {
+    // keepvip fast hand-off (not RFC): our priority rose above the live master's (a down file
+    // removed, a check recovered). Under RFC 5798 we would wait for its next advert to preempt;
+    // the master's priority is already known, so take over after Skew_Time as if we had heard it.
+    const skew = skewTimeMs(p.version, priority, s.masterAdvertIntervalMs);
+    log(
+      c,
+      'info',
+      `${tag(p)} priority ${priority} now above the master's (${s.masterPriority}) - preempting in ${skew} ms`,
+    );
+    return {
+      ...next,
+      deadlineMs: Math.min(s.deadlineMs ?? Number.POSITIVE_INFINITY, now + skew),
+      timer: 'master-down',
+    };
+  }
   return next;
 }
 

@@ -346,6 +346,28 @@ describe('fast hand-off versus rfc timing', () => {
     });
   }
 
+  for (const handoff of ['fast', 'rfc'] as const) {
+    it(`a backup whose priority rises above the live master's takes over after ${handoff === 'fast' ? 'Skew_Time' : "the master's next advert"} (${handoff})`, () => {
+      // The backup (tracking lowered it to 80) follows a priority-90 master; at t=2500 its check
+      // recovers (a down file removed) and its priority returns to 100.
+      const d = backup({ handoff });
+      d.send({ type: 'priority', priority: 80 });
+      for (let t = 1000; t <= 2000; t += 1000) {
+        d.advanceTo(t);
+        d.advert(90, '10.0.0.1');
+      }
+      d.advanceTo(2500);
+      d.send({ type: 'priority', priority: 100 });
+      d.advanceTo(3000);
+      d.advert(90, '10.0.0.1'); // the master's next advert, now lower than ours
+      d.advanceTo(2500 + MDI_100);
+      const took = d.timeOf('MASTER')!;
+      // rfc: the lower advert is discarded (6.4.2); the timer armed at 2000 (at priority 80) runs out.
+      const expected = handoff === 'fast' ? 2500 + SKEW_100 : 2000 + 3000 + ((256 - 80) / 256) * 1000;
+      expect(took).toBeCloseTo(expected, 6);
+    });
+  }
+
   it('fast: a lower priority advert never postpones an earlier Master_Down deadline', () => {
     const d = backup();
     d.advert(0, '10.0.0.1'); // deadline = Skew_Time
