@@ -6,6 +6,7 @@
  */
 import { execFile } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
+import http from 'node:http';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -86,6 +87,7 @@ describe.skipIf(!!skip)('daemon lifecycle: reload, status, dumps, stop', () => {
       d[name] = await startVrrpDaemon(topo.node(name), {
         preset: 'keepvip',
         config: config(name, prio, vip1),
+        extraArgs: ['--metrics', `unix:${join(topo.node(name).dir, 'metrics.sock')}`],
       });
     }
     await topo.waitForVipOn('n1', vip1, 15_000);
@@ -196,6 +198,35 @@ describe.skipIf(!!skip)('daemon lifecycle: reload, status, dumps, stop', () => {
     console.log(text);
     expect(text).toMatch(/VI_1: MASTER .* priority 160 \(base 150\)/);
     expect(text).toMatch(/track script chk_ok: OK weight 10/);
+  });
+
+  it('--metrics serves Prometheus text on its unix socket', async () => {
+    const body = await new Promise<string>((resolve, reject) => {
+      const req = http.get(
+        { socketPath: join(topo.node('n1').dir, 'metrics.sock'), path: '/metrics' },
+        (res) => {
+          let text = '';
+          res.setEncoding('utf8');
+          res.on('data', (c: string) => {
+            text += c;
+          });
+          res.on('end', () => resolve(text));
+        },
+      );
+      req.on('error', reject);
+    });
+    console.log(
+      body
+        .split('\n')
+        .filter((l) => l.includes('VI_1'))
+        .slice(0, 6)
+        .join('\n'),
+    );
+    expect(body).toMatch(/^# TYPE keepvip_instance_state gauge$/m);
+    expect(body).toMatch(/^keepvip_instance_state\{instance="VI_1"\} 2$/m);
+    expect(body).toMatch(/^keepvip_instance_priority\{instance="VI_1"\} 160$/m);
+    expect(body).toMatch(/^keepvip_track_up\{instance="VI_1",track="script chk_ok"\} 1$/m);
+    expect(body).toMatch(/^keepvip_adverts_sent_total\{instance="VI_1"\} [1-9]\d*$/m);
   });
 
   it('SIGUSR1 and SIGUSR2 write the data and statistics dumps beside the pid file', async () => {
