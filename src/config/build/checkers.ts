@@ -17,6 +17,7 @@ import {
   readSecondsMs,
   requireArg,
   walkBlock,
+  outOfRange,
 } from './values.js';
 
 /** CheckerDefaults are checker settings inherited from the virtual_server / real_server. */
@@ -71,20 +72,11 @@ export const commonHandlers: Record<string, Handler<{ common: Partial<Omit<Check
     else d.common.bindTo = ip.address;
   },
   connect_timeout(ctx, st, d) {
-    const ms = readSecondsMs(ctx, st, POSITIVE_TIME, {
-      severity: 'warning',
-      code: 'value-range',
-      fallback: 'using the default',
-    });
+    const ms = readSecondsMs(ctx, st, POSITIVE_TIME, outOfRange('using the default'));
     if (ms !== undefined) d.common.connectTimeoutMs = ms;
   },
   retry(ctx, st, d) {
-    const n = readInteger(
-      ctx,
-      st,
-      { min: 0, max: 2 ** 31 - 1 },
-      { severity: 'warning', code: 'value-range', fallback: 'using the default' },
-    );
+    const n = readInteger(ctx, st, { min: 0, max: 2 ** 31 - 1 }, outOfRange('using the default'));
     if (n !== undefined) d.common.retry = n;
   },
   nb_get_retry(ctx, st, d) {
@@ -98,27 +90,15 @@ export const commonHandlers: Record<string, Handler<{ common: Partial<Omit<Check
     commonHandlers.retry!(ctx, st, d);
   },
   delay_before_retry(ctx, st, d) {
-    const ms = readSecondsMs(ctx, st, TIME_RANGE, {
-      severity: 'warning',
-      code: 'value-range',
-      fallback: 'using the default',
-    });
+    const ms = readSecondsMs(ctx, st, TIME_RANGE, outOfRange('using the default'));
     if (ms !== undefined) d.common.delayBeforeRetryMs = ms;
   },
   warmup(ctx, st, d) {
-    const ms = readSecondsMs(ctx, st, TIME_RANGE, {
-      severity: 'warning',
-      code: 'value-range',
-      fallback: 'using the delay_loop',
-    });
+    const ms = readSecondsMs(ctx, st, TIME_RANGE, outOfRange('using the delay_loop'));
     if (ms !== undefined) d.common.warmupMs = ms;
   },
   delay_loop(ctx, st, d) {
-    const ms = readSecondsMs(ctx, st, POSITIVE_TIME, {
-      severity: 'warning',
-      code: 'value-range',
-      fallback: 'using the virtual server delay_loop',
-    });
+    const ms = readSecondsMs(ctx, st, POSITIVE_TIME, outOfRange('using the virtual server delay_loop'));
     if (ms !== undefined) d.common.delayLoopMs = ms;
   },
 };
@@ -175,11 +155,7 @@ const checkerHandlers: Record<string, Handler<CheckerDraft>> = {
     d.miscPath = readCommand(ctx, st);
   },
   misc_timeout(ctx, st, d) {
-    const ms = readSecondsMs(ctx, st, POSITIVE_TIME, {
-      severity: 'warning',
-      code: 'value-range',
-      fallback: 'using the delay_loop',
-    });
+    const ms = readSecondsMs(ctx, st, POSITIVE_TIME, outOfRange('using the delay_loop'));
     if (ms !== undefined) d.miscTimeoutMs = ms;
   },
   misc_dynamic(_ctx, _st, d) {

@@ -17,6 +17,7 @@ import {
   readSecondsMs,
   requireArg,
   walkBlock,
+  outOfRange,
 } from './values.js';
 
 /** GlobalDraft is global_defs while it is read: the lower-priority GARP settings stay unset until the end. */
@@ -98,12 +99,7 @@ const handlers: Record<string, Handler<GlobalDraft>> = {
     if (v !== undefined) d.defs.smtpHeloName = v;
   },
   smtp_connect_timeout(ctx, st, d) {
-    const ms = readSecondsMs(
-      ctx,
-      st,
-      { minS: 1, maxS: 3600 },
-      { severity: 'warning', code: 'value-range', fallback: 'using 30 s' },
-    );
+    const ms = readSecondsMs(ctx, st, { minS: 1, maxS: 3600 }, outOfRange('using 30 s'));
     if (ms !== undefined) d.defs.smtpConnectTimeoutMs = ms;
   },
   smtp_alert(ctx, st, d) {
@@ -154,73 +150,39 @@ const handlers: Record<string, Handler<GlobalDraft>> = {
     if (v === 2 || v === 3) d.defs.vrrpVersion = v;
   },
   vrrp_garp_master_delay(ctx, st, d) {
-    const ms = readSecondsMs(ctx, st, garpDelay, {
-      severity: 'warning',
-      code: 'value-range',
-      fallback: 'using 5 s',
-    });
+    const ms = readSecondsMs(ctx, st, garpDelay, outOfRange('using 5 s'));
     if (ms !== undefined) d.defs.garp.masterDelayMs = ms;
   },
   vrrp_garp_master_repeat(ctx, st, d) {
-    const n = readInteger(ctx, st, garpCount, {
-      severity: 'warning',
-      code: 'value-range',
-      fallback: 'using 5',
-    });
+    const n = readInteger(ctx, st, garpCount, outOfRange('using 5'));
     if (n !== undefined) d.defs.garp.masterRepeat = n;
   },
   vrrp_garp_master_refresh(ctx, st, d) {
-    const ms = readSecondsMs(ctx, st, garpDelay, {
-      severity: 'warning',
-      code: 'value-range',
-      fallback: 'no refresh',
-    });
+    const ms = readSecondsMs(ctx, st, garpDelay, outOfRange('no refresh'));
     if (ms !== undefined) d.defs.garp.masterRefreshMs = ms;
   },
   vrrp_garp_master_refresh_repeat(ctx, st, d) {
-    const n = readInteger(ctx, st, garpCount, {
-      severity: 'warning',
-      code: 'value-range',
-      fallback: 'using 1',
-    });
+    const n = readInteger(ctx, st, garpCount, outOfRange('using 1'));
     if (n !== undefined) d.defs.garp.masterRefreshRepeat = n;
   },
   vrrp_garp_lower_prio_delay(ctx, st, d) {
-    const ms = readSecondsMs(ctx, st, garpDelay, {
-      severity: 'warning',
-      code: 'value-range',
-      fallback: 'ignored',
-    });
+    const ms = readSecondsMs(ctx, st, garpDelay, outOfRange('ignored'));
     if (ms === undefined) return;
     d.defs.garp.lowerPrioDelayMs = ms;
     d.lowerPrioDelaySet = true;
   },
   vrrp_garp_lower_prio_repeat(ctx, st, d) {
-    const n = readInteger(ctx, st, garpCount, {
-      severity: 'warning',
-      code: 'value-range',
-      fallback: 'ignored',
-    });
+    const n = readInteger(ctx, st, garpCount, outOfRange('ignored'));
     if (n === undefined) return;
     d.defs.garp.lowerPrioRepeat = n;
     d.lowerPrioRepeatSet = true;
   },
   vrrp_garp_interval(ctx, st, d) {
-    const ms = readSecondsMs(
-      ctx,
-      st,
-      { minS: 0, maxS: 1 },
-      { severity: 'warning', code: 'value-range', fallback: 'using 0' },
-    );
+    const ms = readSecondsMs(ctx, st, { minS: 0, maxS: 1 }, outOfRange('using 0'));
     if (ms !== undefined) d.defs.garp.intervalMs = ms;
   },
   vrrp_gna_interval(ctx, st, d) {
-    const ms = readSecondsMs(
-      ctx,
-      st,
-      { minS: 0, maxS: 1 },
-      { severity: 'warning', code: 'value-range', fallback: 'using 0' },
-    );
+    const ms = readSecondsMs(ctx, st, { minS: 0, maxS: 1 }, outOfRange('using 0'));
     if (ms !== undefined) d.defs.gnaIntervalMs = ms;
   },
   vrrp_strict(_ctx, _st, d) {

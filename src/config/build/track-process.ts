@@ -13,6 +13,7 @@ import {
   readSecondsMs,
   requireArg,
   walkBlock,
+  outOfRange,
 } from './values.js';
 import { readWeight } from './vrrp-script.js';
 
@@ -20,7 +21,7 @@ import { readWeight } from './vrrp-script.js';
 export const TRACK_PROCESS_WEIGHT_MAX = 254;
 
 const delayRange = { minS: 0, maxS: 86_400 };
-const badDelay = { severity: 'warning', code: 'value-range', fallback: 'using 0' } as const;
+const badDelay = outOfRange('using 0');
 
 const handlers: Record<string, Handler<TrackProcessDef>> = {
   process(ctx, st, t) {
@@ -48,22 +49,12 @@ const handlers: Record<string, Handler<TrackProcessDef>> = {
     if (w !== undefined) t.pidFile = w.text;
   },
   quorum(ctx, st, t) {
-    const n = readInteger(
-      ctx,
-      st,
-      { min: 1, max: 65_535 },
-      { severity: 'warning', code: 'value-range', fallback: 'using 1' },
-    );
+    const n = readInteger(ctx, st, { min: 1, max: 65_535 }, outOfRange('using 1'));
     if (n !== undefined) t.quorum = n;
   },
   quorum_max(ctx, st, t) {
     // "Setting this to 0 would mean failure if the matching process were running at all."
-    const n = readInteger(
-      ctx,
-      st,
-      { min: 0, max: 65_535 },
-      { severity: 'warning', code: 'value-range', fallback: 'no maximum' },
-    );
+    const n = readInteger(ctx, st, { min: 0, max: 65_535 }, outOfRange('no maximum'));
     if (n !== undefined) t.quorumMax = n;
   },
   delay(ctx, st, t) {

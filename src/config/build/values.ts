@@ -24,6 +24,11 @@ export interface BadValue {
   fallback: string;
 }
 
+/** outOfRange is the usual BadValue: a warning with code `value-range`, keepalived-style "using X instead". */
+export function outOfRange(fallback: string): BadValue {
+  return { severity: 'warning', code: 'value-range', fallback };
+}
+
 /** keywordOf names a statement for messages. */
 export function keywordOf(st: Statement): string {
   return st.keyword.text;

@@ -18,6 +18,7 @@ import {
   readSecondsMs,
   requireArg,
   walkBlock,
+  outOfRange,
 } from './values.js';
 
 /** VsDraft is a virtual server while it is read, with its checker defaults. */
@@ -124,12 +125,7 @@ const vsHandlers: Record<string, Handler<VsDraft>> = {
   ...Object.fromEntries(INHERITED.map((k) => [k, inheritable[k]!])),
   delay_loop(ctx, st, d) {
     // keepalived: "virtual server delay loop '0' invalid - ignoring"
-    const ms = readSecondsMs(
-      ctx,
-      st,
-      { minS: 0.000001, maxS: 86_400 * 365 },
-      { severity: 'warning', code: 'value-range', fallback: 'using 60 s' },
-    );
+    const ms = readSecondsMs(ctx, st, { minS: 0.000001, maxS: 86_400 * 365 }, outOfRange('using 60 s'));
     if (ms !== undefined) d.vs.delayLoopMs = ms;
   },
   lb_algo(ctx, st, d) {
@@ -172,12 +168,7 @@ const vsHandlers: Record<string, Handler<VsDraft>> = {
       delete d.vs.persistenceTimeoutS;
       return;
     }
-    const n = readInteger(
-      ctx,
-      st,
-      { min: 1, max: 2_678_400 },
-      { severity: 'warning', code: 'value-range', fallback: 'no persistence' },
-    );
+    const n = readInteger(ctx, st, { min: 1, max: 2_678_400 }, outOfRange('no persistence'));
     if (n !== undefined) d.vs.persistenceTimeoutS = n;
   },
   protocol(ctx, st, d) {
@@ -201,21 +192,11 @@ const vsHandlers: Record<string, Handler<VsDraft>> = {
     else d.vs.sorryServer = { address: hp.address, port: hp.port || (d.vs.port ?? 0) };
   },
   quorum(ctx, st, d) {
-    const n = readInteger(
-      ctx,
-      st,
-      { min: 1, max: 2 ** 32 - 1 },
-      { severity: 'warning', code: 'value-range', fallback: 'using 1' },
-    );
+    const n = readInteger(ctx, st, { min: 1, max: 2 ** 32 - 1 }, outOfRange('using 1'));
     if (n !== undefined) d.vs.quorum = n;
   },
   hysteresis(ctx, st, d) {
-    const n = readInteger(
-      ctx,
-      st,
-      { min: 0, max: 2 ** 32 - 1 },
-      { severity: 'warning', code: 'value-range', fallback: 'using 0' },
-    );
+    const n = readInteger(ctx, st, { min: 0, max: 2 ** 32 - 1 }, outOfRange('using 0'));
     if (n !== undefined) d.vs.hysteresis = n;
   },
   quorum_up(ctx, st, d) {
@@ -245,13 +226,7 @@ export function buildVirtualServer(ctx: BuildContext, st: Statement): VirtualSer
   const first = st.args[0];
   const base: Partial<VirtualServer> = {};
   if (first?.text === 'fwmark') {
-    const n = readInteger(
-      ctx,
-      st,
-      { min: 1, max: 2 ** 32 - 1 },
-      { severity: 'warning', code: 'value-range', fallback: 'virtual server skipped' },
-      1,
-    );
+    const n = readInteger(ctx, st, { min: 1, max: 2 ** 32 - 1 }, outOfRange('virtual server skipped'), 1);
     if (n === undefined) return undefined;
     base.fwmark = n;
     base.family = 'inet';

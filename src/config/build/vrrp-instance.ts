@@ -29,6 +29,7 @@ import {
   readSecondsMs,
   requireArg,
   walkBlock,
+  outOfRange,
 } from './values.js';
 
 /** InstanceDraft is an instance while it is read: what the file did not set stays undefined. */
@@ -224,22 +225,14 @@ const setCommand =
 const garpSeconds =
   (key: 'masterDelayMs' | 'masterRefreshMs' | 'lowerPrioDelayMs'): Handler<InstanceDraft> =>
   (ctx, st, d) => {
-    const ms = readSecondsMs(ctx, st, GARP_RANGE_S, {
-      severity: 'warning',
-      code: 'value-range',
-      fallback: 'using the global setting',
-    });
+    const ms = readSecondsMs(ctx, st, GARP_RANGE_S, outOfRange('using the global setting'));
     if (ms !== undefined) d.garp[key] = ms;
   };
 
 const garpCount =
   (key: 'masterRepeat' | 'masterRefreshRepeat' | 'lowerPrioRepeat'): Handler<InstanceDraft> =>
   (ctx, st, d) => {
-    const n = readInteger(ctx, st, COUNT_RANGE, {
-      severity: 'warning',
-      code: 'value-range',
-      fallback: 'using the global setting',
-    });
+    const n = readInteger(ctx, st, COUNT_RANGE, outOfRange('using the global setting'));
     if (n !== undefined) d.garp[key] = n;
   };
 
@@ -388,12 +381,7 @@ const handlers: Record<string, Handler<InstanceDraft>> = {
   },
   preempt_delay(ctx, st, d) {
     // keepalived: "Preempt_delay not valid! must be between 0-1000"
-    const ms = readSecondsMs(
-      ctx,
-      st,
-      { minS: 0, maxS: 1000 },
-      { severity: 'warning', code: 'value-range', fallback: 'using 0' },
-    );
+    const ms = readSecondsMs(ctx, st, { minS: 0, maxS: 1000 }, outOfRange('using 0'));
     if (ms !== undefined) d.preemptDelayMs = ms;
   },
   unicast_src_ip(ctx, st, d) {

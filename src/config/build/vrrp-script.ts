@@ -13,6 +13,7 @@ import {
   readSecondsMs,
   requireArg,
   walkBlock,
+  outOfRange,
 } from './values.js';
 
 /** ScriptDraft is a vrrp_script while it is read: timeout stays unset until the end. */
@@ -58,21 +59,11 @@ const handlers: Record<string, Handler<ScriptDraft>> = {
   },
   interval(ctx, st, d) {
     // keepalived: "vrrp script interval must be greater than 0, setting to 1".
-    const ms = readSecondsMs(
-      ctx,
-      st,
-      { minS: 0.001, maxS: 86_400 },
-      { severity: 'warning', code: 'value-range', fallback: 'using 1 s' },
-    );
+    const ms = readSecondsMs(ctx, st, { minS: 0.001, maxS: 86_400 }, outOfRange('using 1 s'));
     if (ms !== undefined) d.script.intervalMs = ms;
   },
   timeout(ctx, st, d) {
-    const ms = readSecondsMs(
-      ctx,
-      st,
-      { minS: 0.001, maxS: 86_400 },
-      { severity: 'warning', code: 'value-range', fallback: 'using the interval' },
-    );
+    const ms = readSecondsMs(ctx, st, { minS: 0.001, maxS: 86_400 }, outOfRange('using the interval'));
     if (ms === undefined) return;
     d.script.timeoutMs = ms;
     d.timeoutSet = true;
@@ -84,21 +75,11 @@ const handlers: Record<string, Handler<ScriptDraft>> = {
     d.script.weightReverse = w.reverse;
   },
   fall(ctx, st, d) {
-    const n = readInteger(
-      ctx,
-      st,
-      { min: 1, max: 2 ** 31 - 1 },
-      { severity: 'warning', code: 'value-range', fallback: 'using 1' },
-    );
+    const n = readInteger(ctx, st, { min: 1, max: 2 ** 31 - 1 }, outOfRange('using 1'));
     if (n !== undefined) d.script.fall = n;
   },
   rise(ctx, st, d) {
-    const n = readInteger(
-      ctx,
-      st,
-      { min: 1, max: 2 ** 31 - 1 },
-      { severity: 'warning', code: 'value-range', fallback: 'using 1' },
-    );
+    const n = readInteger(ctx, st, { min: 1, max: 2 ** 31 - 1 }, outOfRange('using 1'));
     if (n !== undefined) d.script.rise = n;
   },
   user(ctx, st, d) {
