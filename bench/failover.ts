@@ -15,6 +15,7 @@
  *      [--version v2|v3] [--scenario link-down|sigterm] (or KEEPVIP_BENCH_REPEATS=N). Needs root; every namespace and process is removed on exit,
  *      also on Ctrl-C (the topology's exit hooks).
  */
+import { argValue, median } from './lib/args.js';
 import { nowMs } from './lib/clock.js';
 import { analyzeProbes, formatReport } from './lib/outage.js';
 import type { Prober } from './lib/prober.js';
@@ -68,13 +69,6 @@ const ALL_VARIANTS: Variant[] = [
   { label: 'v3 advert_int 0.1', version: 3, advertIntervalMs: 100 },
 ];
 const ALL_SCENARIOS: Scenario[] = ['link-down', 'sigterm'];
-
-function argValue(name: string): string | undefined {
-  const i = process.argv.indexOf(name);
-  if (i >= 0) return process.argv[i + 1];
-  const eq = process.argv.find((a) => a.startsWith(`${name}=`));
-  return eq?.slice(name.length + 1);
-}
 
 const REPEATS = Number(argValue('--repeats') ?? process.env.KEEPVIP_BENCH_REPEATS ?? 3);
 const VARIANTS = ALL_VARIANTS.filter(
@@ -260,12 +254,6 @@ async function runOnce(
     if (linkIsDown) await linkUp(n1);
     await clearVip(topo, vip);
   }
-}
-
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
 }
 
 /** timersFor are the backup's theoretical timers: Master_Down_Interval and Skew_Time (RFC 5798 6.1). */

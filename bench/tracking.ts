@@ -22,6 +22,7 @@ import { type NginxInstance, startNginx } from '../test/helpers/nginx.js';
 import { startClientProber } from '../test/helpers/prober.js';
 import { createTopology, type Topology } from '../test/helpers/topology.js';
 import { skewTimeMs } from '../src/vrrp/timers.js';
+import { argValue, median } from './lib/args.js';
 import { nowMs } from './lib/clock.js';
 import { analyzeProbes } from './lib/outage.js';
 
@@ -44,11 +45,6 @@ interface RunResult {
   switchMs: number;
 }
 
-function argValue(name: string): string | undefined {
-  const i = process.argv.indexOf(name);
-  if (i >= 0) return process.argv[i + 1];
-  return process.argv.find((a) => a.startsWith(`${name}=`))?.slice(name.length + 1);
-}
 const REPEATS = Number(argValue('--repeats') ?? process.env.KEEPVIP_BENCH_REPEATS ?? 3);
 const VARIANTS: Variant[] = [
   { label: 'v2 advert_int 1', version: 2 as const, advertIntSec: 1 },
@@ -141,12 +137,6 @@ async function runEvent(
   } finally {
     await prober.stop().catch(() => undefined);
   }
-}
-
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
 }
 
 function report(results: RunResult[]): boolean {
