@@ -1,9 +1,11 @@
 import { copyFile, readFile, rm, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { execa } from 'execa';
 import { nowMs } from '../../../bench/lib/clock.js';
 import { dropVrrp, linkDown, linkUp, restoreVrrp } from '../../helpers/faults.js';
 import { DEFAULT_PRIVATE_PATHS } from '../../helpers/isolation.js';
+import { SEED_CONFIGS } from '../../helpers/seeds.js';
 import { REPO_ROOT, startVrrpDaemon, type VrrpDaemon } from '../../helpers/keepalived.js';
 import { integrationSkipReason } from '../../helpers/netns.js';
 import type { ManagedProcess } from '../../helpers/processes.js';
@@ -158,7 +160,7 @@ describe.skipIf(skipReason !== undefined)('notifications: scripts, SMTP alerts, 
       // /root is private too: the node's own ~/.mailrc and ~/.msmtprc send `mail` to its sink.
       await n.isolate([...DEFAULT_PRIVATE_PATHS, '/root']);
       await copyFile(
-        '/work/shared/seed-configs/001-notify.sh',
+        join(SEED_CONFIGS, '001-notify.sh'),
         await n.hostPath('/etc/keepalived/notify.sh'),
       );
       await execa('chmod', ['755', await n.hostPath('/etc/keepalived/notify.sh')]);

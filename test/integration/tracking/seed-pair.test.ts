@@ -8,7 +8,7 @@ import { startVrrpDaemon, type VrrpDaemon } from '../../helpers/keepalived.js';
 import { integrationSkipReason } from '../../helpers/netns.js';
 import { type NginxInstance, startNginx } from '../../helpers/nginx.js';
 import { startClientProber } from '../../helpers/prober.js';
-import { SEED_CONFIGS, seedConfigsPresent } from '../../helpers/seeds.js';
+import { SEED_CONFIGS } from '../../helpers/seeds.js';
 import { createTopology, leftoverNetns, type Topology } from '../../helpers/topology.js';
 import { buildDist } from './configs.js';
 
@@ -18,7 +18,7 @@ import { buildDist } from './configs.js';
 // node2: keepalived keeps the VIP on node1 then (a backup does not preempt an equal priority);
 // keepvip's fast hand-off lets node2, whose address is greater, take over (ARCHITECTURE.md).
 const PREFIX = 'kvtrs';
-const skipReason = integrationSkipReason() ?? (seedConfigsPresent() ? undefined : `no ${SEED_CONFIGS}`);
+const skipReason = integrationSkipReason();
 if (skipReason) console.warn(`[tracking seed] SKIPPED: ${skipReason}`);
 
 describe.skipIf(skipReason !== undefined)(
