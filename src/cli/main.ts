@@ -6,7 +6,7 @@ import { Command, Option } from 'commander';
 import { runConfigTest } from '../config/config-test.js';
 import { dumpConfig, loadConfig } from '../config/load.js';
 import { formatDiagnostic } from '../config/diagnostics.js';
-import { VERSION } from '../version.js';
+import { VERSION } from '../util/version.js';
 import { runDaemon } from '../daemon/daemon.js';
 import { daemonize } from './daemonize.js';
 import {

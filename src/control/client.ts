@@ -1,5 +1,5 @@
 import { connect } from 'node:net';
-import { KeepvipError } from '../errors.js';
+import { KeepvipError } from '../util/errors.js';
 
 /** requestControl sends one request to a daemon's control socket and returns its result. */
 export function requestControl(path: string, request: string, timeoutMs = 3000): Promise<unknown> {

@@ -4,7 +4,7 @@
  * the pid file otherwise (`-p /run/kv-a.pid` -> /run/kv-a.data), so daemons in different
  * namespaces on one host do not overwrite each other's dumps.
  */
-import type { InstanceCounters } from '../runner/counters.js';
+import type { InstanceCounters } from '../util/counters.js';
 import { writeFileSync } from 'node:fs';
 import { formatStatus } from '../cli/status.js';
 import { DEFAULT_PID_FILE } from '../daemon/paths.js';

@@ -3,10 +3,10 @@
  * `--metrics unix:/run/keepvip.metrics`). It only binds to loopback or a unix socket: VRRP
  * state is no business of the network at large.
  */
-import type { InstanceCounters } from '../runner/counters.js';
+import type { InstanceCounters } from '../util/counters.js';
 import { createServer, type Server } from 'node:http';
 import { isIP } from 'node:net';
-import { KeepvipError } from '../errors.js';
+import { KeepvipError } from '../util/errors.js';
 
 /** STATE_VALUE encodes instance states as numbers for `keepvip_instance_state`. */
 export const STATE_VALUE: Record<string, number> = { INIT: 0, BACKUP: 1, MASTER: 2, FAULT: 3, STOPPED: 4 };

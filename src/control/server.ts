@@ -5,7 +5,7 @@
 import { chmodSync, mkdirSync, rmSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
 import { dirname } from 'node:path';
-import type { Logger } from '../log/logger.js';
+import type { Logger } from '../util/logger.js';
 
 /** ControlHandlers answer requests by name. */
 export type ControlHandlers = Record<string, () => unknown>;

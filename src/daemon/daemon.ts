@@ -5,12 +5,12 @@
 import { dumpConfig, loadConfig } from '../config/load.js';
 import type { KeepvipConfig } from '../config/model.js';
 import { formatDiagnostic } from '../config/diagnostics.js';
-import { createLogger, type Logger } from '../log/logger.js';
+import { createLogger, type Logger } from '../util/logger.js';
 import { linuxKernel } from '../kernel/linux-kernel.js';
-import { systemClock } from '../runner/clock.js';
+import { systemClock } from '../util/clock.js';
 import { VrrpRunner } from '../runner/vrrp-runner.js';
 import { NginxSync } from '../nginx/sync.js';
-import { VERSION } from '../version.js';
+import { VERSION } from '../util/version.js';
 import { acquirePidFile, releasePidFile } from './pidfile.js';
 import { startControlServer } from '../control/server.js';
 import { dumpPath, formatData, formatStats, writeDump } from '../control/dumps.js';

@@ -1,8 +1,8 @@
 import { formatAddress, parseIpv4, parseIpv6 } from '../vrrp/address.js';
 import { isIPv4, isIPv6 } from 'node:net';
 import { createRtNetlink, FlagsNew, type RtNetlinkSocket, type rt } from 'netlink';
-import { KeepvipError, SystemCallError } from '../errors.js';
-import { type Logger, silentLogger } from '../log/logger.js';
+import { KeepvipError, SystemCallError } from '../util/errors.js';
+import { type Logger, silentLogger } from '../util/logger.js';
 
 /** AF_INET and AF_INET6 as rtnetlink wants them in ifa_family (linux/socket.h). */
 export const AF_INET = 2;

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { isIPv4, isIPv6 } from 'node:net';
 import { setTimeout as sleepMs } from 'node:timers/promises';
-import { KeepvipError } from '../errors.js';
+import { KeepvipError } from '../util/errors.js';
 import { callNative, loadNative } from './native.js';
 
 /** sendGratuitousArp sends one gratuitous ARP request for ipv4 out of ifname, as keepalived does. */

@@ -1,5 +1,5 @@
 import { createRtNetlink, type NetlinkMessage, rt } from 'netlink';
-import { SystemCallError } from '../errors.js';
+import { SystemCallError } from '../util/errors.js';
 import { type InstalledAddress, listAddresses, netlinkError, rtnetlink } from './addresses.js';
 
 /** LinkState is an interface as rtnetlink reports it (RTM_NEWLINK). */

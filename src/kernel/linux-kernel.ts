@@ -2,7 +2,7 @@
  * linuxKernel binds the runner's KernelPort to the real kernel: raw VRRP sockets, rtnetlink
  * addresses and links, and gratuitous ARP / unsolicited NA through the native addon.
  */
-import type { Logger } from '../log/logger.js';
+import type { Logger } from '../util/logger.js';
 import type { KernelPort } from '../runner/kernel-port.js';
 import { addAddress, closeRtnetlink, deleteAddress, forgetLinkIndex, listAddresses } from './addresses.js';
 import { sendGarpBurst } from './garp.js';

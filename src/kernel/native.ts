@@ -1,6 +1,6 @@
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
-import { KeepvipError, SystemCallError } from '../errors.js';
+import { KeepvipError, SystemCallError } from '../util/errors.js';
 
 /** Vrrp6Handle is the opaque socket handle the addon returns from vrrp6Open. */
 export type Vrrp6Handle = { readonly __brand: 'Vrrp6Handle' };

@@ -1,5 +1,5 @@
 import { createRequire } from 'node:module';
-import { KeepvipError, SystemCallError } from '../errors.js';
+import { KeepvipError, SystemCallError } from '../util/errors.js';
 import { callNative, loadNative } from './native.js';
 import type { VrrpSocket, VrrpSocketOptions } from './vrrp-socket.js';
 import { IPPROTO_VRRP } from './vrrp-socket.js';

@@ -10,7 +10,7 @@
  * names do not end in `.conf`, so an `include conf.d/*.conf` never picks them up.
  */
 import { dirname, join, basename } from 'node:path';
-import { KeepvipError } from '../errors.js';
+import { KeepvipError } from '../util/errors.js';
 
 /** ApplyStep names a step that can fail. */
 export type ApplyStep = 'write' | 'test' | 'reload';

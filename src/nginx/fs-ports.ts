@@ -4,7 +4,7 @@
  */
 import { readFile, rename, unlink, writeFile } from 'node:fs/promises';
 import { execa } from 'execa';
-import { resolveInvocation } from '../track/command.js';
+import { resolveInvocation } from '../util/command.js';
 import type { ApplyPorts, CommandResult } from './apply.js';
 
 /** COMMAND_TIMEOUT_MS bounds `nginx -t` and the reload command (a large config takes seconds to test). */

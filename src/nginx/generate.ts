@@ -9,7 +9,7 @@ import type { Statement, Word } from '../config/ast.js';
 import { formatDiagnostic } from '../config/diagnostics.js';
 import { loadConfigText } from '../config/load.js';
 import { checkPair } from '../config/pair-check.js';
-import { KeepvipError } from '../errors.js';
+import { KeepvipError } from '../util/errors.js';
 import type { Inventory, InventoryNode } from './inventory.js';
 import { renderTemplateFile } from './render.js';
 import { renderUpstream } from './upstream.js';

@@ -7,7 +7,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import Handlebars from 'handlebars';
-import { KeepvipError } from '../errors.js';
+import { KeepvipError } from '../util/errors.js';
 import { TEMPLATE_HELPERS } from './helpers.js';
 
 /** BUILTIN_TEMPLATE_DIR is keepvip's own templates/ (the same relative place from src/ and dist/). */

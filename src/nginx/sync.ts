@@ -6,7 +6,7 @@
  * its configuration.
  */
 import type { KeepvipConfig, NginxUpstream } from '../config/model.js';
-import type { Logger } from '../log/logger.js';
+import type { Logger } from '../util/logger.js';
 import { type ApplyPorts, ApplyFailedError, applyRendered } from './apply.js';
 import { fsPorts, runCommand } from './fs-ports.js';
 import { TcpHealthMonitor, tcpConnect } from './health.js';

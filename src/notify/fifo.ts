@@ -7,8 +7,8 @@
  */
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { closeSync, constants, lstatSync, openSync, writeSync } from 'node:fs';
-import type { Logger } from '../log/logger.js';
-import { resolveInvocation } from '../track/command.js';
+import type { Logger } from '../util/logger.js';
+import { resolveInvocation } from '../util/command.js';
 import type { NotifyEvent } from './notify-scripts.js';
 
 /** fifoLine formats one event as keepalived writes it to a notify FIFO, newline included. */

@@ -12,7 +12,7 @@
  */
 import nodemailer from 'nodemailer';
 import type { GlobalDefs } from '../config/model.js';
-import type { Logger } from '../log/logger.js';
+import type { Logger } from '../util/logger.js';
 import type { NotifyEvent } from './notify-scripts.js';
 
 /** AlertMail is one message to send: subject and plain-text body. */

@@ -11,9 +11,9 @@
  */
 import { hostname } from 'node:os';
 import type { KeepvipConfig, NotifyCommands, VrrpInstance, VrrpSyncGroup } from '../config/model.js';
-import type { Logger } from '../log/logger.js';
-import { type Clock, systemClock, type TimerHandle } from '../runner/clock.js';
-import type { InstanceCounters } from '../runner/counters.js';
+import type { Logger } from '../util/logger.js';
+import { type Clock, systemClock, type TimerHandle } from '../util/clock.js';
+import type { InstanceCounters } from '../util/counters.js';
 import { fifoLine, NotifyFifo } from './fifo.js';
 import {
   alertMail,

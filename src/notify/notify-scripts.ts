@@ -8,8 +8,8 @@
  */
 import { spawn } from 'node:child_process';
 import type { NotifyCommands } from '../config/model.js';
-import type { Logger } from '../log/logger.js';
-import { resolveInvocation } from '../track/command.js';
+import type { Logger } from '../util/logger.js';
+import { resolveInvocation } from '../util/command.js';
 
 /** NotifyState is the state word keepalived passes to `notify` scripts. */
 export type NotifyState = 'MASTER' | 'BACKUP' | 'FAULT' | 'STOP';

@@ -5,7 +5,7 @@
  * All kernel access goes through the injected InstanceIo, so the driver holds no socket itself.
  */
 import type { GlobalDefs, VirtualIpAddress, VrrpInstance } from '../config/model.js';
-import type { Logger } from '../log/logger.js';
+import type { Logger } from '../util/logger.js';
 import type { VrrpAdvert } from '../vrrp/packet.js';
 import type { InstanceForChecks } from '../vrrp/checks.js';
 import { authDataFromPassword, encodeAdvert } from '../vrrp/codec.js';
@@ -19,8 +19,8 @@ import {
   type VrrpState,
   type VrrpStateName,
 } from '../vrrp/state-machine.js';
-import type { Clock, TimerHandle } from './clock.js';
-import { newInstanceCounters, type InstanceCounters } from './counters.js';
+import type { Clock, TimerHandle } from '../util/clock.js';
+import { newInstanceCounters, type InstanceCounters } from '../util/counters.js';
 
 /** IP protocol number of VRRP (RFC 5798 5.1.1.4). */
 export const IPPROTO_VRRP = 112;

@@ -17,14 +17,14 @@ import type {
   VrrpScript,
   VrrpSyncGroup,
 } from '../config/model.js';
-import type { Logger } from '../log/logger.js';
+import type { Logger } from '../util/logger.js';
 import { type FileWatch, testedPaths, watchPaths } from '../track/down-file.js';
 import { FileTracker } from '../track/file-tracker.js';
 import type { TrackedState } from '../track/priority.js';
 import { type ExitWatcher, ProcessTracker } from '../track/process-tracker.js';
 import { resolveScriptUser, type ScriptIdentity, scriptInsecurity } from '../track/script-security.js';
 import { type ScriptRun, ScriptTracker } from '../track/script-tracker.js';
-import type { Clock } from './clock.js';
+import type { Clock } from '../util/clock.js';
 
 /** TrackLists are the track_* lists of an instance or a sync group. */
 export type TrackLists = Pick<

@@ -5,13 +5,13 @@
  * start-up / shutdown of every instance.
  */
 import type { KeepvipConfig, VrrpInstance, VrrpSyncGroup } from '../config/model.js';
-import type { Logger } from '../log/logger.js';
+import type { Logger } from '../util/logger.js';
 import { decodeAdvert } from '../vrrp/codec.js';
 import { checkAdvertForInstance } from '../vrrp/checks.js';
 import { decodeIpv4Datagram } from '../vrrp/ipv4.js';
 import { type ReceivedDatagram, VRRP_TTL } from '../vrrp/packet.js';
-import type { Clock } from './clock.js';
-import { countDrop } from './counters.js';
+import type { Clock } from '../util/clock.js';
+import { countDrop } from '../util/counters.js';
 import { InstanceDriver, type InstanceIo, type TransitionRecord, toVipSpec } from './instance.js';
 import type { KernelPort, PacketSocket, ReceivedPacket } from './kernel-port.js';
 import { pidfdExitWatcher } from '../track/pidfd-watch.js';

@@ -7,7 +7,7 @@
  */
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import type { TrackFileDef } from '../config/model.js';
-import type { Logger } from '../log/logger.js';
+import type { Logger } from '../util/logger.js';
 import { type FileWatch, watchPaths } from './down-file.js';
 
 /** parseTrackFileValue reads the leading integer of a file's text as keepalived's strtol does (0 when none). */

@@ -3,7 +3,7 @@
  * (native/src/pidfd.c), readable the moment the process exits.
  */
 import { callNative, loadNative } from '../kernel/native.js';
-import { SystemCallError } from '../errors.js';
+import { SystemCallError } from '../util/errors.js';
 import type { ExitWatcher } from './process-tracker.js';
 
 /** pidfdExitWatcher watches one pid; undefined when the process is already gone (ESRCH). */

@@ -14,8 +14,8 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { TrackProcessDef } from '../config/model.js';
-import type { Logger } from '../log/logger.js';
-import type { Clock, TimerHandle } from '../runner/clock.js';
+import type { Logger } from '../util/logger.js';
+import type { Clock, TimerHandle } from '../util/clock.js';
 import { type FileWatch, watchPaths } from './down-file.js';
 import {
   matchesProcess,

@@ -7,8 +7,8 @@
 import { accessSync, constants, readFileSync, statSync } from 'node:fs';
 import { delimiter, dirname, isAbsolute, join } from 'node:path';
 import type { ScriptUser } from '../config/model.js';
-import { KeepvipError } from '../errors.js';
-import { resolveInvocation, splitWords } from './command.js';
+import { KeepvipError } from '../util/errors.js';
+import { resolveInvocation, splitWords } from '../util/command.js';
 
 /** ScriptIdentity is the uid and gid a script runs with. */
 export interface ScriptIdentity {

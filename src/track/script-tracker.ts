@@ -18,9 +18,9 @@
  */
 import { execa } from 'execa';
 import type { VrrpScript } from '../config/model.js';
-import type { Logger } from '../log/logger.js';
-import type { Clock, TimerHandle } from '../runner/clock.js';
-import { resolveInvocation } from './command.js';
+import type { Logger } from '../util/logger.js';
+import type { Clock, TimerHandle } from '../util/clock.js';
+import { resolveInvocation } from '../util/command.js';
 import { applyResult, initialCounter, isGood, type ScriptCounter } from './script-result.js';
 import type { ScriptIdentity } from './script-security.js';
 

@@ -19,7 +19,7 @@
  * Checks that need the receiving instance (VRID, auth, interval, addresses) are in checks.ts.
  */
 import type { AddressFamily } from '../config/model.js';
-import { KeepvipError } from '../errors.js';
+import { KeepvipError } from '../util/errors.js';
 import { addressLength, formatAddress, isMulticast, parseAddress } from './address.js';
 import { internetChecksum, onesComplementSum, pseudoHeaderSum } from './checksum.js';
 import {

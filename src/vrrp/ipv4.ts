@@ -4,7 +4,7 @@
  * fragment flags, TTL 255, protocol 112, an id counting up from 1; keepvip does the same, so the
  * runner sends whole datagrams and receives whole datagrams, header included.
  */
-import { KeepvipError } from '../errors.js';
+import { KeepvipError } from '../util/errors.js';
 import { formatIpv4, parseIpv4 } from './address.js';
 import { internetChecksum, onesComplementSum } from './checksum.js';
 import { type Decoded, IPPROTO_VRRP, type ReceivedDatagram, reject, VRRP_TOS } from './packet.js';

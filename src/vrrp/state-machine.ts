@@ -12,7 +12,7 @@
  * STOPPED is where a Shutdown event leads (the RFC goes back to Initialize); a `startup` event
  * leaves either.
  */
-import { KeepvipError } from '../errors.js';
+import { KeepvipError } from '../util/errors.js';
 import { parseIpv4, parseIpv6 } from './address.js';
 import { masterDownIntervalMs, OWNER_PRIORITY, releaseBoundMs, skewTimeMs, STOP_PRIORITY } from './timers.js';
 

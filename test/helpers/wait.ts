@@ -1,4 +1,4 @@
-import { KeepvipError } from '../../src/errors.js';
+import { KeepvipError } from '../../src/util/errors.js';
 
 /** HarnessTimeoutError is thrown when a harness wait gives up; `what` names the awaited condition. */
 export class HarnessTimeoutError extends KeepvipError {

@@ -159,10 +159,7 @@ describe.skipIf(skipReason !== undefined)('notifications: scripts, SMTP alerts, 
       const n = node(name);
       // /root is private too: the node's own ~/.mailrc and ~/.msmtprc send `mail` to its sink.
       await n.isolate([...DEFAULT_PRIVATE_PATHS, '/root']);
-      await copyFile(
-        join(SEED_CONFIGS, '001-notify.sh'),
-        await n.hostPath('/etc/keepalived/notify.sh'),
-      );
+      await copyFile(join(SEED_CONFIGS, '001-notify.sh'), await n.hostPath('/etc/keepalived/notify.sh'));
       await execa('chmod', ['755', await n.hostPath('/etc/keepalived/notify.sh')]);
       await writeFile(await n.hostPath('/etc/keepalived/args.sh'), ARGS_SH, { mode: 0o755 });
       await writeFile(await n.hostPath('/root/.mailrc'), 'set sendmail=/usr/bin/msmtp\n');

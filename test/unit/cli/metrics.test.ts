@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { parseListen, renderMetrics } from '../../../src/control/metrics.js';
-import { newInstanceCounters } from '../../../src/runner/counters.js';
+import { newInstanceCounters } from '../../../src/util/counters.js';
 
 describe('--metrics listen address', () => {
   it('accepts loopback and unix sockets', () => {

@@ -1,7 +1,7 @@
 /** NginxSync with in-memory ports and scripted health: coalescing, serial applies, failure notify. */
 import { describe, expect, it } from 'vitest';
 import { loadConfigText } from '../../../src/config/load.js';
-import { silentLogger } from '../../../src/log/logger.js';
+import { silentLogger } from '../../../src/util/logger.js';
 import { NginxSync } from '../../../src/nginx/sync.js';
 import { FakePorts } from './fake-ports.js';
 

@@ -4,7 +4,7 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { silentLogger } from '../../../src/log/logger.js';
+import { silentLogger } from '../../../src/util/logger.js';
 import { fifoLine, NotifyFifo } from '../../../src/notify/fifo.js';
 
 describe('notify FIFO', () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { silentLogger } from '../../../src/log/logger.js';
+import { silentLogger } from '../../../src/util/logger.js';
 import { alertMail, MailQueue, type OutgoingMail, smtpAlertEnabled } from '../../../src/notify/mail.js';
 
 const ctx = { routerId: 'node1', hostname: 'lb1.example', date: new Date('2024-05-01T10:00:00.000Z') };

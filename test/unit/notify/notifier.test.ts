@@ -4,11 +4,11 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { KeepvipConfig } from '../../../src/config/model.js';
 import { loadConfigText } from '../../../src/config/load.js';
-import { silentLogger } from '../../../src/log/logger.js';
+import { silentLogger } from '../../../src/util/logger.js';
 import type { OutgoingMail } from '../../../src/notify/mail.js';
 import { Notifier } from '../../../src/notify/notifier.js';
-import type { Clock } from '../../../src/runner/clock.js';
-import { newInstanceCounters } from '../../../src/runner/counters.js';
+import type { Clock } from '../../../src/util/clock.js';
+import { newInstanceCounters } from '../../../src/util/counters.js';
 
 /** settle lets a probe round's awaits finish (they resolve at once with the fake prober). */
 function settle(): Promise<void> {

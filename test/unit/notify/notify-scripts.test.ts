@@ -2,7 +2,7 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { silentLogger } from '../../../src/log/logger.js';
+import { silentLogger } from '../../../src/util/logger.js';
 import { commandsFor, NotifyQueue, runScript } from '../../../src/notify/notify-scripts.js';
 
 describe('commandsFor: keepalived argument conventions', () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { resolveInvocation, splitWords } from '../../../src/track/command.js';
+import { resolveInvocation, splitWords } from '../../../src/util/command.js';
 
 describe('script strings as their authors meant them', () => {
   const shell = [

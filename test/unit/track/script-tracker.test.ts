@@ -4,8 +4,8 @@ import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { VrrpScript } from '../../../src/config/model.js';
-import { createLogger } from '../../../src/log/logger.js';
-import { systemClock } from '../../../src/runner/clock.js';
+import { createLogger } from '../../../src/util/logger.js';
+import { systemClock } from '../../../src/util/clock.js';
 import { insecureReason, scriptInsecurity } from '../../../src/track/script-security.js';
 import { ScriptTracker } from '../../../src/track/script-tracker.js';
 

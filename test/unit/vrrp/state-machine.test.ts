@@ -5,7 +5,7 @@
  * so Skew_Time = 609.375 ms and Master_Down_Interval = 3609.375 ms.
  */
 import { describe, expect, it } from 'vitest';
-import { KeepvipError } from '../../../src/errors.js';
+import { KeepvipError } from '../../../src/util/errors.js';
 import { initialState, step, type VrrpState } from '../../../src/vrrp/state-machine.js';
 import { masterDownIntervalMs, releaseBoundMs, skewTimeMs } from '../../../src/vrrp/timers.js';
 import { Driver, drive, params } from './manual-clock.js';
