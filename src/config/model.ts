@@ -21,6 +21,8 @@ export interface KeepvipConfig {
   vrrpInstances: VrrpInstance[];
   vrrpSyncGroups: VrrpSyncGroup[];
   virtualServers: VirtualServer[];
+  /** virtualServerGroups are the `virtual_server_group NAME { ... }` blocks (LVS). */
+  virtualServerGroups?: VirtualServerGroup[];
   /** nginxUpstreams are keepvip's `nginx_upstream NAME { ... }` blocks (src/nginx/ renders them). */
   nginxUpstreams: NginxUpstream[];
 }
@@ -86,6 +88,8 @@ export interface GlobalDefs {
    * VIPs until the new master is heard; `rfc` keeps RFC 5798's timers (see ARCHITECTURE.md).
    */
   vrrpHandoff: 'fast' | 'rfc';
+  /** lvs holds the lvs_* globals (lvs_sync_daemon, lvs_timeouts, lvs_flush...); undefined = defaults. */
+  lvs?: LvsGlobals;
   pos?: SourcePos;
 }
 
@@ -185,6 +189,59 @@ export interface VirtualIpAddress {
   pos: SourcePos;
 }
 
+/** RouteType is a route's rtm_type as keepalived's virtual_routes writes it (linux/rtnetlink.h RTN_*). */
+export type RouteType = 'unicast' | 'blackhole' | 'unreachable' | 'prohibit' | 'throw';
+
+/**
+ * VirtualRoute is one line of virtual_routes (keepalived vrrp_iproute.c):
+ * `[src IP] [to] DEST[/LEN] [via|gw IP] [dev IF] [scope S] [table T] [metric N] [protocol P] [onlink]`,
+ * or `blackhole|unreachable|prohibit|throw DEST`. Added when the instance becomes MASTER.
+ */
+export interface VirtualRoute {
+  family: AddressFamily;
+  /** dst is the destination network address; `default` is 0.0.0.0/0 or ::/0. */
+  dst: string;
+  dstPrefixLength: number;
+  type: RouteType;
+  /** src is the preferred source (RTA_PREFSRC). */
+  src?: string;
+  /** via is the gateway (RTA_GATEWAY). */
+  via?: string;
+  /** dev is the output interface; a unicast route without via or dev uses the instance's interface. */
+  dev?: string;
+  scope?: string;
+  /** table defaults to main (254). */
+  table?: number;
+  /** metric is RTA_PRIORITY (`metric`, `priority`, `preference`). */
+  metric?: number;
+  /** protocol is rtm_protocol; keepalived's default is `keepalived` (18). */
+  protocol?: number;
+  onlink?: boolean;
+  pos: SourcePos;
+}
+
+/** RuleAction is a rule's FR_ACT_* (linux/fib_rules.h). */
+export type RuleAction = 'table' | 'blackhole' | 'unreachable' | 'prohibit';
+
+/**
+ * VirtualRule is one line of virtual_rules (keepalived vrrp_iprule.c):
+ * `[from IP[/LEN]|all] [to IP[/LEN]] [table|lookup T] [priority|pref|preference N] [fwmark M[/MASK]] [iif IF] [oif IF] [tos N]`.
+ */
+export interface VirtualRule {
+  family: AddressFamily;
+  from?: { address: string; prefixLength: number };
+  to?: { address: string; prefixLength: number };
+  action: RuleAction;
+  table?: number;
+  priority?: number;
+  fwmark?: number;
+  fwmask?: number;
+  iif?: string;
+  oif?: string;
+  tos?: number;
+  pos: SourcePos;
+}
+
 /** VrrpInstance is a `vrrp_instance NAME { ... }` block. */
 export interface VrrpInstance {
   name: string;
@@ -202,7 +259,13 @@ export interface VrrpInstance {
   family: AddressFamily;
   authentication?: { type: 'PASS' | 'AH'; password: string };
   virtualIpAddresses: VirtualIpAddress[];
+  /** virtualIpAddressesExcluded are added and removed with the VIPs but never advertised (any family). */
   virtualIpAddressesExcluded: VirtualIpAddress[];
+  /** virtualRoutes / virtualRules are added on becoming MASTER and removed on leaving it. */
+  virtualRoutes: VirtualRoute[];
+  virtualRules: VirtualRule[];
+  /** promoteSecondaries sets net.ipv4.conf.IF.promote_secondaries=1 on the interface. */
+  promoteSecondaries: boolean;
   trackScripts: TrackRef[];
   trackInterfaces: TrackRef[];
   trackFiles: TrackRef[];
@@ -244,17 +307,25 @@ export interface VrrpSyncGroup {
 export interface CheckerCommon {
   connectIp?: string;
   connectPort?: number;
+  /** bindTo / bindPort are the probe socket's local address and port (keepalived `bindto`, `bind_port`). */
   bindTo?: string;
+  bindPort?: number;
+  /** bindIf is `bind_if`: the scope of an IPv6 link-local connect_ip (SO_BINDTODEVICE is not available). */
+  bindIf?: string;
   /** connectTimeoutMs defaults to 5 s. */
   connectTimeoutMs: number;
-  /** retry defaults to 1 (nb_get_retry is the 1.x name). */
+  /** retry defaults to 1 (MISC_CHECK 0, DNS_CHECK 3; nb_get_retry is the 1.x name). */
   retry: number;
-  /** delayBeforeRetryMs defaults to 1 s. */
+  /** delayBeforeRetryMs defaults to 1 s (HTTP_GET / SSL_GET 3 s, DNS_CHECK the delay_loop). */
   delayBeforeRetryMs: number;
   /** warmupMs: the maximum random delay before the first check (keepalived's default: the delay_loop; 0 = none). */
   warmupMs?: number;
   /** delayLoopMs overrides the virtual server's delay_loop for this checker. */
   delayLoopMs?: number;
+  /** alpha: the checker starts failed (its own `alpha`, else the virtual server's). */
+  alpha?: boolean;
+  /** logAllFailures logs every failed probe, not only state changes (log_all_failures). */
+  logAllFailures?: boolean;
   pos: SourcePos;
 }
 
@@ -263,12 +334,16 @@ export interface TcpCheck extends CheckerCommon {
   kind: 'TCP_CHECK';
 }
 
-/** HttpCheckUrl is one `url { path P; digest D; status_code C }`. */
+/** HttpCheckUrl is one `url { path P; digest D; status_code C; virtualhost H; regex R }`. */
 export interface HttpCheckUrl {
   path: string;
   digest?: string;
   /** statusCodes default to 200-299 when empty. */
   statusCodes: number[];
+  /** virtualhost overrides the checker's Host header for this url. */
+  virtualhost?: string;
+  /** regex must match the body (regex_no_match: must not); PCRE options as JavaScript flags. */
+  regex?: { pattern: string; noMatch: boolean; flags: string };
 }
 
 /** HttpGetCheck is HTTP_GET or SSL_GET. */
@@ -276,6 +351,12 @@ export interface HttpGetCheck extends CheckerCommon {
   kind: 'HTTP_GET' | 'SSL_GET';
   urls: HttpCheckUrl[];
   virtualhost?: string;
+  /** httpProtocol is the request's version (http_protocol 1.0 | 1.1 | 1.0C | 1.0K; default 1.0). */
+  httpProtocol: '1.0' | '1.1' | '1.0C' | '1.0K';
+  /** enableSni sends the virtualhost as TLS SNI (SSL_GET; certificates are never verified, as keepalived). */
+  enableSni: boolean;
+  /** fastRecovery re-checks at once while down without a known failure (keepalived fast_recovery). */
+  fastRecovery: boolean;
 }
 
 /** MiscCheck is MISC_CHECK: a script's exit code decides. */
@@ -289,38 +370,141 @@ export interface MiscCheck extends CheckerCommon {
   user?: ScriptUser;
 }
 
+/** SmtpCheck is SMTP_CHECK: the server greets with 2xx and answers HELO and QUIT. */
+export interface SmtpCheck extends CheckerCommon {
+  kind: 'SMTP_CHECK';
+  /** heloName defaults to keepalived's `smtpchecker.keepalived.org`. */
+  heloName: string;
+}
+
+/** DnsCheck is DNS_CHECK: a query of `type` for `name` gets a NOERROR answer. */
+export interface DnsCheck extends CheckerCommon {
+  kind: 'DNS_CHECK';
+  /** type defaults to SOA, name to the root (keepalived's DNS_DEFAULT_TYPE / DNS_DEFAULT_NAME). */
+  type: string;
+  name: string;
+}
+
+/** UdpCheck is UDP_CHECK: a datagram is sent; with require_reply an answer must come back. */
+export interface UdpCheck extends CheckerCommon {
+  kind: 'UDP_CHECK';
+  /** payload is the datagram in hex (empty by default). */
+  payload?: string;
+  requireReply: boolean;
+  minReplyLength: number;
+  maxReplyLength: number;
+}
+
+/** PingCheck is PING_CHECK: an ICMP (v4) or ICMPv6 echo is answered. */
+export interface PingCheck extends CheckerCommon {
+  kind: 'PING_CHECK';
+}
+
+/** FileCheck is FILE_CHECK: a track_file's value takes the server down (weight 0) or moves its weight. */
+export interface FileCheck extends CheckerCommon {
+  kind: 'FILE_CHECK';
+  trackFile: string;
+  /** weight defaults to the track_file's own weight. */
+  weight?: number;
+  weightReverse?: boolean;
+}
+
 /** Checker is any real-server health checker. */
-export type Checker = TcpCheck | HttpGetCheck | MiscCheck;
+export type Checker =
+  | TcpCheck
+  | HttpGetCheck
+  | MiscCheck
+  | SmtpCheck
+  | DnsCheck
+  | UdpCheck
+  | PingCheck
+  | FileCheck;
+
+/** LvsForward is a forwarding method as keepalived writes it (lb_kind / lvs_method). */
+export type LvsForward = 'NAT' | 'DR' | 'TUN';
+
+/** LvsTunnel is the `TUN type ipip|gue|gre [port N] [nocsum|csum|remcsum]` tail of lvs_method (tunnel_type). */
+export interface LvsTunnel {
+  type: 'ipip' | 'gue' | 'gre';
+  /** port is the GUE port (gue only). */
+  port?: number;
+  /** csum is IP_VS_TUNNEL_ENCAP_FLAG_*: nocsum (default), csum, remcsum. */
+  csum: 'nocsum' | 'csum' | 'remcsum';
+}
 
 /** RealServer is a `real_server IP PORT { ... }` block. */
 export interface RealServer {
   address: string;
+  /** family of the real server's address (may differ from the virtual server's with TUN). */
+  family: AddressFamily;
+  /** port: for DR and TUN keepalived forces the virtual server's port (0 for fwmark). */
   port: number;
-  /** weight defaults to 1. */
+  /** weight defaults to 1 (or the virtual server's `weight`). */
   weight: number;
+  /** forward is lvs_method of the real server, else the virtual server's lb_kind. */
+  forward: LvsForward;
+  tunnel?: LvsTunnel;
+  /** uThreshold / lThreshold are uthreshold / lthreshold (0 = none). */
+  uThreshold: number;
+  lThreshold: number;
   notifyUp?: string;
   notifyDown?: string;
   inhibitOnFailure: boolean;
+  /** alpha: the server starts down until its checkers say otherwise (real server's own or the virtual server's). */
+  alpha: boolean;
   checkers: Checker[];
   pos: SourcePos;
 }
 
-/** VirtualServer is a `virtual_server IP PORT | fwmark N { ... }` block. */
+/** SorryServer is `sorry_server IP PORT` with sorry_server_inhibit and sorry_server_lvs_method. */
+export interface SorryServer {
+  address: string;
+  family: AddressFamily;
+  port: number;
+  forward: LvsForward;
+  tunnel?: LvsTunnel;
+  /** inhibit (sorry_server_inhibit): kept in the table with weight 0 while not in use. */
+  inhibit: boolean;
+  pos?: SourcePos;
+}
+
+/** LvsSchedFlag is a scheduler flag keyword of a virtual server (IP_VS_SVC_F_*). */
+export type LvsSchedFlag =
+  | 'ops'
+  | 'flag-1'
+  | 'flag-2'
+  | 'flag-3'
+  | 'sh-port'
+  | 'sh-fallback'
+  | 'mh-port'
+  | 'mh-fallback';
+
+/** VirtualServer is a `virtual_server IP PORT | fwmark N | group NAME { ... }` block. */
 export interface VirtualServer {
   address?: string;
   port?: number;
   fwmark?: number;
+  /** group names a virtual_server_group: its entries are the services. */
+  group?: string;
   family: AddressFamily;
   /** delayLoopMs defaults to 60 s. */
   delayLoopMs: number;
   /** lbAlgo is lb_algo / lvs_sched (rr, wrr, lc, wlc, ...). */
   lbAlgo: string;
   /** lbKind is lb_kind / lvs_method; NAT by default. */
-  lbKind: 'NAT' | 'DR' | 'TUN';
+  lbKind: LvsForward;
+  /** tunnel is the tunnel_type tail of `lb_kind TUN type ...`. */
+  tunnel?: LvsTunnel;
+  /** schedFlags are ops, flag-1..3, sh-port, sh-fallback, mh-port, mh-fallback. */
+  schedFlags: LvsSchedFlag[];
   /** persistenceTimeoutS: undefined means no persistence (1.x `persistence_timeout 0` maps here). */
   persistenceTimeoutS?: number;
+  /** persistenceGranularity is the netmask as a prefix length (IPv4 dotted mask converted; undefined = /32 or /128). */
+  persistenceGranularity?: number;
+  /** persistenceEngine is persistence_engine (IPVS_SVC_ATTR_PE_NAME, e.g. sip). */
+  persistenceEngine?: string;
   protocol: 'TCP' | 'UDP' | 'SCTP';
-  sorryServer?: { address: string; port: number };
+  sorryServer?: SorryServer;
   /** quorum defaults to 1, hysteresis to 0. */
   quorum: number;
   hysteresis: number;
@@ -329,8 +513,48 @@ export interface VirtualServer {
   alpha: boolean;
   omega: boolean;
   inhibitOnFailure: boolean;
+  /** haSuspend: the checkers pause while the virtual server's address is not on this director. */
+  haSuspend: boolean;
   realServers: RealServer[];
   pos: SourcePos;
+}
+
+/** VirtualServerGroupEntry is one line of a virtual_server_group: `IP[-LAST] [PORT]` or `fwmark N`. */
+export type VirtualServerGroupEntry =
+  | { kind: 'range'; family: AddressFamily; first: string; last: string; port: number; pos: SourcePos }
+  | { kind: 'fwmark'; fwmark: number; family?: AddressFamily; pos: SourcePos };
+
+/** VirtualServerGroup is a `virtual_server_group NAME { ... }` block. */
+export interface VirtualServerGroup {
+  name: string;
+  entries: VirtualServerGroupEntry[];
+  pos: SourcePos;
+}
+
+/** LvsSyncDaemonDef is global `lvs_sync_daemon IFACE [INSTANCE] [id N] [maxlen N] [port N] [ttl N] [group ADDR]`. */
+export interface LvsSyncDaemonDef {
+  ifname: string;
+  /** instance is the vrrp_instance whose state decides master or backup. */
+  instance?: string;
+  /** syncId defaults to the instance's virtual_router_id. */
+  syncId?: number;
+  maxLen?: number;
+  port?: number;
+  ttl?: number;
+  group?: string;
+  pos: SourcePos;
+}
+
+/** LvsGlobals are the lvs_* settings of global_defs. */
+export interface LvsGlobals {
+  syncDaemon?: LvsSyncDaemonDef;
+  /** timeouts is lvs_timeouts tcp N tcpfin N udp N in seconds (0 = unchanged). */
+  timeouts?: { tcp: number; tcpFin: number; udp: number };
+  /** flush: lvs_flush empties the whole IPVS table at start. */
+  flush: boolean;
+  /** flushOnStop: lvs_flush_on_stop (full table) or `VS` (own services at once); default: servers then services one by one. */
+  flushOnStop: 'none' | 'full' | 'vs';
+  notifyFifo?: { path: string; script?: string };
 }
 
 /** NginxUpstreamServer is one `server HOST:PORT [weight N] [max_fails N] [fail_timeout T] [backup] [down]` line. */

@@ -5,13 +5,14 @@
 import type { Statement } from '../ast.js';
 import type { KeepvipConfig } from '../model.js';
 import { buildGlobalDefs } from './global-defs.js';
+import { buildVirtualServerGroup } from './lvs-globals.js';
 import { UNSUPPORTED_TOP } from './keywords.js';
 import { buildNginxUpstream, checkNginxUpstreams } from './nginx-upstream.js';
 import { buildSyncGroup } from './sync-group.js';
 import { buildTrackFile } from './track-file.js';
 import { buildTrackProcess } from './track-process.js';
 import { type BuildContext, requireBlock, unknownKeyword, warnUnsupported } from './values.js';
-import { buildVirtualServer } from './virtual-server.js';
+import { buildVirtualServer, checkVirtualServers } from './virtual-server.js';
 import { buildVrrpInstance } from './vrrp-instance.js';
 import { buildVrrpScript } from './vrrp-script.js';
 
@@ -25,6 +26,7 @@ const BLOCK_KEYWORDS = new Set([
   'vrrp_instance',
   'vrrp_sync_group',
   'virtual_server',
+  'virtual_server_group',
   'nginx_upstream',
 ]);
 
@@ -97,6 +99,11 @@ export function buildConfig(
         if (v) config.virtualServers.push(v);
         break;
       }
+      case 'virtual_server_group': {
+        const g = buildVirtualServerGroup(ctx, st);
+        if (g) (config.virtualServerGroups ??= []).push(g);
+        break;
+      }
       case 'nginx_upstream': {
         const u = buildNginxUpstream(ctx, st);
         if (u) config.nginxUpstreams.push(u);
@@ -104,6 +111,7 @@ export function buildConfig(
       }
     }
   }
+  checkVirtualServers(ctx, config);
   checkNginxUpstreams(ctx, config);
   return config;
 }

@@ -5,10 +5,12 @@
 import type { Statement } from '../ast.js';
 import type { GarpSettings, GlobalDefs } from '../model.js';
 import { UNSUPPORTED_GLOBAL } from './keywords.js';
+import { lvsGlobalHandlers } from './lvs-globals.js';
 import {
   type BuildContext,
   type Handler,
   listWords,
+  notSupported,
   parseIpAddress,
   readBool,
   readCommand,
@@ -64,10 +66,14 @@ export function defaultGlobalDefs(hostname: string): GlobalDefs {
 const garpDelay = { minS: 0, maxS: 86_400 };
 const garpCount = { min: 0, max: 10_000 };
 
+/** notSupportedInGlobals reports a global_defs keyword keepvip reads but does not act on. */
+const notSupportedInGlobals: Handler<GlobalDraft> = (ctx, st) => notSupported(ctx, st.keyword, 'global_defs');
+
 const word0 = (ctx: BuildContext, st: Statement, what: string): string | undefined =>
   requireArg(ctx, st, 0, what)?.text;
 
 const handlers: Record<string, Handler<GlobalDraft>> = {
+  ...lvsGlobalHandlers,
   router_id(ctx, st, d) {
     const v = word0(ctx, st, 'a router id');
     if (v !== undefined) d.defs.routerId = v;
@@ -105,12 +111,9 @@ const handlers: Record<string, Handler<GlobalDraft>> = {
   smtp_alert(ctx, st, d) {
     d.defs.smtpAlert = readBool(ctx, st);
   },
-  smtp_alert_vrrp(ctx, st) {
-    readBool(ctx, st);
-  },
-  smtp_alert_checker(ctx, st) {
-    readBool(ctx, st);
-  },
+  // keepvip mails VRRP events under smtp_alert alone; checker mails do not exist.
+  smtp_alert_vrrp: notSupportedInGlobals,
+  smtp_alert_checker: notSupportedInGlobals,
   vrrp_mcast_group4(ctx, st, d) {
     const w = requireArg(ctx, st, 0, 'an IPv4 multicast address');
     if (w === undefined) return;
@@ -165,18 +168,9 @@ const handlers: Record<string, Handler<GlobalDraft>> = {
     const n = readInteger(ctx, st, garpCount, outOfRange('using 1'));
     if (n !== undefined) d.defs.garp.masterRefreshRepeat = n;
   },
-  vrrp_garp_lower_prio_delay(ctx, st, d) {
-    const ms = readSecondsMs(ctx, st, garpDelay, outOfRange('ignored'));
-    if (ms === undefined) return;
-    d.defs.garp.lowerPrioDelayMs = ms;
-    d.lowerPrioDelaySet = true;
-  },
-  vrrp_garp_lower_prio_repeat(ctx, st, d) {
-    const n = readInteger(ctx, st, garpCount, outOfRange('ignored'));
-    if (n === undefined) return;
-    d.defs.garp.lowerPrioRepeat = n;
-    d.lowerPrioRepeatSet = true;
-  },
+  // keepvip sends no GARPs on hearing a lower-priority advert while MASTER.
+  vrrp_garp_lower_prio_delay: notSupportedInGlobals,
+  vrrp_garp_lower_prio_repeat: notSupportedInGlobals,
   vrrp_garp_interval(ctx, st, d) {
     const ms = readSecondsMs(ctx, st, { minS: 0, maxS: 1 }, outOfRange('using 0'));
     if (ms !== undefined) d.defs.garp.intervalMs = ms;
@@ -185,8 +179,16 @@ const handlers: Record<string, Handler<GlobalDraft>> = {
     const ms = readSecondsMs(ctx, st, { minS: 0, maxS: 1 }, outOfRange('using 0'));
     if (ms !== undefined) d.defs.gnaIntervalMs = ms;
   },
-  vrrp_strict(_ctx, _st, d) {
+  vrrp_strict(ctx, st, d) {
+    // The configuration rules of strict mode apply (no authentication, VIPs required, no_accept
+    // default...); the firewall rules keepalived installs to drop traffic to the VIPs do not.
     d.defs.vrrpStrict = true;
+    notSupported(
+      ctx,
+      st.keyword,
+      'global_defs',
+      'its configuration rules apply, but no firewall rule drops traffic to the VIPs',
+    );
   },
   script_user(ctx, st, d) {
     if (requireArg(ctx, st, 0, 'a user name') !== undefined) d.defs.scriptUser = readScriptUser(st, 0);

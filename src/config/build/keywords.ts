@@ -10,7 +10,6 @@ export const UNSUPPORTED_TOP: ReadonlySet<string> = new Set([
   'static_routes',
   'static_rules',
   'linkbeat_use_polling',
-  'virtual_server_group',
   'garp_group',
   'bfd_instance',
   'net_namespace',
@@ -23,12 +22,6 @@ export const UNSUPPORTED_TOP: ReadonlySet<string> = new Set([
 /** UNSUPPORTED_GLOBAL are global_defs keywords keepvip ignores. */
 export const UNSUPPORTED_GLOBAL: ReadonlySet<string> = new Set([
   'lvs_id',
-  'lvs_sync_daemon',
-  'lvs_timeouts',
-  'lvs_flush',
-  'lvs_flush_on_stop',
-  'lvs_notify_fifo',
-  'lvs_notify_fifo_script',
   'enable_traps',
   'enable_snmp_vrrp',
   'enable_snmp_checker',
@@ -117,30 +110,13 @@ export const UNSUPPORTED_INSTANCE: ReadonlySet<string> = new Set([
 
 /** UNSUPPORTED_VS are virtual_server keywords keepvip ignores. */
 export const UNSUPPORTED_VS: ReadonlySet<string> = new Set([
-  'persistence_engine',
-  'persistence_granularity',
-  'ha_suspend',
   'virtualhost',
   'snmp_name',
-  'ip_family',
-  'sorry_server_inhibit',
-  'sorry_server_lvs_method',
   'smtp_alert',
-  'ops',
-  'flag-1',
-  'flag-2',
-  'flag-3',
-  'sh-port',
-  'sh-fallback',
-  'mh-port',
-  'mh-fallback',
 ]);
 
 /** UNSUPPORTED_RS are real_server keywords keepvip ignores. */
 export const UNSUPPORTED_RS: ReadonlySet<string> = new Set([
-  'lvs_method',
-  'uthreshold',
-  'lthreshold',
   'smtp_alert',
   'virtualhost',
   'snmp_name',

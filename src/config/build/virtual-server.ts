@@ -4,8 +4,8 @@
  * hysteresis 0, real server weight 1. keepalived skips a virtual or real server whose address
  * or port is invalid and keeps running, so those are warnings.
  */
-import type { Statement } from '../ast.js';
-import type { RealServer, VirtualServer } from '../model.js';
+import type { Statement, Word } from '../ast.js';
+import type { KeepvipConfig, LvsSchedFlag, RealServer, VirtualServer } from '../model.js';
 import { buildChecker, CHECKER_KINDS, type CheckerDefaults, commonHandlers } from './checkers.js';
 import { UNSUPPORTED_RS, UNSUPPORTED_VS } from './keywords.js';
 import {
@@ -20,6 +20,7 @@ import {
   walkBlock,
   outOfRange,
 } from './values.js';
+import { finishVirtualServer, readForwarding, readGranularity } from './virtual-server-rules.js';
 
 /** VsDraft is a virtual server while it is read, with its checker defaults. */
 interface VsDraft {
@@ -27,11 +28,18 @@ interface VsDraft {
   common: Partial<CheckerDefaults>;
   protocolSet: boolean;
   lbKindSet: boolean;
+  familySet: boolean;
+  sorryForwardSet: boolean;
+  /** flagPos is where each scheduler flag was written (checked against the scheduler at the end). */
+  flagPos: Map<LvsSchedFlag, Word>;
+  /** weight is the virtual server's `weight`: the default of its real servers. */
+  weight: number;
 }
 
 /** RsDraft is a real server while it is read. */
 interface RsDraft {
   rs: RealServer;
+  forwardSet: boolean;
   common: Partial<CheckerDefaults>;
   checkerBlocks: Statement[];
 }
@@ -77,6 +85,26 @@ const rsHandlers: Record<string, Handler<RsDraft>> = {
   inhibit_on_failure(_ctx, _st, d) {
     d.rs.inhibitOnFailure = true;
   },
+  lvs_method(ctx, st, d) {
+    const f = readForwarding(ctx, st, 'real');
+    if (f === undefined) return;
+    d.rs.forward = f.forward;
+    if (f.tunnel) d.rs.tunnel = f.tunnel;
+    else delete d.rs.tunnel;
+    d.forwardSet = true;
+  },
+  uthreshold(ctx, st, d) {
+    // keepalived: "Invalid real_server uthreshold 'X' - ignoring"
+    const n = readInteger(ctx, st, { min: 0, max: 2 ** 32 - 1 }, outOfRange('ignored'));
+    if (n !== undefined) d.rs.uThreshold = n;
+  },
+  lthreshold(ctx, st, d) {
+    const n = readInteger(ctx, st, { min: 0, max: 2 ** 32 - 1 }, outOfRange('ignored'));
+    if (n !== undefined) d.rs.lThreshold = n;
+  },
+  alpha(_ctx, _st, d) {
+    d.rs.alpha = true;
+  },
 };
 for (const kind of CHECKER_KINDS) {
   rsHandlers[kind] = (_ctx, st, d) => {
@@ -99,12 +127,19 @@ function buildRealServer(ctx: BuildContext, st: Statement, vs: VsDraft): RealSer
   const d: RsDraft = {
     rs: {
       address: hp.address,
-      port: hp.port || (vs.vs.port ?? 0),
-      weight: 1,
+      family: hp.family,
+      port: hp.port,
+      weight: vs.weight,
+      forward: vs.vs.lbKind,
+      ...(vs.vs.tunnel ? { tunnel: vs.vs.tunnel } : {}),
+      uThreshold: 0,
+      lThreshold: 0,
       inhibitOnFailure: vs.vs.inhibitOnFailure,
+      alpha: vs.vs.alpha,
       checkers: [],
       pos: st.keyword.pos,
     },
+    forwardSet: false,
     common: {},
     checkerBlocks: [],
   };
@@ -139,18 +174,75 @@ const vsHandlers: Record<string, Handler<VsDraft>> = {
     d.vs.lbAlgo = w.text;
   },
   lb_kind(ctx, st, d) {
-    const w = requireArg(ctx, st, 0, 'NAT, DR or TUN');
+    const f = readForwarding(ctx, st, 'virtual');
+    if (f === undefined) return;
+    d.vs.lbKind = f.forward;
+    if (f.tunnel) d.vs.tunnel = f.tunnel;
+    else delete d.vs.tunnel;
+    d.lbKindSet = true;
+  },
+  persistence_granularity(ctx, st, d) {
+    const g = readGranularity(ctx, st, d.vs.family);
+    if (g === undefined) return;
+    d.vs.persistenceGranularity = g;
+    // keepalived pgr_handler: a granularity without a timeout turns persistence on (360 s).
+    d.vs.persistenceTimeoutS ??= 360;
+  },
+  persistence_engine(ctx, st, d) {
+    const w = requireArg(ctx, st, 0, 'a persistence engine name');
+    if (w !== undefined) d.vs.persistenceEngine = w.text;
+  },
+  ha_suspend(_ctx, _st, d) {
+    d.vs.haSuspend = true;
+  },
+  ip_family(ctx, st, d) {
+    const w = requireArg(ctx, st, 0, 'inet or inet6');
     if (w === undefined) return;
-    const kind = w.text.toUpperCase();
-    if (kind === 'NAT' || kind === 'DR' || kind === 'TUN') {
-      d.vs.lbKind = kind;
-      d.lbKindSet = true;
-    } else
+    if (w.text !== 'inet' && w.text !== 'inet6') {
+      ctx.sink.warning(w.pos, 'invalid-value', `unknown address family '${w.text}'; ignored`);
+      return;
+    }
+    if (d.vs.fwmark === undefined && d.vs.group === undefined && w.text !== d.vs.family) {
+      // keepalived: "Virtual server specified family X conflicts with server family"
       ctx.sink.warning(
         w.pos,
         'invalid-value',
-        `unknown forwarding method '${w.text}' (expected NAT, DR or TUN); using NAT`,
+        `ip_family ${w.text} conflicts with the virtual server's address; ignored`,
       );
+      return;
+    }
+    d.vs.family = w.text;
+    d.familySet = true;
+  },
+  weight(ctx, st, d) {
+    const n = readInteger(ctx, st, { min: 0, max: 2 ** 31 - 1 }, outOfRange('using 1'));
+    if (n !== undefined) d.weight = n;
+  },
+  sorry_server_inhibit(ctx, st, d) {
+    if (d.vs.sorryServer) d.vs.sorryServer.inhibit = true;
+    // keepalived: "Ignoring sorry_server inhibit used before or without sorry_server"
+    else
+      ctx.sink.warning(
+        st.keyword.pos,
+        'order',
+        'sorry_server_inhibit before or without sorry_server; ignored',
+      );
+  },
+  sorry_server_lvs_method(ctx, st, d) {
+    if (!d.vs.sorryServer) {
+      ctx.sink.warning(
+        st.keyword.pos,
+        'order',
+        'sorry_server_lvs_method before or without sorry_server; ignored',
+      );
+      return;
+    }
+    const f = readForwarding(ctx, st, 'sorry');
+    if (f === undefined) return;
+    d.vs.sorryServer.forward = f.forward;
+    if (f.tunnel) d.vs.sorryServer.tunnel = f.tunnel;
+    else delete d.vs.sorryServer.tunnel;
+    d.sorryForwardSet = true;
   },
   persistence_timeout(ctx, st, d) {
     const w = st.args[0];
@@ -189,7 +281,18 @@ const vsHandlers: Record<string, Handler<VsDraft>> = {
     const hp = readHostPort(st, false);
     if (typeof hp === 'string')
       ctx.sink.warning((st.args[0] ?? st.keyword).pos, 'invalid-address', `sorry_server ${hp}; ignored`);
-    else d.vs.sorryServer = { address: hp.address, port: hp.port || (d.vs.port ?? 0) };
+    else {
+      d.vs.sorryServer = {
+        address: hp.address,
+        family: hp.family,
+        port: hp.port,
+        forward: d.vs.lbKind,
+        ...(d.vs.tunnel ? { tunnel: d.vs.tunnel } : {}),
+        inhibit: false,
+        pos: st.keyword.pos,
+      };
+      d.sorryForwardSet = d.lbKindSet;
+    }
   },
   quorum(ctx, st, d) {
     const n = readInteger(ctx, st, { min: 1, max: 2 ** 32 - 1 }, outOfRange('using 1'));
@@ -220,6 +323,21 @@ const vsHandlers: Record<string, Handler<VsDraft>> = {
 };
 vsHandlers.lvs_sched = vsHandlers.lb_algo!;
 vsHandlers.lvs_method = vsHandlers.lb_kind!;
+for (const flag of [
+  'ops',
+  'flag-1',
+  'flag-2',
+  'flag-3',
+  'sh-port',
+  'sh-fallback',
+  'mh-port',
+  'mh-fallback',
+] as const) {
+  vsHandlers[flag] = (_ctx, st, d) => {
+    if (!d.vs.schedFlags.includes(flag)) d.vs.schedFlags.push(flag);
+    d.flagPos.set(flag, st.keyword);
+  };
+}
 
 /** buildVirtualServer reads one virtual_server block; undefined when keepalived would skip it. */
 export function buildVirtualServer(ctx: BuildContext, st: Statement): VirtualServer | undefined {
@@ -231,12 +349,10 @@ export function buildVirtualServer(ctx: BuildContext, st: Statement): VirtualSer
     base.fwmark = n;
     base.family = 'inet';
   } else if (first?.text === 'group') {
-    ctx.sink.warning(
-      first.pos,
-      'unsupported-keyword',
-      'virtual_server group is not supported by keepvip; virtual server skipped',
-    );
-    return undefined;
+    const name = requireArg(ctx, st, 1, 'a virtual_server_group name');
+    if (name === undefined) return undefined;
+    base.group = name.text;
+    base.family = 'inet'; // resolved from the group's entries in checkVirtualServers
   } else {
     const hp = readHostPort(st, true);
     if (typeof hp === 'string') {
@@ -259,23 +375,29 @@ export function buildVirtualServer(ctx: BuildContext, st: Statement): VirtualSer
       delayLoopMs: 60_000,
       lbAlgo: 'wlc',
       lbKind: 'NAT',
+      schedFlags: [],
       protocol: 'TCP',
       quorum: 1,
       hysteresis: 0,
       alpha: false,
       omega: false,
       inhibitOnFailure: false,
+      haSuspend: false,
       realServers: [],
       pos: st.keyword.pos,
     },
     common: {},
     protocolSet: false,
     lbKindSet: false,
+    familySet: false,
+    sorryForwardSet: false,
+    flagPos: new Map(),
+    weight: 1,
   };
   const where = `virtual_server ${st.args.map((w) => w.text).join(' ')}`;
   walkBlock(ctx, st.block, vsHandlers, d, where, UNSUPPORTED_VS);
   if (!d.protocolSet && d.vs.fwmark === undefined) {
-    // keepalived 2.2.7: "no protocol set - defaulting to UDP".
+    // keepalived 2.2.7 (check_data.c): "no protocol set - defaulting to UDP".
     ctx.sink.warning(
       st.keyword.pos,
       'protocol-missing',
@@ -288,8 +410,8 @@ export function buildVirtualServer(ctx: BuildContext, st: Statement): VirtualSer
     const rs = buildRealServer(ctx, rsSt, d);
     if (rs) d.vs.realServers.push(rs);
   }
-  if (d.vs.realServers.length === 0 && d.vs.sorryServer === undefined) {
-    // keepalived: "Virtual server X has no real servers - ignoring"
+  if (d.vs.realServers.length === 0) {
+    // keepalived: "Virtual server X has no real servers - ignoring" (a sorry server alone does not count)
     ctx.sink.warning(
       st.keyword.pos,
       'no-real-server',
@@ -297,5 +419,47 @@ export function buildVirtualServer(ctx: BuildContext, st: Statement): VirtualSer
     );
     return undefined;
   }
+  if (d.vs.sorryServer && !d.sorryForwardSet) {
+    d.vs.sorryServer.forward = d.vs.lbKind;
+    if (d.vs.tunnel) d.vs.sorryServer.tunnel = d.vs.tunnel;
+  }
+  finishVirtualServer(ctx, d.vs, { where, flagPos: d.flagPos, familySet: d.familySet });
   return d.vs;
+}
+
+/**
+ * checkVirtualServers runs the checks that need the whole configuration: a `virtual_server group`
+ * names a virtual_server_group (keepalived: "Virtual server group X specified but not configured -
+ * ignoring"), whose entries give its family; lvs_sync_daemon names a vrrp_instance.
+ */
+export function checkVirtualServers(ctx: BuildContext, config: KeepvipConfig): void {
+  const groups = new Map((config.virtualServerGroups ?? []).map((g) => [g.name, g]));
+  config.virtualServers = config.virtualServers.filter((vs) => {
+    if (vs.group === undefined) return true;
+    const g = groups.get(vs.group);
+    if (g === undefined) {
+      ctx.sink.warning(
+        vs.pos,
+        'undefined-reference',
+        `virtual_server group ${vs.group}: no virtual_server_group ${vs.group}; virtual server ignored`,
+      );
+      return false;
+    }
+    const range = g.entries.find((e) => e.kind === 'range');
+    vs.family =
+      range?.family ??
+      g.entries.find((e) => e.kind === 'fwmark' && e.family)?.family ??
+      vs.realServers[0]?.family ??
+      'inet';
+    return true;
+  });
+  const sd = config.globalDefs.lvs?.syncDaemon;
+  if (sd?.instance !== undefined && !config.vrrpInstances.some((i) => i.name === sd.instance)) {
+    ctx.sink.warning(
+      sd.pos,
+      'undefined-reference',
+      `lvs_sync_daemon: vrrp_instance '${sd.instance}' does not exist; sync daemon not started`,
+    );
+    delete sd.instance;
+  }
 }

@@ -444,14 +444,15 @@ describe('virtual_server', () => {
 
   it('every virtual_server keyword (lvs_sched/lvs_method synonyms), persistence without value = 360 s', () => {
     const v = vs(
-      'delay_loop 7\n lvs_sched sh\n lvs_method TUN\n persistence_timeout\n sorry_server 10.0.0.9 8080\n quorum 3\n hysteresis 1\n quorum_up /bin/up\n quorum_down "/bin/down x"\n alpha\n omega\n inhibit_on_failure',
+      'delay_loop 7\n lvs_sched sh\n lvs_method TUN\n persistence_timeout\n weight 3\n sorry_server 10.0.0.9 8080\n quorum 3\n hysteresis 1\n quorum_up /bin/up\n quorum_down "/bin/down x"\n alpha\n omega\n inhibit_on_failure',
     ).config!.virtualServers[0]!;
     expect(v).toMatchObject({
       delayLoopMs: 7000,
       lbAlgo: 'sh',
       lbKind: 'TUN',
       persistenceTimeoutS: 360,
-      sorryServer: { address: '10.0.0.9', port: 8080 },
+      // keepalived resets a DR/TUN sorry server's port to the service's (check_data.c).
+      sorryServer: { address: '10.0.0.9', port: 80 },
       quorum: 3,
       hysteresis: 1,
       quorumUp: '/bin/up',
