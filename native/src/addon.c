@@ -36,6 +36,7 @@ static napi_value init(napi_env env, napi_value exports) {
   if (kv_register_vrrp6(env, exports) != napi_ok) return NULL;
   if (kv_register_packet(env, exports) != napi_ok) return NULL;
   if (kv_register_pidfd(env, exports) != napi_ok) return NULL;
+  if (kv_register_netlink(env, exports) != napi_ok) return NULL;
   if (kv_register_rtsignal(env, exports) != napi_ok) return NULL;
   return exports;
 }

@@ -40,6 +40,7 @@ int kv_get_in4(napi_env env, napi_value v, struct in_addr *out, const char *name
 napi_status kv_register_vrrp6(napi_env env, napi_value exports);
 napi_status kv_register_packet(napi_env env, napi_value exports);
 napi_status kv_register_pidfd(napi_env env, napi_value exports);
+napi_status kv_register_netlink(napi_env env, napi_value exports);
 napi_status kv_register_rtsignal(napi_env env, napi_value exports);
 
 #endif

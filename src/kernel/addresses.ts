@@ -1,8 +1,9 @@
 import { formatAddress, parseIpv4, parseIpv6 } from '../vrrp/address.js';
 import { isIPv4, isIPv6 } from 'node:net';
-import { createRtNetlink, FlagsNew, type RtNetlinkSocket, type rt } from 'netlink';
+import { FlagsNew, type RtNetlinkSocket, type rt } from 'netlink';
 import { KeepvipError, SystemCallError } from '../util/errors.js';
 import { type Logger, silentLogger } from '../util/logger.js';
+import { openRtNetlink } from './netlink-socket.js';
 
 /** AF_INET and AF_INET6 as rtnetlink wants them in ifa_family (linux/socket.h). */
 export const AF_INET = 2;
@@ -51,14 +52,34 @@ export const RT_SCOPE: Record<string, number> = {
 };
 
 let shared: RtNetlinkSocket | undefined;
+const overrunListeners = new Set<(error: Error) => void>();
+
+/**
+ * onNetlinkError registers a listener for errors of the shared request socket (ENOBUFS: the
+ * kernel overran its queue and replies were lost; the requests waiting for them have failed, so
+ * the owner re-reads and re-applies its address state). Returns the unsubscribe function.
+ */
+export function onNetlinkError(listener: (error: Error) => void): () => void {
+  overrunListeners.add(listener);
+  return () => overrunListeners.delete(listener);
+}
 
 /**
  * rtnetlink returns the process's request socket, created on first use. It does not keep the
  * event loop alive between requests, and lives in the network namespace current at creation.
+ * It runs on the addon's netlink socket (netlink-socket.ts): an overrun fails the pending
+ * requests instead of aborting the process.
  */
 export function rtnetlink(): RtNetlinkSocket {
-  shared ??= createRtNetlink();
-  return shared;
+  if (shared) return shared;
+  const socket = openRtNetlink({
+    onError: (error) => {
+      forgetLinkIndex();
+      for (const listener of overrunListeners) listener(error);
+    },
+  });
+  shared = socket;
+  return socket;
 }
 
 /** closeRtnetlink closes the shared request socket (tests, shutdown); the next call reopens it. */
@@ -89,6 +110,8 @@ export function netlinkError(operation: string, error: unknown): KeepvipError {
  * a failed request retries with a fresh lookup.
  */
 const indexCache = new Map<string, number>();
+/** lookups shares one in-flight RTM_GETLINK per name: 255 instances starting at once ask once. */
+const lookups = new Map<string, Promise<number>>();
 
 /** forgetLinkIndex drops the cached index of one interface, or of all. */
 export function forgetLinkIndex(ifname?: string): void {
@@ -100,6 +123,16 @@ export function forgetLinkIndex(ifname?: string): void {
 export async function linkIndex(ifname: string): Promise<number> {
   const cached = indexCache.get(ifname);
   if (cached !== undefined) return cached;
+  let lookup = lookups.get(ifname);
+  if (!lookup) {
+    lookup = lookUpLinkIndex(ifname).finally(() => lookups.delete(ifname));
+    lookups.set(ifname, lookup);
+  }
+  return lookup;
+}
+
+/** lookUpLinkIndex asks the kernel for one interface's index and caches it. */
+async function lookUpLinkIndex(ifname: string): Promise<number> {
   try {
     const [link] = await rtnetlink().getLink({}, { ifname });
     if (link?.data.index === undefined) throw new SystemCallError(`look up ${ifname}`, 'ENODEV');

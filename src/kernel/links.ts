@@ -1,6 +1,7 @@
-import { createRtNetlink, type NetlinkMessage, rt } from 'netlink';
+import { type NetlinkMessage, rt } from 'netlink';
 import { SystemCallError } from '../util/errors.js';
 import { type InstalledAddress, listAddresses, netlinkError, rtnetlink } from './addresses.js';
+import { openRtNetlink } from './netlink-socket.js';
 
 /** LinkState is an interface as rtnetlink reports it (RTM_NEWLINK). */
 export interface LinkState {
@@ -83,10 +84,13 @@ export interface LinkWatcher {
  * whole link; callers compare with what they knew. Keeps the event loop alive until closed.
  */
 export function watchLinks(onChange: (link: LinkState) => void, onError?: (e: Error) => void): LinkWatcher {
-  // A larger receive buffer makes ENOBUFS (lost notifications) unlikely when many links change at
-  // once; 0 leaves the send buffer at the default (the package's d.ts marks both as required).
-  const socket = createRtNetlink({ ref: true, recvBufferSize: 1 << 20, sendBufferSize: 0 });
-  socket.addMembership(rt.MulticastGroups.LINK);
+  // The addon socket (netlink-socket.ts) has a 4 MiB queue and reports an overrun (ENOBUFS: lost
+  // notifications) as an error instead of aborting: the caller must then re-read its links.
+  const socket = openRtNetlink({
+    groups: [rt.MulticastGroups.LINK],
+    ref: true,
+    onError: (error) => onError?.(netlinkError('link notifications', error)),
+  });
   const handle = (messages: NetlinkMessage[]) => {
     for (const m of messages) {
       if (m.type !== rt.MessageType.NEWLINK && m.type !== rt.MessageType.DELLINK) continue;
@@ -101,10 +105,6 @@ export function watchLinks(onChange: (link: LinkState) => void, onError?: (e: Er
     }
   };
   socket.socket.on('message', handle);
-  socket.socket.on('error', (error) => {
-    // ENOBUFS means the kernel dropped notifications: the caller must re-read the links it tracks.
-    if (onError) onError(netlinkError('link notifications', error));
-  });
   let closed = false;
   return {
     close() {

@@ -27,7 +27,22 @@ export interface NativeAddon {
   /** pidfdWatch calls back once when the process exits (pidfd_open; native/src/pidfd.c); throws ESRCH if gone. */
   pidfdWatch(pid: number, onExit: () => void): PidfdHandle;
   pidfdUnwatch(handle: PidfdHandle): void;
+  /** nlOpen opens a netlink socket that reports overruns (ENOBUFS) as errors (native/src/netlink.c). */
+  nlOpen(
+    protocol: number,
+    groups: number[],
+    rcvbufBytes: number,
+    onMessage: (data: Buffer) => void,
+    onError: (error: Error & { code?: string }) => void,
+  ): NetlinkHandle;
+  nlSend(handle: NetlinkHandle, data: Buffer): void;
+  nlPort(handle: NetlinkHandle): number;
+  nlRef(handle: NetlinkHandle, ref: boolean): void;
+  nlClose(handle: NetlinkHandle): void;
 }
+
+/** NetlinkHandle is the opaque netlink socket handle the addon returns from nlOpen. */
+export type NetlinkHandle = { readonly __brand: 'NetlinkHandle' };
 
 /** PidfdHandle is the opaque watch handle the addon returns from pidfdWatch. */
 export type PidfdHandle = { readonly __brand: 'PidfdHandle' };

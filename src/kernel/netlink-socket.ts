@@ -1,0 +1,97 @@
+/**
+ * A netlink socket that survives overruns: the netlink package's JS layers (framing, multipart
+ * replies, rtnetlink structs) on top of the addon's socket (native/src/netlink.c) instead of the
+ * package's own binding, which aborts the process (std::terminate, "Error in native callback")
+ * on POLLERR, i.e. whenever the kernel overran the receive queue (ENOBUFS). Here an overrun is an
+ * ordinary error: pending requests fail with ENOBUFS (their replies may be lost) and the owner
+ * re-reads what it tracks.
+ */
+import { EventEmitter } from 'node:events';
+import { NetlinkSocket, Protocol, RtNetlinkSocket } from 'netlink';
+import { loadNative, type NetlinkHandle } from './native.js';
+
+/** NETLINK_RCVBUF_BYTES: the receive queue asked for (SO_RCVBUFFORCE as root), room for bursts. */
+export const NETLINK_RCVBUF_BYTES = 4 << 20;
+
+/** AddonRawSocket mimics the package's RawNetlinkSocket over the addon socket. */
+class AddonRawSocket extends EventEmitter {
+  private readonly handle: NetlinkHandle;
+  private closed = false;
+
+  constructor(protocol: number, groups: number[], rcvbuf: number) {
+    super();
+    const native = loadNative();
+    this.handle = native.nlOpen(
+      protocol,
+      groups,
+      rcvbuf,
+      (data) => {
+        if (!this.closed) this.emit('message', data, { port: 0, groups: 0 });
+      },
+      (error) => {
+        if (!this.closed) this.emit('error', error);
+      },
+    );
+  }
+
+  send(msg: Buffer | Buffer[], _options: unknown, callback?: (error?: Error) => void): void {
+    let error: Error | undefined;
+    try {
+      loadNative().nlSend(this.handle, Array.isArray(msg) ? Buffer.concat(msg) : msg);
+    } catch (e) {
+      error = e as Error;
+    }
+    // The package calls back asynchronously; keep that (callers register the reply first).
+    process.nextTick(() => {
+      if (callback) callback(error);
+      else if (error) this.emit('error', error);
+    });
+  }
+
+  address(): { port: number; groups: number } {
+    return { port: loadNative().nlPort(this.handle), groups: 0 };
+  }
+
+  ref(): void {
+    if (!this.closed) loadNative().nlRef(this.handle, true);
+  }
+
+  unref(): void {
+    if (!this.closed) loadNative().nlRef(this.handle, false);
+  }
+
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    loadNative().nlClose(this.handle);
+    this.emit('close');
+  }
+}
+
+/** RtNetlinkOptions configure openRtNetlink. */
+export interface RtNetlinkOptions {
+  /** groups are rtnetlink multicast groups to join (RTNLGRP_*), none for a request socket. */
+  groups?: number[];
+  /** ref keeps the event loop alive while the socket is open (notification sockets). */
+  ref?: boolean;
+  /** onError receives socket errors; ENOBUFS means messages were lost. Pending requests have failed. */
+  onError: (error: Error & { code?: string }) => void;
+}
+
+/**
+ * openRtNetlink opens an rtnetlink socket on the addon. Errors never throw out of a callback:
+ * they fail every pending request (a lost reply would leave it waiting forever) and go to onError.
+ */
+export function openRtNetlink(o: RtNetlinkOptions): RtNetlinkSocket {
+  const raw = new AddonRawSocket(Protocol.ROUTE, o.groups ?? [], NETLINK_RCVBUF_BYTES);
+  // The package types its constructor for its own raw socket; ours has the same surface.
+  const nl = new NetlinkSocket(raw as never, { ref: o.ref ?? false });
+  nl.on('error', (error: Error) => {
+    const pending = (nl as unknown as { requests: Map<number, (e: Error) => void> }).requests;
+    for (const callback of [...pending.values()]) callback(error);
+    o.onError(error);
+  });
+  // A message the package cannot parse is dropped ('invalid'); nothing is waiting on it.
+  nl.on('invalid', () => undefined);
+  return new RtNetlinkSocket(nl);
+}
