@@ -82,8 +82,6 @@ export const UNSUPPORTED_GLOBAL: ReadonlySet<string> = new Set([
 
 /** UNSUPPORTED_INSTANCE are vrrp_instance keywords keepvip ignores. */
 export const UNSUPPORTED_INSTANCE: ReadonlySet<string> = new Set([
-  'virtual_routes',
-  'virtual_rules',
   'track_bfd',
   'use_vmac_addr',
   'vmac_xmit_base',
@@ -109,11 +107,7 @@ export const UNSUPPORTED_INSTANCE: ReadonlySet<string> = new Set([
 ]);
 
 /** UNSUPPORTED_VS are virtual_server keywords keepvip ignores. */
-export const UNSUPPORTED_VS: ReadonlySet<string> = new Set([
-  'virtualhost',
-  'snmp_name',
-  'smtp_alert',
-]);
+export const UNSUPPORTED_VS: ReadonlySet<string> = new Set(['virtualhost', 'snmp_name', 'smtp_alert']);
 
 /** UNSUPPORTED_RS are real_server keywords keepvip ignores. */
 export const UNSUPPORTED_RS: ReadonlySet<string> = new Set([

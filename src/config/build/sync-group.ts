@@ -13,7 +13,7 @@ import {
   requireArg,
   walkBlock,
 } from './values.js';
-import { readTrackList } from './vrrp-instance.js';
+import { readTrackList } from './track-refs.js';
 
 const setCommand =
   (key: keyof NotifyCommands): Handler<VrrpSyncGroup> =>

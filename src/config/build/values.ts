@@ -217,6 +217,20 @@ export function unknownKeyword(ctx: BuildContext, st: Statement, where: string):
 /** Handler consumes one statement of a block. */
 export type Handler<T> = (ctx: BuildContext, st: Statement, target: T) => void;
 
+/** WalkObserver sees the keyword table of every block walkBlock reads: where, its keywords, its not-supported set. */
+export type WalkObserver = (
+  where: string,
+  keywords: readonly string[],
+  unsupported: readonly string[],
+) => void;
+
+let walkObserver: WalkObserver | undefined;
+
+/** observeWalks sets (or, without an argument, clears) the WalkObserver; the keyword walk test uses it to find every table. */
+export function observeWalks(observer?: WalkObserver): void {
+  walkObserver = observer;
+}
+
 /** walkBlock applies the handler for each statement's keyword, reporting unknown keywords. */
 export function walkBlock<T>(
   ctx: BuildContext,
@@ -226,6 +240,7 @@ export function walkBlock<T>(
   where: string,
   unsupported?: ReadonlySet<string>,
 ): void {
+  walkObserver?.(where, Object.keys(handlers), unsupported === undefined ? [] : [...unsupported]);
   for (const st of block ?? []) {
     const handler = Object.hasOwn(handlers, st.keyword.text) ? handlers[st.keyword.text] : undefined;
     if (handler !== undefined) handler(ctx, st, target);
@@ -234,13 +249,25 @@ export function walkBlock<T>(
   }
 }
 
+/** NOT_SUPPORTED is the one wording of every "keepalived acts on it, keepvip does not" finding. */
+export const NOT_SUPPORTED = 'not supported by keepvip';
+
+/**
+ * notSupported reports a keyword or option keepalived 2.2.7 acts on and keepvip does not, at the
+ * word itself (`FILE:LINE:COL: warning: 'X' in WHERE is not supported by keepvip; ignored`), so
+ * nothing configured is silently ignored. `then` says what keepvip does instead.
+ */
+export function notSupported(ctx: BuildContext, word: Word, where?: string, then = 'ignored'): void {
+  ctx.sink.warning(
+    word.pos,
+    'unsupported-keyword',
+    `'${word.text}'${where === undefined ? '' : ` in ${where}`} is ${NOT_SUPPORTED}; ${then}`,
+  );
+}
+
 /** warnUnsupported says that a keepalived keyword is understood but has no effect in keepvip. */
 export function warnUnsupported(ctx: BuildContext, st: Statement, where: string): void {
-  ctx.sink.warning(
-    st.keyword.pos,
-    'unsupported-keyword',
-    `'${st.keyword.text}' in ${where} is a keepalived setting keepvip does not implement; ignored`,
-  );
+  notSupported(ctx, st.keyword, where);
 }
 
 /** listWords returns every word of a list block (`{ a b \n c }`): keywords and their arguments. */
