@@ -1,0 +1,508 @@
+/**
+ * CheckScheduler runs every real-server checker of a configuration on keepalived's timing and
+ * publishes one verdict per real server (VerdictSource). Each checker has one timer on the
+ * injected Clock; the next run is armed only when the probe settled, so runs never stack, and
+ * probes are asynchronous I/O bounded by their own timeouts, so thousands of them never block
+ * the event loop the VRRP runner shares. Counting is checker-state.ts; words are wording.ts.
+ *
+ * A real server is alive when all its checkers are up (ipwrapper.c update_svr_checker_state);
+ * its weight is the configured one moved by misc_dynamic and FILE_CHECK. Reload keeps the
+ * state and timer of every checker whose settings did not change, so unchanged servers keep
+ * their verdicts.
+ */
+import { readFileSync, type FSWatcher, watch } from 'node:fs';
+import { dirname, basename } from 'node:path';
+import type { Checker, KeepvipConfig, RealServer, VirtualServer } from '../config/model.js';
+import { IcmpPinger } from '../kernel/icmp.js';
+import type { Clock, TimerHandle } from '../util/clock.js';
+import type { Logger } from '../util/logger.js';
+import {
+  type CheckerState,
+  type CheckerTiming,
+  countResult,
+  fastRecoveryDelay,
+  firstDelayMs,
+  initialCheckerState,
+} from './checker-state.js';
+import { type Probe, type ProbeEnv, type ProbeResult, probeTarget } from './probe.js';
+import { makeProbe } from './probes/index.js';
+import type { CheckSnapshot, CheckerSnapshot, RealServerSnapshot } from './snapshot.js';
+import { type RealServerKey, type RealServerVerdict, realServerKey, type VerdictSource } from './verdict.js';
+import { checkerLine, serviceLine, weightLine } from './wording.js';
+
+/** CheckEvent is what leaves the scheduler for notify scripts, FIFOs and mail (notify/checker-alerts.ts). */
+export type CheckEvent =
+  | {
+      type: 'checker';
+      vs: VirtualServer;
+      rs: RealServer;
+      checker: Checker;
+      up: boolean;
+      /** mailBody is the checker's keepalived mail body; rsChanged tells whether the server's verdict moved. */
+      mailBody: string;
+      rsChanged: boolean;
+    }
+  | {
+      type: 'real-server';
+      key: RealServerKey;
+      vs: VirtualServer;
+      rs: RealServer;
+      alive: boolean;
+      initial: boolean;
+    };
+
+/** CheckSchedulerOptions are the scheduler's collaborators; probes default to the real ones. */
+export interface CheckSchedulerOptions {
+  config: KeepvipConfig;
+  clock: Clock;
+  log: Logger;
+  /** random spreads first runs over warmup (Math.random by default). */
+  random?: () => number;
+  /** probeFor replaces the real probes (unit tests). */
+  probeFor?: (checker: Checker, vs: VirtualServer, rs: RealServer) => Probe;
+  /** flapGuard holds a server down after more than `maxChanges` verdict changes within `windowMs` (keepvip; off by default). */
+  flapGuard?: { maxChanges: number; windowMs: number; holdMs: number };
+  /** watchFiles re-runs FILE_CHECKs when their file changes (default true). */
+  watchFiles?: boolean;
+}
+
+interface CheckerRun {
+  id: string;
+  checker: Checker;
+  timing: CheckerTiming;
+  probe: Probe;
+  state: CheckerState;
+  timer?: TimerHandle;
+  running: boolean;
+  stopped: boolean;
+  /** weightDelta is what this checker adds to the configured weight (misc_dynamic, FILE_CHECK). */
+  weightDelta: number;
+  last?: { ok: boolean; reason: string; latencyMs: number; atMs: number };
+  runs: number;
+  failures: number;
+  durationMsTotal: number;
+  target: string;
+}
+
+interface ServerRun {
+  key: RealServerKey;
+  vs: VirtualServer;
+  rs: RealServer;
+  checkers: CheckerRun[];
+  verdict: RealServerVerdict;
+  changesAtMs: number[];
+  heldDownUntilMs?: number;
+  holdTimer?: TimerHandle;
+}
+
+/** checkerIdentity is what makes a checker "the same" across a reload: kind, target and every setting but its position. */
+function checkerIdentity(key: RealServerKey, index: number, c: Checker): string {
+  const { pos: _pos, ...rest } = c;
+  return `${key}#${index}:${JSON.stringify(rest)}`;
+}
+
+/** timingOf reads the counting parameters of a checker. */
+function timingOf(c: Checker, vs: VirtualServer): CheckerTiming {
+  return {
+    retry: c.retry,
+    delayLoopMs: c.delayLoopMs ?? vs.delayLoopMs,
+    delayBeforeRetryMs: c.delayBeforeRetryMs,
+    retryWhileDown: c.kind === 'TCP_CHECK' || c.kind === 'UDP_CHECK' || c.kind === 'PING_CHECK',
+    fastRecovery: (c.kind === 'HTTP_GET' || c.kind === 'SSL_GET') && c.fastRecovery,
+  };
+}
+
+function targetText(c: Checker, vs: VirtualServer, rs: RealServer): string {
+  if (c.kind === 'MISC_CHECK') return c.miscPath;
+  if (c.kind === 'FILE_CHECK') return `track_file ${c.trackFile}`;
+  const t = probeTarget(c, vs, rs);
+  return t.address.includes(':') ? `[${t.address}]:${t.port}` : `${t.address}:${t.port}`;
+}
+
+/** CheckScheduler is the checker side of the daemon. */
+export class CheckScheduler implements VerdictSource {
+  private servers = new Map<RealServerKey, ServerRun>();
+  private readonly listeners = new Set<(key: RealServerKey, v: RealServerVerdict) => void>();
+  private readonly eventListeners = new Set<(e: CheckEvent) => void>();
+  private config: KeepvipConfig;
+  private readonly clock: Clock;
+  private readonly log: Logger;
+  private readonly random: () => number;
+  private readonly env: ProbeEnv;
+  private pinger: IcmpPinger | undefined;
+  private watchers: FSWatcher[] = [];
+  private running = false;
+  private inFlight = 0;
+
+  constructor(private readonly o: CheckSchedulerOptions) {
+    this.config = o.config;
+    this.clock = o.clock;
+    this.log = o.log;
+    this.random = o.random ?? Math.random;
+    this.env = {
+      clock: o.clock,
+      ping: (address, timeoutMs) => {
+        this.pinger ??= new IcmpPinger(o.clock);
+        return this.pinger.ping(address, timeoutMs);
+      },
+      readTrackFile: (name) => this.readTrackFile(name),
+    };
+  }
+
+  /** get returns a real server's verdict (set from start: alive unless a checker has alpha). */
+  get(key: RealServerKey): RealServerVerdict | undefined {
+    return this.servers.get(key)?.verdict;
+  }
+
+  /** subscribe calls back on every verdict change. */
+  subscribe(onChange: (key: RealServerKey, verdict: RealServerVerdict) => void): () => void {
+    this.listeners.add(onChange);
+    return () => this.listeners.delete(onChange);
+  }
+
+  /** onEvent calls back on every checker and real-server event (for notify scripts, FIFO lines, mail). */
+  onEvent(fn: (e: CheckEvent) => void): () => void {
+    this.eventListeners.add(fn);
+    return () => this.eventListeners.delete(fn);
+  }
+
+  /** start builds every server's checkers and arms their first runs (spread over warmup). */
+  start(): void {
+    this.running = true;
+    this.servers = this.build(this.config, new Map());
+    for (const s of this.servers.values()) for (const c of s.checkers) this.armFirst(s, c);
+    this.watchTrackFiles();
+  }
+
+  /** reload switches to a new configuration: unchanged checkers keep state and timers; removed ones stop. */
+  reload(next: KeepvipConfig): void {
+    const old = new Map<string, CheckerRun>();
+    for (const s of this.servers.values()) for (const c of s.checkers) old.set(c.id, c);
+    const prevServers = this.servers;
+    this.config = next;
+    this.servers = this.build(next, old);
+    const kept = new Set<CheckerRun>();
+    for (const s of this.servers.values()) {
+      for (const c of s.checkers) {
+        if (old.get(c.id) === c) kept.add(c);
+        else if (this.running) this.armFirst(s, c);
+      }
+      const prev = prevServers.get(s.key);
+      if (prev) {
+        s.changesAtMs = prev.changesAtMs;
+        s.heldDownUntilMs = prev.heldDownUntilMs;
+        prev.holdTimer?.cancel();
+      }
+      this.recompute(s, prev?.verdict, false);
+    }
+    for (const c of old.values()) if (!kept.has(c)) this.stopChecker(c);
+    for (const w of this.watchers.splice(0)) w.close();
+    if (this.running) this.watchTrackFiles();
+  }
+
+  /** stop cancels every timer; results of probes in flight are dropped. */
+  stop(): void {
+    this.running = false;
+    for (const s of this.servers.values()) {
+      s.holdTimer?.cancel();
+      for (const c of s.checkers) this.stopChecker(c);
+    }
+    for (const w of this.watchers.splice(0)) w.close();
+    this.pinger?.close();
+  }
+
+  /** snapshot describes every real server and checker (keepvip status, metrics). */
+  snapshot(): CheckSnapshot {
+    const realServers: RealServerSnapshot[] = [];
+    let checkers = 0;
+    let runs = 0;
+    let failures = 0;
+    for (const s of this.servers.values()) {
+      const cs: CheckerSnapshot[] = s.checkers.map((c) => {
+        checkers++;
+        runs += c.runs;
+        failures += c.failures;
+        return {
+          kind: c.checker.kind,
+          target: c.target,
+          up: c.state.isUp,
+          hasRun: c.state.hasRun,
+          retrying: c.state.isUp ? c.state.retryIt : 0,
+          running: c.running,
+          ...(c.last ? { last: { ...c.last } } : {}),
+          runs: c.runs,
+          failures: c.failures,
+          durationMsTotal: c.durationMsTotal,
+        };
+      });
+      realServers.push({
+        key: s.key,
+        virtualServer: s.key.split(' -> ')[0]!,
+        realServer: s.key.split(' -> ')[1]!,
+        alive: s.verdict.alive,
+        weight: s.verdict.weight ?? s.rs.weight,
+        configuredWeight: s.rs.weight,
+        reason: s.verdict.reason,
+        changedAtMs: s.verdict.changedAtMs,
+        heldDown: s.heldDownUntilMs !== undefined && s.heldDownUntilMs > this.clock.nowMs(),
+        verdictChanges: s.changesAtMs.length,
+        checkers: cs,
+      });
+    }
+    return { realServers, totals: { checkers, runs, failures, inFlight: this.inFlight } };
+  }
+
+  /** runNow runs a real server's checkers at once (FILE_CHECK on a file change; tests). */
+  runNow(key: RealServerKey, kind?: Checker['kind']): void {
+    const s = this.servers.get(key);
+    for (const c of s?.checkers ?? []) if (kind === undefined || c.checker.kind === kind) this.fire(s!, c);
+  }
+
+  private build(config: KeepvipConfig, old: Map<string, CheckerRun>): Map<RealServerKey, ServerRun> {
+    const out = new Map<RealServerKey, ServerRun>();
+    const now = this.clock.nowMs();
+    for (const vs of config.virtualServers) {
+      for (const rs of vs.realServers) {
+        const key = realServerKey(vs, rs);
+        if (out.has(key)) continue;
+        const checkers = rs.checkers.map((checker, i) => {
+          const id = checkerIdentity(key, i, checker);
+          const existing = old.get(id);
+          if (existing && !existing.stopped) return existing;
+          const timing = timingOf(checker, vs);
+          const probe =
+            this.o.probeFor?.(checker, vs, rs) ??
+            makeProbe(checker, probeTarget(checker, vs, rs), this.env, config);
+          return {
+            id,
+            checker,
+            timing,
+            probe,
+            state: initialCheckerState(timing, checker.alpha ?? vs.alpha),
+            running: false,
+            stopped: false,
+            weightDelta: 0,
+            runs: 0,
+            failures: 0,
+            durationMsTotal: 0,
+            target: targetText(checker, vs, rs),
+          } satisfies CheckerRun;
+        });
+        const alive = checkers.every((c) => c.state.isUp);
+        out.set(key, {
+          key,
+          vs,
+          rs,
+          checkers,
+          verdict: {
+            alive,
+            reason: alive ? 'starting' : 'alpha: down until the first success',
+            changedAtMs: now,
+          },
+          changesAtMs: [],
+        });
+      }
+    }
+    return out;
+  }
+
+  private armFirst(s: ServerRun, c: CheckerRun): void {
+    const warmup = c.checker.warmupMs ?? c.timing.delayLoopMs;
+    this.arm(s, c, fastRecoveryDelay(c.state, c.timing, firstDelayMs(warmup, this.random)));
+  }
+
+  private arm(s: ServerRun, c: CheckerRun, delayMs: number): void {
+    if (c.stopped || !this.running) return;
+    c.timer?.cancel();
+    c.timer = this.clock.at(this.clock.nowMs() + delayMs, () => {
+      c.timer = undefined;
+      this.fire(s, c);
+    });
+  }
+
+  private fire(s: ServerRun, c: CheckerRun): void {
+    if (c.running || c.stopped || !this.running) return;
+    c.timer?.cancel();
+    c.timer = undefined;
+    c.running = true;
+    this.inFlight++;
+    const started = this.clock.nowMs();
+    const settle = (r: ProbeResult) => {
+      this.inFlight--;
+      c.running = false;
+      if (c.stopped) return;
+      this.count(this.servers.get(s.key) ?? s, c, r, this.clock.nowMs() - started);
+    };
+    let p: Promise<ProbeResult>;
+    try {
+      p = c.probe();
+    } catch (err) {
+      p = Promise.resolve({ ok: false, reason: `probe error: ${(err as Error).message}` });
+    }
+    p.then(settle, (err: Error) => {
+      // A probe must not reject; one that does is a bug, logged as such, and counts as a failure.
+      this.log.error(`BUG: ${c.checker.kind} probe of ${s.key} rejected: ${err.message}`);
+      settle({ ok: false, reason: `probe error: ${err.message}` });
+    });
+  }
+
+  private count(s: ServerRun, c: CheckerRun, r: ProbeResult, latencyMs: number): void {
+    c.runs++;
+    if (!r.ok) c.failures++;
+    c.durationMsTotal += latencyMs;
+    c.last = { ok: r.ok, reason: r.reason, latencyMs, atMs: this.clock.nowMs() };
+    const step = countResult(c.state, r.ok, c.timing);
+    const wasFirst = !c.state.hasRun;
+    c.state = step.state;
+    if (r.ok) c.weightDelta = this.weightDeltaOf(c, s.rs, r);
+    else if (step.transition === 'down') c.weightDelta = 0;
+    if (!r.ok && step.retrying && c.checker.logAllFailures)
+      this.log.info(
+        `${c.checker.kind} on service ${s.key}: ${r.reason}; retry ${c.state.retryIt}/${c.timing.retry}`,
+      );
+    if (step.transition !== undefined) {
+      const line = checkerLine(c.checker, s.vs, s.rs, step.transition === 'up', {
+        retried: c.timing.retry > 0 && !wasFirst,
+        reason: r.reason,
+        script: c.checker.kind === 'MISC_CHECK' ? c.checker.miscPath.split(' ')[0] : undefined,
+      });
+      this.log.info(step.transition === 'up' ? line.log : `${line.log} (${r.reason})`);
+      const changed = this.recompute(s, s.verdict, wasFirst, r.reason);
+      this.emit({
+        type: 'checker',
+        vs: s.vs,
+        rs: s.rs,
+        checker: c.checker,
+        up: step.transition === 'up',
+        mailBody: line.mailBody,
+        rsChanged: changed,
+      });
+    } else {
+      this.recompute(s, s.verdict, false, r.reason);
+    }
+    this.arm(s, c, fastRecoveryDelay(c.state, c.timing, step.nextDelayMs));
+  }
+
+  private weightDeltaOf(c: CheckerRun, rs: RealServer, r: ProbeResult): number {
+    if (c.checker.kind === 'MISC_CHECK' && c.checker.miscDynamic)
+      return r.weight === undefined ? 0 : r.weight - rs.weight;
+    if (c.checker.kind === 'FILE_CHECK') return r.weight ?? 0;
+    return 0;
+  }
+
+  /** recompute derives the verdict from the checkers; publishes and logs a change. Returns whether `alive` changed. */
+  private recompute(
+    s: ServerRun,
+    prev: RealServerVerdict | undefined,
+    firstRun: boolean,
+    reason?: string,
+  ): boolean {
+    const now = this.clock.nowMs();
+    let alive = s.checkers.every((c) => c.state.isUp);
+    const weight = s.rs.weight + s.checkers.reduce((sum, c) => sum + c.weightDelta, 0);
+    const held = s.heldDownUntilMs !== undefined && s.heldDownUntilMs > now;
+    if (held) alive = false;
+    const before = prev ?? s.verdict;
+    const weightOut = weight === s.rs.weight ? undefined : Math.max(0, weight);
+    const aliveChanged = before.alive !== alive;
+    const weightChanged = (before.weight ?? s.rs.weight) !== (weightOut ?? s.rs.weight);
+    if (!aliveChanged && !weightChanged) {
+      if (s.verdict !== before) s.verdict = before;
+      if (firstRun && !alive)
+        this.emit({ type: 'real-server', key: s.key, vs: s.vs, rs: s.rs, alive, initial: true });
+      return false;
+    }
+    if (weightChanged)
+      this.log.info(weightLine(s.vs, s.rs, before.weight ?? s.rs.weight, weightOut ?? s.rs.weight, alive));
+    const why = held ? 'held down by the flapping guard' : (reason ?? before.reason);
+    s.verdict = {
+      alive,
+      reason: why,
+      changedAtMs: now,
+      ...(weightOut === undefined ? {} : { weight: weightOut }),
+    };
+    if (aliveChanged) {
+      this.log.info(serviceLine(s.vs, s.rs, alive));
+      this.noteChange(s, now);
+      this.emit({ type: 'real-server', key: s.key, vs: s.vs, rs: s.rs, alive, initial: false });
+    }
+    for (const l of this.listeners) l(s.key, s.verdict);
+    return aliveChanged;
+  }
+
+  private noteChange(s: ServerRun, now: number): void {
+    const g = this.o.flapGuard;
+    if (g === undefined) return;
+    s.changesAtMs = [...s.changesAtMs.filter((t) => t > now - g.windowMs), now];
+    if (s.changesAtMs.length <= g.maxChanges || (s.heldDownUntilMs ?? 0) > now) return;
+    s.heldDownUntilMs = now + g.holdMs;
+    this.log.warn(
+      `Real server ${s.key} changed state ${s.changesAtMs.length} times in ${g.windowMs} ms; held down for ${g.holdMs} ms (flapping)`,
+    );
+    s.holdTimer?.cancel();
+    s.holdTimer = this.clock.at(s.heldDownUntilMs, () => {
+      s.heldDownUntilMs = undefined;
+      s.changesAtMs = [];
+      this.recompute(s, s.verdict, false, 'flapping hold ended');
+    });
+    this.recompute(s, s.verdict, false);
+  }
+
+  private emit(e: CheckEvent): void {
+    for (const l of this.eventListeners) {
+      try {
+        l(e);
+      } catch (err) {
+        this.log.error(`BUG: checker event listener threw: ${(err as Error).message}`);
+      }
+    }
+  }
+
+  private stopChecker(c: CheckerRun): void {
+    c.stopped = true;
+    c.timer?.cancel();
+    c.timer = undefined;
+  }
+
+  private readTrackFile(name: string): number | undefined {
+    const def = this.config.trackFiles.find((d) => d.name === name);
+    if (def === undefined) return undefined;
+    try {
+      const n = Number.parseInt(readFileSync(def.file, 'utf8').trim(), 10);
+      return Number.isFinite(n) ? n : 0;
+    } catch {
+      return 0;
+    }
+  }
+
+  /** watchTrackFiles re-runs FILE_CHECKs the moment their file's directory changes. */
+  private watchTrackFiles(): void {
+    if (this.o.watchFiles === false) return;
+    const byDir = new Map<string, Set<string>>();
+    for (const s of this.servers.values())
+      for (const c of s.checkers) {
+        if (c.checker.kind !== 'FILE_CHECK') continue;
+        const def = this.config.trackFiles.find(
+          (d) => d.name === (c.checker as { trackFile: string }).trackFile,
+        );
+        if (def === undefined) continue;
+        const set = byDir.get(dirname(def.file)) ?? new Set<string>();
+        set.add(basename(def.file));
+        byDir.set(dirname(def.file), set);
+      }
+    for (const [dir, names] of byDir) {
+      try {
+        const w = watch(dir, (_ev, file) => {
+          if (file !== null && !names.has(String(file))) return;
+          for (const s of this.servers.values()) this.runNow(s.key, 'FILE_CHECK');
+        });
+        w.on('error', () => {});
+        this.watchers.push(w);
+      } catch (err) {
+        this.log.warn(
+          `FILE_CHECK: cannot watch ${dir}: ${(err as Error).message}; checked every delay_loop only`,
+        );
+      }
+    }
+  }
+}
