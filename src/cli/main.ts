@@ -71,11 +71,13 @@ export function buildProgram(): Command {
     .command('status')
     .description("show the running daemon's instances, tracks, counters and last transitions")
     .option('--json', 'machine-readable output')
+    .option('-w, --watch', 'live view: redraw whenever the status changes (polls every 200 ms)')
     .option('--control <path>', 'control socket of the daemon', DEFAULT_CONTROL_SOCKET)
     .option('-p, --pid <file>', 'pid file the daemon was started with (its control socket is beside it)')
-    .action(async (opts: { json?: boolean; control: string; pid?: string }) => {
+    .action(async (opts: { json?: boolean; watch?: boolean; control: string; pid?: string }) => {
       process.exitCode = await runStatus({
         json: opts.json,
+        watch: opts.watch,
         control: opts.pid ? controlSocketFor(opts.pid) : opts.control,
       });
     });

@@ -1,80 +1,65 @@
 /**
- * `keepvip status [--json] [--control PATH]`: what the running daemon says about itself.
+ * `keepvip status [--json] [--watch] [--control PATH]`: what the running daemon says about
+ * itself. `--watch` is a live view for the operator at a director during maintenance: it asks
+ * the control socket every 200 ms and redraws the terminal only when the text changed.
  */
 import { requestControl } from '../control/client.js';
+import { formatStatus, type StatusDocument } from '../control/status-text.js';
+import { systemClock, type Clock } from '../util/clock.js';
 
-/** StatusDocument is the subset of the daemon's status the text view prints. */
-interface StatusInstance {
-  name: string;
-  state: string;
-  basePriority: number;
-  effectivePriority: number;
-  masterAddress?: string;
-  interface: string;
-  vrid: number;
-  version: number;
-  vips: string[];
-  faults: string[];
-  tracks: {
-    name: string;
-    good: boolean;
-    weight: number;
-    lastRun?: { at: string; exitCode?: number; timedOut: boolean };
-  }[];
-  counters: {
-    advertsSent: number;
-    advertsReceived: number;
-    splitBrainEpisodes?: number;
-    drops: Record<string, number>;
-  };
-  transitions: { wallTime: string; from: string; to: string; reason: string }[];
-}
-
-/** formatStatus renders the status document for people. */
-export function formatStatus(doc: {
-  pid: number;
-  version: string;
-  instances: StatusInstance[];
-  drops: Record<string, number>;
-  nginxUpstreams?: { name: string; output: string; members: { server: string; up: boolean }[] }[];
-}): string {
-  const lines = [`keepvip ${doc.version} (pid ${doc.pid})`];
-  for (const i of doc.instances) {
-    lines.push(
-      `${i.name}: ${i.state}  vrid ${i.vrid} v${i.version} on ${i.interface}  priority ${i.effectivePriority} (base ${i.basePriority})  master ${i.masterAddress ?? '-'}`,
-    );
-    lines.push(`  VIPs: ${i.vips.join(' ') || '-'}`);
-    if (i.faults.length) lines.push(`  faults: ${i.faults.join(', ')}`);
-    for (const t of i.tracks) {
-      const last = t.lastRun
-        ? ` (last run ${t.lastRun.at}, ${t.lastRun.timedOut ? 'timed out' : `exit ${t.lastRun.exitCode}`})`
-        : '';
-      lines.push(`  track ${t.name}: ${t.good ? 'OK' : 'FAILED'} weight ${t.weight}${last}`);
-    }
-    const drops = Object.entries(i.counters.drops).map(([k, v]) => `${k}=${v}`);
-    lines.push(
-      `  adverts sent ${i.counters.advertsSent} received ${i.counters.advertsReceived}; drops: ${drops.join(' ') || 'none'}`,
-    );
-    if (i.counters.splitBrainEpisodes) lines.push(`  split-brain episodes: ${i.counters.splitBrainEpisodes}`);
-    for (const t of i.transitions.slice(-5)) lines.push(`  ${t.wallTime} ${t.from} -> ${t.to} (${t.reason})`);
-  }
-  for (const u of doc.nginxUpstreams ?? []) {
-    const members = u.members.map((m) => `${m.server}${m.up ? '' : ' (down)'}`).join(', ');
-    lines.push(`nginx_upstream ${u.name} -> ${u.output}: ${members || 'no servers'}`);
-  }
-  const other = Object.entries(doc.drops).map(([k, v]) => `${k}=${v}`);
-  if (other.length) lines.push(`unattributed drops: ${other.join(' ')}`);
-  return lines.join('\n');
-}
+/** WATCH_INTERVAL_MS is how often `status --watch` asks the daemon. */
+export const WATCH_INTERVAL_MS = 200;
 
 /** runStatus prints the daemon's status and returns the exit code. */
-export async function runStatus(opts: { json?: boolean; control: string }): Promise<number> {
+export async function runStatus(opts: { json?: boolean; watch?: boolean; control: string }): Promise<number> {
+  if (opts.watch) return watchStatus(opts.control, process.stdout, systemClock);
   try {
-    const doc = (await requestControl(opts.control, 'status')) as Parameters<typeof formatStatus>[0];
+    const doc = (await requestControl(opts.control, 'status')) as StatusDocument;
     process.stdout.write(opts.json ? `${JSON.stringify(doc, null, 2)}\n` : `${formatStatus(doc)}\n`);
     return 0;
   } catch (err) {
     process.stderr.write(`keepvip status: ${(err as Error).message}\n`);
     return 3;
   }
+}
+
+/** watchFrame is one screen of `status --watch`: the status text, or why the daemon did not answer. */
+export async function watchFrame(control: string): Promise<string> {
+  try {
+    return formatStatus((await requestControl(control, 'status', 1000)) as StatusDocument);
+  } catch (err) {
+    return `keepvip status --watch: ${(err as Error).message}`;
+  }
+}
+
+/** watchStatus redraws the status on change until SIGINT / SIGTERM; returns 0. */
+export function watchStatus(control: string, out: NodeJS.WriteStream, clock: Clock): Promise<number> {
+  return new Promise((resolve) => {
+    let last = '';
+    let stopped = false;
+    let timer: { cancel(): void } | undefined;
+    // The alternate screen keeps the operator's scrollback; the cursor is hidden while drawing.
+    if (out.isTTY) out.write('\x1b[?1049h\x1b[?25l');
+    const stop = () => {
+      stopped = true;
+      timer?.cancel();
+      process.off('SIGINT', stop);
+      process.off('SIGTERM', stop);
+      if (out.isTTY) out.write('\x1b[?25h\x1b[?1049l');
+      resolve(0);
+    };
+    process.on('SIGINT', stop);
+    process.on('SIGTERM', stop);
+    const tick = async () => {
+      const frame = await watchFrame(control);
+      if (stopped) return;
+      if (frame !== last) {
+        last = frame;
+        const header = `keepvip status --watch (${control}, every ${WATCH_INTERVAL_MS} ms, Ctrl-C quits)`;
+        out.write(`${out.isTTY ? '\x1b[H\x1b[2J' : '\n'}${header}\n\n${frame}\n`);
+      }
+      timer = clock.at(clock.nowMs() + WATCH_INTERVAL_MS, () => void tick());
+    };
+    void tick();
+  });
 }

@@ -1,103 +1,120 @@
 /**
  * The Prometheus text endpoint, off by default (`--metrics 127.0.0.1:9650` or
- * `--metrics unix:/run/keepvip.metrics`). It only binds to loopback or a unix socket: VRRP
- * state is no business of the network at large.
+ * `--metrics unix:/run/keepvip.metrics`). It only binds to loopback or a unix socket (mode
+ * 0600): VRRP state is no business of the network at large. One scrape serves keepvip's own
+ * `keepvip_*` families, keepalived-exporter's `keepalived_*` (metrics-keepalived.ts) and
+ * node_exporter's `node_ipvs_*` (metrics-ipvs.ts); README "Metrics" has the mapping.
  */
-import type { InstanceCounters } from '../util/counters.js';
 import { createServer, type Server } from 'node:http';
 import { isIP } from 'node:net';
 import { KeepvipError } from '../util/errors.js';
+import { Exposition, type Sample } from './exposition.js';
+import { ipvsFamilies } from './metrics-ipvs.js';
+import { keepalivedFamilies } from './metrics-keepalived.js';
+import type { DaemonSnapshot, InstanceView } from './snapshot.js';
+import { listenUnix } from './unix-listen.js';
 
 /** STATE_VALUE encodes instance states as numbers for `keepvip_instance_state`. */
 export const STATE_VALUE: Record<string, number> = { INIT: 0, BACKUP: 1, MASTER: 2, FAULT: 3, STOPPED: 4 };
 
-/** MetricsInstance is what the exposition needs of one instance. */
-export interface MetricsInstance {
-  name: string;
-  state: string;
-  basePriority: number;
-  effectivePriority: number;
-  counters: InstanceCounters;
-  tracks: { name: string; good: boolean }[];
-}
-
-const esc = (v: string) => v.replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\n/g, '\\n');
-
-/** renderMetrics renders Prometheus text exposition format 0.0.4. */
-export function renderMetrics(
-  instances: MetricsInstance[],
-  unattributedDrops: Record<string, number>,
-): string {
-  const out: string[] = [];
-  const metric = (name: string, type: string, help: string, rows: [Record<string, string>, number][]) => {
-    out.push(`# HELP ${name} ${help}`, `# TYPE ${name} ${type}`);
-    for (const [labels, value] of rows) {
-      const l = Object.entries(labels)
-        .map(([k, v]) => `${k}="${esc(v)}"`)
-        .join(',');
-      out.push(`${name}${l ? `{${l}}` : ''} ${value}`);
-    }
-  };
-  const per = (f: (i: MetricsInstance) => number): [Record<string, string>, number][] =>
-    instances.map((i) => [{ instance: i.name }, f(i)]);
-  metric(
+/** keepvipFamilies writes keepvip's own families. */
+function keepvipFamilies(out: Exposition, snap: DaemonSnapshot): void {
+  const per = (f: (i: InstanceView) => number): Sample[] =>
+    snap.instances.map((i) => [{ instance: i.name }, f(i)]);
+  out.family(
     'keepvip_instance_state',
     'gauge',
     'VRRP state: 0 init, 1 backup, 2 master, 3 fault, 4 stopped.',
     per((i) => STATE_VALUE[i.state] ?? -1),
   );
-  metric(
+  out.family(
+    'keepvip_instance_vrid',
+    'gauge',
+    'The instance virtual_router_id, to group instances of one VRID across nodes.',
+    snap.instances.map((i) => [
+      { instance: i.name, interface: i.interface, version: String(i.version) },
+      i.vrid,
+    ]),
+  );
+  out.family(
     'keepvip_instance_priority',
     'gauge',
     'Effective priority after tracking.',
     per((i) => i.effectivePriority),
   );
-  metric(
+  out.family(
     'keepvip_instance_base_priority',
     'gauge',
     'Configured priority.',
     per((i) => i.basePriority),
   );
-  metric(
+  out.family(
     'keepvip_adverts_sent_total',
     'counter',
     'Advertisements sent.',
     per((i) => i.counters.advertsSent),
   );
-  metric(
+  out.family(
     'keepvip_adverts_received_total',
     'counter',
     'Valid advertisements received.',
     per((i) => i.counters.advertsReceived),
   );
-  metric(
+  out.family(
     'keepvip_priority_zero_sent_total',
     'counter',
     'Priority-0 advertisements sent.',
     per((i) => i.counters.priorityZeroSent),
   );
-  metric(
+  out.family(
     'keepvip_priority_zero_received_total',
     'counter',
     'Priority-0 advertisements received.',
     per((i) => i.counters.priorityZeroReceived),
   );
-  metric(
+  out.family(
     'keepvip_became_master_total',
     'counter',
     'Transitions to MASTER.',
     per((i) => i.counters.becameMaster),
   );
-  const drops: [Record<string, string>, number][] = [];
-  for (const i of instances)
+  out.family(
+    'keepvip_split_brain_episodes_total',
+    'counter',
+    'Split-brain episodes detected while MASTER.',
+    per((i) => i.counters.splitBrainEpisodes ?? 0),
+  );
+  const drops: Sample[] = [];
+  for (const i of snap.instances)
     for (const [reason, n] of Object.entries(i.counters.drops)) drops.push([{ instance: i.name, reason }, n]);
-  for (const [reason, n] of Object.entries(unattributedDrops)) drops.push([{ instance: '', reason }, n]);
-  metric('keepvip_adverts_dropped_total', 'counter', 'Advertisements dropped, by reason.', drops);
-  const tracks: [Record<string, string>, number][] = [];
-  for (const i of instances)
+  for (const [reason, n] of Object.entries(snap.drops)) drops.push([{ instance: '', reason }, n]);
+  out.family('keepvip_adverts_dropped_total', 'counter', 'Advertisements dropped, by reason.', drops);
+  const tracks: Sample[] = [];
+  for (const i of snap.instances)
     for (const t of i.tracks) tracks.push([{ instance: i.name, track: t.name }, t.good ? 1 : 0]);
-  metric('keepvip_track_up', 'gauge', 'Tracked object verdict: 1 good, 0 failed.', tracks);
-  return `${out.join('\n')}\n`;
+  out.family('keepvip_track_up', 'gauge', 'Tracked object verdict: 1 good, 0 failed.', tracks);
+  const rs: Sample[] = [];
+  for (const s of snap.lvs.services) {
+    const vs = s.fwmark !== undefined ? `FWM ${s.fwmark}` : `[${s.address}]:${s.protocol}:${s.port}`;
+    for (const d of s.destinations)
+      if (d.alive !== undefined)
+        rs.push([{ virtual_server: vs, real_server: `[${d.address}]:${d.port}` }, d.alive ? 1 : 0]);
+  }
+  out.family(
+    'keepvip_real_server_alive',
+    'gauge',
+    'Real server verdict of its checkers: 1 alive, 0 down.',
+    rs,
+  );
+}
+
+/** renderMetrics renders Prometheus text exposition format 0.0.4 for one snapshot. */
+export function renderMetrics(snap: DaemonSnapshot): string {
+  const out = new Exposition();
+  keepvipFamilies(out, snap);
+  keepalivedFamilies(out, snap);
+  ipvsFamilies(out, snap.lvs);
+  return out.text();
 }
 
 /** parseListen accepts `HOST:PORT` on a loopback address or `unix:PATH`. */
@@ -118,7 +135,7 @@ export function parseListen(spec: string): { path: string } | { host: string; po
   return { host, port };
 }
 
-/** startMetricsServer serves GET /metrics. */
+/** startMetricsServer serves GET /metrics; a unix socket is created mode 0600 (no window, see unix-listen.ts). */
 export async function startMetricsServer(spec: string, render: () => string): Promise<Server> {
   const where = parseListen(spec);
   const server = createServer((req, res) => {
@@ -126,12 +143,22 @@ export async function startMetricsServer(spec: string, render: () => string): Pr
       res.writeHead(404).end();
       return;
     }
-    res.writeHead(200, { 'content-type': 'text/plain; version=0.0.4' }).end(render());
+    let body: string;
+    try {
+      body = render();
+    } catch (err) {
+      res.writeHead(500, { 'content-type': 'text/plain' }).end(`render failed: ${(err as Error).message}\n`);
+      return;
+    }
+    res.writeHead(200, { 'content-type': 'text/plain; version=0.0.4' }).end(body);
   });
+  if ('path' in where) {
+    await listenUnix(server, where.path, 0o600);
+    return server;
+  }
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
-    if ('path' in where) server.listen(where.path, resolve);
-    else server.listen(where.port, where.host, resolve);
+    server.listen(where.port, where.host, resolve);
   });
   return server;
 }

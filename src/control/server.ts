@@ -1,11 +1,12 @@
 /**
- * The control socket `keepvip status` reads: a unix stream socket, mode 0600 (root only), that
- * answers one request line (`status`) with one JSON document and closes.
+ * The control socket `keepvip status` reads: a unix stream socket, mode 0600 from its creation
+ * (unix-listen.ts), that answers one request line (`status`) with one JSON document and closes.
  */
-import { chmodSync, mkdirSync, rmSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
 import { dirname } from 'node:path';
 import type { Logger } from '../util/logger.js';
+import { listenUnix } from './unix-listen.js';
 
 /** ControlHandlers answer requests by name. */
 export type ControlHandlers = Record<string, () => unknown>;
@@ -16,8 +17,7 @@ export async function startControlServer(
   handlers: ControlHandlers,
   log: Logger,
 ): Promise<Server> {
-  mkdirSync(dirname(path), { recursive: true });
-  rmSync(path, { force: true });
+  mkdirSync(dirname(path), { recursive: true, mode: 0o755 });
   const server = createServer((conn) => {
     let buf = '';
     conn.setEncoding('utf8');
@@ -31,17 +31,19 @@ export async function startControlServer(
       }
       const request = buf.slice(0, nl).trim();
       const handler = handlers[request];
-      const reply = handler
-        ? { ok: true, result: handler() }
-        : { ok: false, error: `unknown request ${request}` };
-      conn.end(`${JSON.stringify(reply)}\n`);
+      let reply: string;
+      try {
+        reply = JSON.stringify(
+          handler ? { ok: true, result: handler() } : { ok: false, error: `unknown request ${request}` },
+        );
+      } catch (err) {
+        log.error(`control request ${request} failed: ${(err as Error).stack ?? err}`);
+        reply = JSON.stringify({ ok: false, error: `${request} failed: ${(err as Error).message}` });
+      }
+      conn.end(`${reply}\n`);
     });
   });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(path, () => resolve());
-  });
-  chmodSync(path, 0o600);
+  await listenUnix(server, path, 0o600);
   log.debug(`control socket listening on ${path}`);
   return server;
 }

@@ -13,8 +13,12 @@ import { NginxSync } from '../nginx/sync.js';
 import { VERSION } from '../util/version.js';
 import { acquirePidFile, releasePidFile } from './pidfile.js';
 import { startControlServer } from '../control/server.js';
-import { dumpPath, formatData, formatStats, writeDump } from '../control/dumps.js';
+import { formatData, formatStats } from '../control/dumps.js';
+import { DumpWriter, installDumpSignals } from '../control/dump-signals.js';
+import { formatJsonDump } from '../control/json-dump.js';
 import { renderMetrics, startMetricsServer } from '../control/metrics.js';
+import { daemonSnapshot } from '../control/snapshot.js';
+import { DEFAULT_PID_FILE } from './paths.js';
 import { rmSync } from 'node:fs';
 
 /** DaemonOptions are what the command line resolved. */
@@ -96,27 +100,25 @@ export async function runDaemon(o: DaemonOptions): Promise<number> {
   const onHup = () => {
     void reloadConfig(o, runner, nginx, log);
   };
-  // keepalived: SIGUSR1 writes a data dump, SIGUSR2 statistics.
-  const onUsr1 = () => {
-    const path = writeDump(
-      dumpPath(o.pidFile, 'data'),
-      formatData(statusDoc() as never, dumpConfig(runner.currentConfig)),
-    );
-    log.info(`Data dump written to ${path}`);
-  };
-  const onUsr2 = () => {
-    const st = runner.status();
-    const path = writeDump(dumpPath(o.pidFile, 'stats'), formatStats(st.instances as never, st.drops));
-    log.info(`Statistics written to ${path}`);
-  };
+  // keepalived: SIGUSR1 writes a data dump, SIGUSR2 statistics, SIGJSON (SIGRTMIN+2) its JSON
+  // state; control/dump-signals.ts writes them safely and never lets a failure stop the daemon.
+  const snapshot = () => daemonSnapshot(runner.status(), runner.currentConfig);
+  const removeDumpSignals = installDumpSignals(
+    new DumpWriter({
+      pidFile: o.pidFile,
+      isDefaultPidFile: o.pidFile === DEFAULT_PID_FILE,
+      log,
+      sources: {
+        data: () => formatData(statusDoc() as never, dumpConfig(runner.currentConfig)),
+        stats: () => formatStats(snapshot()),
+        json: () => formatJsonDump(snapshot()),
+      },
+    }),
+    log,
+  );
   process.on('SIGHUP', onHup);
-  process.on('SIGUSR1', onUsr1);
-  process.on('SIGUSR2', onUsr2);
   const metrics = o.metrics
-    ? await startMetricsServer(o.metrics, () => {
-        const st = runner.status();
-        return renderMetrics(st.instances as never, st.drops);
-      }).catch((err: Error) => {
+    ? await startMetricsServer(o.metrics, () => renderMetrics(snapshot())).catch((err: Error) => {
         log.error(`metrics endpoint ${o.metrics}: ${err.message}`);
         return undefined;
       })
@@ -125,8 +127,7 @@ export async function runDaemon(o: DaemonOptions): Promise<number> {
   const keepAlive = setInterval(() => {}, 1 << 30);
   await stopSignal;
   process.off('SIGHUP', onHup);
-  process.off('SIGUSR1', onUsr1);
-  process.off('SIGUSR2', onUsr2);
+  removeDumpSignals();
   metrics?.close();
   clearInterval(keepAlive);
   await nginx.stop();

@@ -1,0 +1,33 @@
+/**
+ * Exposition collects metric families in Prometheus text format 0.0.4: one HELP and TYPE line
+ * per family, then its samples; label values escaped as the format requires.
+ */
+
+/** Labels are one sample's label names and values, in the order written. */
+export type Labels = Record<string, string>;
+
+/** Sample is one line of a family: labels and value. */
+export type Sample = [Labels, number | bigint];
+
+const esc = (v: string) => v.replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\n/g, '\\n');
+
+/** Exposition accumulates families and renders them. */
+export class Exposition {
+  private readonly lines: string[] = [];
+
+  /** family writes one metric family; a family without samples still gets its HELP and TYPE. */
+  family(name: string, type: 'gauge' | 'counter', help: string, samples: Sample[]): void {
+    this.lines.push(`# HELP ${name} ${help}`, `# TYPE ${name} ${type}`);
+    for (const [labels, value] of samples) {
+      const l = Object.entries(labels)
+        .map(([k, v]) => `${k}="${esc(v)}"`)
+        .join(',');
+      this.lines.push(`${name}${l ? `{${l}}` : ''} ${value}`);
+    }
+  }
+
+  /** text is the exposition body, newline-terminated. */
+  text(): string {
+    return `${this.lines.join('\n')}\n`;
+  }
+}
