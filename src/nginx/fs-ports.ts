@@ -1,34 +1,35 @@
 /**
  * The real ApplyPorts: node:fs and commands run the way keepalived.conf scripts run
- * (src/track/command.ts: a plain command directly, shell syntax through bash), with a timeout.
+ * (src/util/command.ts: a plain command directly, shell syntax through bash), through the one
+ * spawn helper (util/spawn.ts) with a timeout.
  */
 import { readFile, rename, unlink, writeFile } from 'node:fs/promises';
-import { execa } from 'execa';
+import { type Clock, systemClock } from '../util/clock.js';
 import { resolveInvocation } from '../util/command.js';
+import { runProcess } from '../util/spawn.js';
 import type { ApplyPorts, CommandResult } from './apply.js';
 
 /** COMMAND_TIMEOUT_MS bounds `nginx -t` and the reload command (a large config takes seconds to test). */
 export const COMMAND_TIMEOUT_MS = 60_000;
 
 /** runCommand runs a configured command string; ok is exit code 0 within the timeout. */
-export async function runCommand(command: string, extraArgs: string[] = []): Promise<CommandResult> {
+export async function runCommand(
+  command: string,
+  extraArgs: string[] = [],
+  clock: Clock = systemClock,
+): Promise<CommandResult> {
   const inv = resolveInvocation(command);
-  const [file, args] = inv.viaShell
-    ? ['/bin/bash', ['-c', `${command} "$@"`, 'keepvip', ...extraArgs]]
-    : [inv.file, [...inv.args, ...extraArgs]];
-  const r = await execa(file, args, {
-    reject: false,
-    all: true,
-    timeout: COMMAND_TIMEOUT_MS,
-    forceKillAfterDelay: 1000,
-    stdin: 'ignore',
-  });
+  const call = inv.viaShell
+    ? { file: '/bin/bash', args: ['-c', `${command} "$@"`, 'keepvip', ...extraArgs] }
+    : { file: inv.file, args: [...inv.args, ...extraArgs] };
+  const r = await runProcess(call, { clock, timeoutMs: COMMAND_TIMEOUT_MS, maxOutputBytes: 16 * 1024 });
   const why = r.timedOut
     ? `timed out after ${COMMAND_TIMEOUT_MS} ms`
-    : r.failed && r.exitCode === undefined
-      ? r.message
-      : '';
-  return { ok: r.exitCode === 0 && !r.timedOut, output: [r.all ?? '', why].filter(Boolean).join('\n') };
+    : (r.error ?? (r.exitCode === null ? `killed by ${r.signal}` : ''));
+  return {
+    ok: r.exitCode === 0 && !r.timedOut,
+    output: [r.output.trimEnd(), why].filter(Boolean).join('\n'),
+  };
 }
 
 /** fsPorts are the ApplyPorts on the real filesystem. */

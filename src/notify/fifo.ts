@@ -5,11 +5,15 @@
  * never waits for a reader, and a reader that goes away or stops reading only fills the pipe
  * buffer: further lines are dropped and counted, the daemon never stalls.
  */
-import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
-import { closeSync, constants, lstatSync, openSync, writeSync } from 'node:fs';
-import type { Logger } from '../util/logger.js';
+import { execFileSync } from 'node:child_process';
+import { chownSync, closeSync, constants, lstatSync, openSync, writeSync } from 'node:fs';
 import { resolveInvocation } from '../util/command.js';
-import type { NotifyEvent } from './notify-scripts.js';
+import type { Logger } from '../util/logger.js';
+import { type ProcessHandle, startProcess } from '../util/spawn.js';
+import type { NotifyEvent, NotifyRunOptions } from './notify-scripts.js';
+
+/** DROP_LOG_INTERVAL_MS: dropped lines are logged at most this often. */
+const DROP_LOG_INTERVAL_MS = 10_000;
 
 /** fifoLine formats one event as keepalived writes it to a notify FIFO, newline included. */
 export function fifoLine(
@@ -27,25 +31,36 @@ export class NotifyFifo {
   written = 0;
   dropped = 0;
   private fd: number | undefined;
-  private reader: ChildProcess | undefined;
+  /** reader is the running `*_fifo_script`, if any (its `exited` resolves when it ends). */
+  reader: ProcessHandle | undefined;
   private lastDropLogMs = -Infinity;
 
   private constructor(
     readonly path: string,
     private readonly log: Logger,
+    private readonly run: NotifyRunOptions,
   ) {}
 
   /**
    * open creates the FIFO when missing (mkfifo, mode 0600), opens it, and starts the reader
-   * script with the path as its last argument. It returns undefined, after logging, when the
-   * path exists and is not a FIFO or cannot be opened: notifications must not stop the daemon.
+   * script with the path as its last argument (as script_user, through the spawn helper). It
+   * returns undefined, after logging, when the path exists and is not a FIFO or cannot be
+   * opened: notifications must not stop the daemon.
    */
-  static open(path: string, script: string | undefined, log: Logger): NotifyFifo | undefined {
-    const fifo = new NotifyFifo(path, log);
+  static open(
+    path: string,
+    script: string | undefined,
+    log: Logger,
+    run: NotifyRunOptions,
+  ): NotifyFifo | undefined {
+    const fifo = new NotifyFifo(path, log, run);
     try {
       let st = lstatSync(path, { throwIfNoEntry: false });
       if (!st) {
-        execFileSync('mkfifo', ['-m', '600', path]);
+        // mkfifo(1) cannot hang; Node has no mkfifo(3).
+        execFileSync('mkfifo', ['-m', '600', path], { timeout: 5000 });
+        // The reader script runs as script_user: a FIFO keepvip made is that user's to read.
+        if (script && run.identity) chownSync(path, run.identity.uid, run.identity.gid);
         st = lstatSync(path);
       }
       if (!st.isFIFO()) {
@@ -70,8 +85,8 @@ export class NotifyFifo {
       this.written++;
     } catch (err) {
       this.dropped++;
-      const now = Date.now();
-      if (now - this.lastDropLogMs >= 10_000) {
+      const now = this.run.clock.nowMs();
+      if (now - this.lastDropLogMs >= DROP_LOG_INTERVAL_MS) {
         this.lastDropLogMs = now;
         this.log.warn(
           `notify FIFO ${this.path}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}; ` +
@@ -81,15 +96,9 @@ export class NotifyFifo {
     }
   }
 
-  /** close stops the reader script and closes the FIFO. */
+  /** close stops the reader script (its process group) and closes the FIFO. */
   close(): void {
-    if (this.reader && this.reader.exitCode === null && this.reader.pid !== undefined) {
-      try {
-        process.kill(-this.reader.pid, 'SIGTERM');
-      } catch {
-        // Already gone.
-      }
-    }
+    this.reader?.stop();
     this.reader = undefined;
     if (this.fd !== undefined) closeSync(this.fd);
     this.fd = undefined;
@@ -100,11 +109,19 @@ export class NotifyFifo {
     const call = inv.viaShell
       ? { file: '/bin/bash', args: ['-c', `${script} "$@"`, 'notify_fifo', this.path] }
       : { file: inv.file, args: [...inv.args, this.path] };
-    const child = spawn(call.file, call.args, { detached: true, stdio: 'ignore' });
-    child.on('error', (err) => this.log.error(`notify FIFO script ${script}: ${err.message}`));
-    child.on('exit', (code, signal) => {
-      if (this.reader === child) this.log.warn(`notify FIFO script ${script} exited (${code ?? signal})`);
+    const reader = startProcess(call, {
+      clock: this.run.clock,
+      identity: this.run.identity,
+      output: 'stderr',
     });
-    this.reader = child;
+    this.reader = reader;
+    void reader.exited.then((r) => {
+      if (r.error) this.log.error(`notify FIFO script ${script}: ${r.error}`);
+      else if (this.reader === reader) {
+        this.log.warn(
+          `notify FIFO script ${script} exited (${r.exitCode ?? r.signal}) ${r.output.trim().slice(-200)}`,
+        );
+      }
+    });
   }
 }

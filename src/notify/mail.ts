@@ -8,10 +8,15 @@
  * MailQueue sends them one at a time in order; a server that is down or slow gets a bounded
  * number of attempts with exponential back-off, each failure is logged, and the queue has a
  * fixed size (the oldest waiting mail is dropped, and logged, when it is full), so a dead mail
- * server never delays a transition nor grows memory.
+ * server never delays a transition nor grows memory. A server that accepts the connection and
+ * never says a word is bounded twice: nodemailer's connection, greeting and socket timeouts
+ * (smtp_connect_timeout), and an overall bound per attempt on the injected clock, so no attempt
+ * waits for ever whatever the library does. Back-off and the stop-time drain use the clock too.
  */
 import nodemailer from 'nodemailer';
 import type { GlobalDefs } from '../config/model.js';
+import { type Clock, systemClock } from '../util/clock.js';
+import { KeepvipError } from '../util/errors.js';
 import type { Logger } from '../util/logger.js';
 import type { NotifyEvent } from './notify-scripts.js';
 
@@ -111,14 +116,39 @@ export function nodemailerTransport(g: GlobalDefs): MailTransport | undefined {
   };
 }
 
-/** MailQueueOptions bound the queue; defaults: 64 waiting mails, 4 attempts, back-off 1 s doubling to 8 s. */
+/**
+ * MailQueueOptions bound the queue; defaults: 64 waiting mails, 4 attempts, back-off 1 s
+ * doubling to 8 s, 60 s per attempt at most, the system clock.
+ */
 export interface MailQueueOptions {
   maxQueued?: number;
   maxAttempts?: number;
   baseDelayMs?: number;
   maxDelayMs?: number;
-  /** sleep waits between attempts; tests inject a fake. */
+  /** attemptTimeoutMs bounds one delivery attempt, whatever the transport does. */
+  attemptTimeoutMs?: number;
+  clock?: Clock;
+  /** sleep waits between attempts (default: a timer on `clock`); tests may inject a fake. */
   sleep?: (ms: number) => Promise<void>;
+}
+
+/** smtpAttemptTimeoutMs is the overall bound of one attempt: connect and greeting each get smtp_connect_timeout. */
+export function smtpAttemptTimeoutMs(g: Pick<GlobalDefs, 'smtpConnectTimeoutMs'>): number {
+  return 2 * g.smtpConnectTimeoutMs;
+}
+
+/** clockDelay resolves after `ms` on `clock`, or at once when `cancel` is called first. */
+function clockDelay(clock: Clock, ms: number): { done: Promise<void>; cancel: () => void } {
+  let resolve!: () => void;
+  const done = new Promise<void>((r) => (resolve = r));
+  const timer = clock.at(clock.nowMs() + ms, () => resolve());
+  return {
+    done,
+    cancel: () => {
+      timer.cancel();
+      resolve();
+    },
+  };
 }
 
 /** MailStats count what happened to mails. */
@@ -135,19 +165,22 @@ export class MailQueue {
   private readonly waiting: OutgoingMail[] = [];
   private running: Promise<void> | undefined;
   private stopping = false;
-  private readonly o: Required<MailQueueOptions>;
+  private readonly o: Required<Omit<MailQueueOptions, 'clock'>>;
+  private readonly clock: Clock;
 
   constructor(
     private readonly transport: MailTransport,
     private readonly log: Logger,
     options: MailQueueOptions = {},
   ) {
+    this.clock = options.clock ?? systemClock;
     this.o = {
       maxQueued: options.maxQueued ?? 64,
       maxAttempts: options.maxAttempts ?? 4,
       baseDelayMs: options.baseDelayMs ?? 1000,
       maxDelayMs: options.maxDelayMs ?? 8000,
-      sleep: options.sleep ?? ((ms) => new Promise((r) => setTimeout(r, ms))),
+      attemptTimeoutMs: options.attemptTimeoutMs ?? 60_000,
+      sleep: options.sleep ?? ((ms) => clockDelay(this.clock, ms).done),
     };
   }
 
@@ -180,9 +213,9 @@ export class MailQueue {
   /** drain waits up to `boundMs` for queued mails, then gives up on the rest and logs how many. */
   async drain(boundMs = 5000): Promise<void> {
     if (this.running) {
-      let timer: NodeJS.Timeout | undefined;
-      await Promise.race([this.running, new Promise<void>((r) => (timer = setTimeout(r, boundMs)))]);
-      clearTimeout(timer);
+      const bound = clockDelay(this.clock, boundMs);
+      await Promise.race([this.running, bound.done]);
+      bound.cancel();
     }
     this.stopping = true;
     const lost = this.waiting.length + (this.running ? 1 : 0);
@@ -198,10 +231,24 @@ export class MailQueue {
     }
   }
 
+  /** attempt is one delivery, rejected with E_SMTP_TIMEOUT when it outlives attemptTimeoutMs. */
+  private async attempt(mail: OutgoingMail): Promise<void> {
+    const bound = clockDelay(this.clock, this.o.attemptTimeoutMs);
+    const timedOut = bound.done.then(() => {
+      throw new KeepvipError('E_SMTP_TIMEOUT', `no answer within ${this.o.attemptTimeoutMs} ms`);
+    });
+    try {
+      await Promise.race([this.transport.send(mail), timedOut]);
+    } finally {
+      timedOut.catch(() => {});
+      bound.cancel();
+    }
+  }
+
   private async deliver(mail: OutgoingMail): Promise<void> {
     for (let attempt = 1; attempt <= this.o.maxAttempts; attempt++) {
       try {
-        await this.transport.send(mail);
+        await this.attempt(mail);
         this.stats.sent++;
         this.log.info(`SMTP alert successfully sent: "${mail.subject}" to ${mail.to.join(', ')}`);
         return;

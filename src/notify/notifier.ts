@@ -8,12 +8,17 @@
  * the adverts the runner reports. One alert per episode start and one per end: a log line, the
  * instance's `splitBrainEpisodes` counter, `notify` called with SPLIT_BRAIN / SPLIT_BRAIN_END as
  * the state, a FIFO line, and a mail when the instance's SMTP alerts are on.
+ *
+ * Notify and FIFO scripts follow the rules track scripts follow (keepalived's): they run as
+ * `script_user` (else root), and with `enable_script_security` a script that would run as root
+ * while a non-root user can modify it is not run (logged once as a SECURITY VIOLATION).
  */
 import { hostname } from 'node:os';
 import type { KeepvipConfig, NotifyCommands, VrrpInstance, VrrpSyncGroup } from '../config/model.js';
 import type { Logger } from '../util/logger.js';
 import { type Clock, systemClock, type TimerHandle } from '../util/clock.js';
 import type { InstanceCounters } from '../util/counters.js';
+import { type ScriptPolicy, scriptPolicy } from '../util/script-security.js';
 import { fifoLine, NotifyFifo } from './fifo.js';
 import {
   alertMail,
@@ -22,6 +27,7 @@ import {
   type MailTransport,
   nodemailerTransport,
   smtpAlertEnabled,
+  smtpAttemptTimeoutMs,
 } from './mail.js';
 import { commandsFor, type NotifyEvent, NotifyQueue, type NotifyState } from './notify-scripts.js';
 import {
@@ -30,7 +36,7 @@ import {
   type SplitBrainEvidence,
   splitBrainParams,
 } from './split-brain.js';
-import { arpingProber, ProbeUnavailableError, type VipProber } from './vip-probe.js';
+import { type ArpProber, arpingProber, ProbeUnavailableError } from '../kernel/arp-probe.js';
 
 /** DEFAULT_PROBE_INTERVAL_MS is the period of split-brain VIP probes while MASTER. */
 export const DEFAULT_PROBE_INTERVAL_MS = 2000;
@@ -43,8 +49,8 @@ export interface NotifierOptions {
   /** mailTransport replaces nodemailer (tests); null disables mail. */
   mailTransport?: MailTransport | null;
   mailQueue?: MailQueueOptions;
-  /** prober replaces `arping` (tests); null disables VIP probes. */
-  prober?: VipProber | null;
+  /** prober replaces the kernel's ARP probe (tests); null disables VIP probes. */
+  prober?: ArpProber | null;
   probeIntervalMs?: number;
   hostname?: string;
 }
@@ -67,13 +73,15 @@ export class Notifier {
   private fifos: NotifyFifo[] = [];
   private mail: MailQueue | undefined;
   private readonly clock: Clock;
-  private readonly prober: VipProber | undefined;
+  private readonly prober: ArpProber | undefined;
   private readonly probeIntervalMs: number;
   private readonly host: string;
   private readonly detectors = new Map<string, SplitBrainDetector>();
   private readonly watches = new Map<string, MasterWatch>();
   private readonly priorities = new Map<string, number>();
   private probeUnavailableLogged = false;
+  /** policies caches scriptPolicy per script string for the current configuration. */
+  private readonly policies = new Map<string, ScriptPolicy>();
 
   constructor(
     private config: KeepvipConfig,
@@ -81,9 +89,9 @@ export class Notifier {
     private readonly options: NotifierOptions = {},
   ) {
     const g = config.globalDefs;
-    this.scripts = new NotifyQueue(log, g.notifyScriptTimeoutMs);
     this.clock = options.clock ?? systemClock;
-    this.prober = options.prober === null ? undefined : (options.prober ?? arpingProber);
+    this.scripts = new NotifyQueue(log, g.notifyScriptTimeoutMs, this.clock);
+    this.prober = options.prober === null ? undefined : (options.prober ?? arpingProber(this.clock));
     this.probeIntervalMs = options.probeIntervalMs ?? DEFAULT_PROBE_INTERVAL_MS;
     this.host = options.hostname ?? hostname();
     this.mail = this.mailQueueFor(config);
@@ -100,8 +108,10 @@ export class Notifier {
     const b = next.globalDefs;
     const mailKey = (g: typeof a) =>
       JSON.stringify([g.smtpServer, g.smtpHeloName, g.smtpConnectTimeoutMs, g.notificationEmail.length > 0]);
-    const fifoKey = (g: typeof a) => JSON.stringify([g.notifyFifo, g.vrrpNotifyFifo]);
+    const fifoKey = (g: typeof a) =>
+      JSON.stringify([g.notifyFifo, g.vrrpNotifyFifo, g.scriptUser, g.enableScriptSecurity]);
     this.config = next;
+    this.policies.clear();
     if (mailKey(a) !== mailKey(b)) {
       void this.mail?.drain();
       this.mail = this.mailQueueFor(next);
@@ -117,7 +127,35 @@ export class Notifier {
     const o = this.options;
     const transport = o.mailTransport === null ? undefined : (o.mailTransport ?? nodemailerTransport(g));
     if (!transport || g.notificationEmail.length === 0) return undefined;
-    return new MailQueue(transport, this.log, o.mailQueue);
+    return new MailQueue(transport, this.log, {
+      clock: this.clock,
+      attemptTimeoutMs: smtpAttemptTimeoutMs(g),
+      ...o.mailQueue,
+    });
+  }
+
+  /** policy is keepalived's user and security rule for one script string; a refusal is logged once. */
+  private policy(script: string): ScriptPolicy {
+    let p = this.policies.get(script);
+    if (!p) {
+      const g = this.config.globalDefs;
+      p = scriptPolicy(script, g.scriptUser, g.enableScriptSecurity);
+      this.policies.set(script, p);
+      if (p.refused !== undefined) {
+        this.log.error(`SECURITY VIOLATION - notify script ${script} is not run: ${p.refused}`);
+      }
+    }
+    return p;
+  }
+
+  /** allowed drops the notify strings the policy refuses. */
+  private allowed(notify: NotifyCommands): NotifyCommands {
+    const out: NotifyCommands = {};
+    for (const k of ['master', 'backup', 'fault', 'stop', 'any'] as const) {
+      const script = notify[k];
+      if (script !== undefined && this.policy(script).refused === undefined) out[k] = script;
+    }
+    return out;
   }
 
   private openFifos(config: KeepvipConfig): NotifyFifo[] {
@@ -128,7 +166,9 @@ export class Notifier {
     for (const f of [g.notifyFifo, g.vrrpNotifyFifo]) {
       if (!f || seen.has(f.path)) continue;
       seen.add(f.path);
-      const fifo = NotifyFifo.open(f.path, f.script, this.log);
+      const p = f.script === undefined ? undefined : this.policy(f.script);
+      const script = p?.refused === undefined ? f.script : undefined;
+      const fifo = NotifyFifo.open(f.path, script, this.log, { clock: this.clock, identity: p?.identity });
       if (fifo) out.push(fifo);
     }
     return out;
@@ -190,8 +230,12 @@ export class Notifier {
     priority: number,
     detail?: string,
   ): void {
-    const commands = commandsFor(notify, kind, name, event, priority);
-    if (commands.length > 0) void this.scripts.enqueue(`${kind}/${name}`, commands);
+    const allowed = this.allowed(notify);
+    const commands = commandsFor(allowed, kind, name, event, priority);
+    // Every notify string of one configuration runs as the same script_user.
+    const first = Object.values(allowed)[0];
+    const identity = first === undefined ? undefined : this.policy(first).identity;
+    if (commands.length > 0) void this.scripts.enqueue(`${kind}/${name}`, commands, identity);
     for (const fifo of this.fifos) fifo.write(fifoLine(kind, name, event, priority));
     const g = this.config.globalDefs;
     if (this.mail && smtpAlertEnabled(smtpAlert, g)) {

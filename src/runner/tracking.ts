@@ -22,7 +22,7 @@ import { type FileWatch, testedPaths, watchPaths } from '../track/down-file.js';
 import { FileTracker } from '../track/file-tracker.js';
 import type { TrackedState } from '../track/priority.js';
 import { type ExitWatcher, ProcessTracker } from '../track/process-tracker.js';
-import { resolveScriptUser, type ScriptIdentity, scriptInsecurity } from '../track/script-security.js';
+import { resolveScriptUser, type ScriptIdentity, scriptInsecurity } from '../util/script-security.js';
 import { type ScriptRun, ScriptTracker } from '../track/script-tracker.js';
 import type { Clock } from '../util/clock.js';
 

@@ -1,13 +1,13 @@
 /**
  * ScriptTracker runs one vrrp_script every `interval`, with its timeout, and reports when its
  * fall/rise verdict changes. Runs never overlap: a run still going when the next is due makes
- * that tick be skipped, not stacked (keepalived does the same). Scripts run through execa in
- * their own process group and never block the VRRP loop.
+ * that tick be skipped, not stacked (keepalived does the same). Scripts run through the one spawn
+ * helper (util/spawn.ts) in their own process group and never block the VRRP loop; a run ends
+ * when the script exits, even when a background child keeps its output pipe open.
  *
  * Timeout (keepalived vrrp_script `timeout`, default the interval): the whole process group gets
  * SIGTERM, then SIGKILL after SCRIPT_KILL_GRACE_MS, and the run counts as a failure. Killing the
- * group matters for shell strings: `sleep 10; exit 0` run by bash leaves `sleep` holding the
- * output pipe otherwise.
+ * group matters for shell strings: `sleep 10; exit 0` run by bash leaves `sleep` behind otherwise.
  *
  * Watch-triggered runs (`runNow`, from a file watch on the down file): keepalived needs `fall`
  * consecutive failures an interval apart, so with `fall 2` a `touch down` acts only after up to
@@ -16,13 +16,13 @@
  * flips or it agrees again (at most fall + rise runs). The verdict still needs `fall` real
  * failing runs in a row; they just happen milliseconds apart.
  */
-import { execa } from 'execa';
 import type { VrrpScript } from '../config/model.js';
-import type { Logger } from '../util/logger.js';
 import type { Clock, TimerHandle } from '../util/clock.js';
 import { resolveInvocation } from '../util/command.js';
+import type { Logger } from '../util/logger.js';
+import type { ScriptIdentity } from '../util/script-security.js';
+import { KILL_GRACE_MS, runProcess } from '../util/spawn.js';
 import { applyResult, initialCounter, isGood, type ScriptCounter } from './script-result.js';
-import type { ScriptIdentity } from './script-security.js';
 
 /** ScriptRun is the outcome of one run, kept for `keepvip status`. */
 export interface ScriptRun {
@@ -36,7 +36,10 @@ export interface ScriptRun {
 }
 
 /** SCRIPT_KILL_GRACE_MS: after the timeout a script gets SIGTERM, then SIGKILL after this long. */
-export const SCRIPT_KILL_GRACE_MS = 1000;
+export const SCRIPT_KILL_GRACE_MS = KILL_GRACE_MS;
+
+/** SCRIPT_OUTPUT_BYTES: the tail of a run's output kept for `keepvip status`. */
+const SCRIPT_OUTPUT_BYTES = 512;
 
 /** ScriptTrackerOptions: who the script runs as, and whether script security refused it. */
 export interface ScriptTrackerOptions {
@@ -55,6 +58,7 @@ export class ScriptTracker {
   private running = false;
   private stopped = false;
   private pendingWatch = false;
+  private current: Promise<void> | undefined;
   private readonly listeners: ((good: boolean) => void)[] = [];
 
   constructor(
@@ -99,13 +103,25 @@ export class ScriptTracker {
   runNow(): void {
     if (this.stopped || this.opts.refused !== undefined) return;
     if (this.running) this.pendingWatch = true;
-    else void this.runLoop('watch');
+    else this.launch('watch');
+  }
+
+  /** whenIdle resolves when no run is in progress (the current one, and its confirmations, finished). */
+  async whenIdle(): Promise<void> {
+    while (this.current) await this.current;
+  }
+
+  private launch(trigger: 'interval' | 'watch'): void {
+    const loop = this.runLoop(trigger).finally(() => {
+      if (this.current === loop) this.current = undefined;
+    });
+    this.current = loop;
   }
 
   private tick(dueMs: number): void {
     if (this.stopped) return;
     if (this.running) this.skippedRuns++;
-    else void this.runLoop('interval');
+    else this.launch('interval');
     const next = dueMs + this.def.intervalMs;
     this.timer = this.clock.at(next, () => this.tick(next));
   }
@@ -133,41 +149,21 @@ export class ScriptTracker {
     this.runs++;
     const inv = resolveInvocation(this.def.script);
     const started = this.clock.nowMs();
-    let timedOut = false;
-    const child = execa(inv.file, inv.args, {
-      reject: false,
-      stdin: 'ignore',
-      all: true,
-      maxBuffer: 64 * 1024,
-      // Own process group, so the timeout reaches the shell's children too.
-      detached: true,
-      cleanup: true,
-      ...(this.opts.identity ? { uid: this.opts.identity.uid, gid: this.opts.identity.gid } : {}),
+    const result = await runProcess(inv, {
+      clock: this.clock,
+      timeoutMs: this.def.timeoutMs,
+      killGraceMs: SCRIPT_KILL_GRACE_MS,
+      identity: this.opts.identity,
+      maxOutputBytes: SCRIPT_OUTPUT_BYTES,
     });
-    const killGroup = (signal: NodeJS.Signals) => {
-      if (child.pid === undefined) return;
-      try {
-        process.kill(-child.pid, signal);
-      } catch {
-        // already gone
-      }
-    };
-    let killTimer: TimerHandle | undefined;
-    const timeout = this.clock.at(started + this.def.timeoutMs, () => {
-      timedOut = true;
-      killGroup('SIGTERM');
-      killTimer = this.clock.at(this.clock.nowMs() + SCRIPT_KILL_GRACE_MS, () => killGroup('SIGKILL'));
-    });
-    const result = await child;
-    timeout.cancel();
-    killTimer?.cancel();
+    const timedOut = result.timedOut;
     this.running = false;
     if (this.stopped) return undefined;
-    const output = (result.all ?? '').toString().slice(-512);
+    const output = result.error ?? result.output;
     this.lastRun = {
       at: new Date().toISOString(),
       durationMs: Math.round(this.clock.nowMs() - started),
-      exitCode: result.exitCode,
+      exitCode: result.exitCode ?? undefined,
       timedOut,
       trigger,
       output,

@@ -7,7 +7,7 @@ import { loadConfigText } from '../../../src/config/load.js';
 import { silentLogger } from '../../../src/util/logger.js';
 import type { OutgoingMail } from '../../../src/notify/mail.js';
 import { Notifier } from '../../../src/notify/notifier.js';
-import type { Clock } from '../../../src/util/clock.js';
+import { ManualClock } from '../../../src/util/manual-clock.js';
 import { newInstanceCounters } from '../../../src/util/counters.js';
 
 /** settle lets a probe round's awaits finish (they resolve at once with the fake prober). */
@@ -15,33 +15,15 @@ function settle(): Promise<void> {
   return new Promise((r) => setImmediate(r));
 }
 
-/** ManualTimers is a Clock whose timers fire only when the test advances it. */
-class ManualTimers implements Clock {
-  now = 0;
-  private timers: { at: number; fn: () => void; live: boolean }[] = [];
-  nowMs(): number {
-    return this.now;
-  }
-  at(deadlineMs: number, fn: () => void) {
-    const t = { at: deadlineMs, fn, live: true };
-    this.timers.push(t);
-    return {
-      cancel: () => {
-        t.live = false;
-      },
-    };
-  }
-  async advanceTo(ms: number): Promise<void> {
+/** ManualTimers is the manual clock with a settle after each timer (probe rounds await their prober). */
+class ManualTimers extends ManualClock {
+  async advanceToSettled(ms: number): Promise<void> {
     await settle();
-    for (;;) {
-      const due = this.timers.filter((t) => t.live && t.at <= ms).sort((a, b) => a.at - b.at)[0];
-      if (!due) break;
-      due.live = false;
-      this.now = due.at;
-      due.fn();
+    for (let next = this.nextDeadlineMs(); next !== undefined && next <= ms; next = this.nextDeadlineMs()) {
+      this.advanceTo(next);
       await settle();
     }
-    this.now = ms;
+    this.advanceTo(ms);
   }
 }
 
@@ -88,6 +70,9 @@ describe('Notifier', () => {
 
   it('mails every recipient on transitions and raises one alert per split-brain episode', async () => {
     const cfg = config(dir);
+    // The scripts run in real time while the test moves the clock by minutes: a notify timeout
+    // on that clock would kill them mid-run, so give them one the test never reaches.
+    cfg.globalDefs.notifyScriptTimeoutMs = 3_600_000;
     const inst = cfg.vrrpInstances[0]!;
     const clock = new ManualTimers();
     const mails: OutgoingMail[] = [];
@@ -103,16 +88,16 @@ describe('Notifier', () => {
     n.instanceTransition(inst, 'BACKUP', 100);
     n.instanceTransition(inst, 'MASTER', 100);
     // Another host answers for the VIP from t=10 s to t=30 s.
-    await clock.advanceTo(10_000);
+    await clock.advanceToSettled(10_000);
     answering = ['02:00:00:00:00:02'];
-    await clock.advanceTo(30_000);
+    await clock.advanceToSettled(30_000);
     answering = [];
-    await clock.advanceTo(60_000);
+    await clock.advanceToSettled(60_000);
     expect(n.splitBrainStatus('VI_1')).toMatchObject({ episodes: 1, active: false });
     expect(counters.splitBrainEpisodes).toBe(1);
     // A second episode that ends because we step down.
     answering = ['02:00:00:00:00:03'];
-    await clock.advanceTo(66_000);
+    await clock.advanceToSettled(66_000);
     expect(n.splitBrainStatus('VI_1').active).toBe(true);
     n.instanceTransition(inst, 'BACKUP', 100);
     await n.drain();
@@ -141,15 +126,18 @@ describe('Notifier', () => {
 
   it('takes persistent adverts from another master as split brain, but not a single one at hand-over', async () => {
     const cfg = config(dir);
+    // The scripts run in real time while the test moves the clock by minutes: a notify timeout
+    // on that clock would kill them mid-run, so give them one the test never reaches.
+    cfg.globalDefs.notifyScriptTimeoutMs = 3_600_000;
     const inst = cfg.vrrpInstances[0]!;
     const clock = new ManualTimers();
     const n = new Notifier(cfg, silentLogger, { clock, prober: null, mailTransport: null });
     n.instanceTransition(inst, 'MASTER', 100);
     n.advertWhileMaster(inst, 100, '10.9.9.2');
-    await clock.advanceTo(10_000);
+    await clock.advanceToSettled(10_000);
     expect(n.splitBrainStatus('VI_1').episodes).toBe(0);
     for (let t = 10_000; t <= 13_000; t += 1000) {
-      await clock.advanceTo(t);
+      await clock.advanceToSettled(t);
       n.advertWhileMaster(inst, 90, '10.9.9.2');
     }
     expect(n.splitBrainStatus('VI_1')).toMatchObject({ episodes: 1, active: true });

@@ -5,7 +5,7 @@ import { Writable } from 'node:stream';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { TrackFileDef, TrackProcessDef, TrackRef } from '../../../src/config/model.js';
 import { createLogger } from '../../../src/util/logger.js';
-import type { Clock, TimerHandle } from '../../../src/util/clock.js';
+import { ManualClock } from '../../../src/util/manual-clock.js';
 import { type TrackingView, trackedStates } from '../../../src/runner/tracking.js';
 import { FileTracker, parseTrackFileValue } from '../../../src/track/file-tracker.js';
 import { effectivePriority } from '../../../src/track/priority.js';
@@ -15,31 +15,6 @@ const log = createLogger({ stream: new Writable({ write: (_c, _e, cb) => cb() })
 const dir = mkdtempSync(join(tmpdir(), 'kv-track-objs-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 const pos = { file: 't', line: 1, col: 1 };
-
-/** ManualClock runs timers only when a test advances it. */
-class ManualClock implements Clock {
-  now = 0;
-  private timers: { at: number; fn: () => void; live: boolean }[] = [];
-  nowMs(): number {
-    return this.now;
-  }
-  at(deadlineMs: number, fn: () => void): TimerHandle {
-    const t = { at: deadlineMs, fn, live: true };
-    this.timers.push(t);
-    return { cancel: () => (t.live = false) };
-  }
-  advance(ms: number): void {
-    const end = this.now + ms;
-    for (;;) {
-      const due = this.timers.filter((t) => t.live && t.at <= end).sort((a, b) => a.at - b.at)[0];
-      if (!due) break;
-      due.live = false;
-      this.now = due.at;
-      due.fn();
-    }
-    this.now = end;
-  }
-}
 
 /** FakeProc is a /proc with the processes a test puts there, and exits it fires by hand. */
 class FakeProc {

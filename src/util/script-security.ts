@@ -6,14 +6,24 @@
  */
 import { accessSync, constants, readFileSync, statSync } from 'node:fs';
 import { delimiter, dirname, isAbsolute, join } from 'node:path';
-import type { ScriptUser } from '../config/model.js';
-import { KeepvipError } from '../util/errors.js';
-import { resolveInvocation, splitWords } from '../util/command.js';
+import { resolveInvocation, splitWords } from './command.js';
+import { KeepvipError } from './errors.js';
+import type { ProcessIdentity } from './spawn.js';
 
-/** ScriptIdentity is the uid and gid a script runs with. */
-export interface ScriptIdentity {
-  uid: number;
-  gid: number;
+/** ScriptUser is a `user USERNAME [GROUPNAME]` setting (config/model.ts has the same shape; util/ cannot import it). */
+export interface ScriptUser {
+  user: string;
+  group?: string;
+}
+
+/** ScriptIdentity is the uid, gid and supplementary groups a script runs with. */
+export type ScriptIdentity = ProcessIdentity;
+
+/** ScriptPolicy is how keepalived's rules let a script run: as whom, or why not at all. */
+export interface ScriptPolicy {
+  identity?: ScriptIdentity;
+  /** refused says why the script must not run (unknown user, or insecure under enable_script_security). */
+  refused?: string;
 }
 
 /** lookupId finds a name (or a number) in an /etc/passwd- or /etc/group-style file. */
@@ -34,7 +44,28 @@ function lookupId(file: string, name: string): { id: number; gid?: number } | un
   return undefined;
 }
 
-/** resolveScriptUser turns `user [group]` into ids; throws KeepvipError E_SCRIPT_USER when unknown. */
+/** supplementaryGroups lists the ids of the /etc/group entries that name `user` as a member (initgroups(3)). */
+export function supplementaryGroups(user: string, groupFile = '/etc/group'): number[] {
+  let text: string;
+  try {
+    text = readFileSync(groupFile, 'utf8');
+  } catch {
+    return [];
+  }
+  const out: number[] = [];
+  for (const line of text.split('\n')) {
+    const [, , gid, members] = line.split(':');
+    if (gid === undefined || members === undefined) continue;
+    if (members.split(',').includes(user) && !out.includes(Number(gid))) out.push(Number(gid));
+  }
+  return out;
+}
+
+/**
+ * resolveScriptUser turns `user [group]` into ids: the user's uid, the group's gid (default the
+ * user's primary group) and the user's supplementary groups, as initgroups(3) gives a login.
+ * Throws KeepvipError E_SCRIPT_USER when the user or group is unknown.
+ */
 export function resolveScriptUser(u: ScriptUser): ScriptIdentity {
   const user = lookupId('/etc/passwd', u.user);
   if (!user) throw new KeepvipError('E_SCRIPT_USER', `script user '${u.user}' does not exist`);
@@ -44,7 +75,33 @@ export function resolveScriptUser(u: ScriptUser): ScriptIdentity {
     if (!group) throw new KeepvipError('E_SCRIPT_USER', `script group '${u.group}' does not exist`);
     gid = group.id;
   }
-  return { uid: user.id, gid };
+  const groups = /^\d+$/.test(u.user) ? [] : supplementaryGroups(u.user).filter((g) => g !== gid);
+  return { uid: user.id, gid, groups };
+}
+
+/**
+ * scriptPolicy applies keepalived's rules to one script string: it runs as its own `user`, else
+ * `script_user`, else root; with `enable_script_security` a script that would run as root is
+ * refused when a non-root user could modify what it runs (keepalived check_script_secure).
+ */
+export function scriptPolicy(
+  script: string,
+  user: ScriptUser | undefined,
+  enableScriptSecurity: boolean,
+): ScriptPolicy {
+  let identity: ScriptIdentity | undefined;
+  if (user) {
+    try {
+      identity = resolveScriptUser(user);
+    } catch (err) {
+      return { refused: (err as Error).message };
+    }
+  }
+  if (enableScriptSecurity && (identity === undefined || identity.uid === 0)) {
+    const why = scriptInsecurity(script);
+    if (why !== undefined) return { identity, refused: `${why}, so running it as root is unsafe` };
+  }
+  return { identity };
 }
 
 /** findExecutable resolves a command name through PATH as execvp would; undefined when not found. */

@@ -1,0 +1,78 @@
+/**
+ * ManualClock is a Clock whose time moves only when its owner says so: unit tests (and
+ * simulations) advance it and every timer due fires exactly at its deadline, in deadline
+ * order, so no test sleeps on real time to wait for a protocol or script timer.
+ */
+import type { Clock, TimerHandle } from './clock.js';
+
+interface ManualTimer {
+  atMs: number;
+  seq: number;
+  fn: () => void;
+  live: boolean;
+}
+
+/** ManualClock implements Clock with time advanced by hand. */
+export class ManualClock implements Clock {
+  private now: number;
+  private seq = 0;
+  private timers: ManualTimer[] = [];
+
+  constructor(startMs = 0) {
+    this.now = startMs;
+  }
+
+  /** nowMs is the current manual time. */
+  nowMs(): number {
+    return this.now;
+  }
+
+  /** at arms fn for deadlineMs; a deadline in the past fires at the next advance (never synchronously). */
+  at(deadlineMs: number, fn: () => void): TimerHandle {
+    const t: ManualTimer = { atMs: deadlineMs, seq: this.seq++, fn, live: true };
+    this.timers.push(t);
+    return {
+      cancel: () => {
+        t.live = false;
+      },
+    };
+  }
+
+  /** pending is the number of armed, uncancelled timers. */
+  get pending(): number {
+    return this.timers.filter((t) => t.live).length;
+  }
+
+  /** nextDeadlineMs is the earliest armed deadline, if any. */
+  nextDeadlineMs(): number | undefined {
+    return this.next(Number.POSITIVE_INFINITY)?.atMs;
+  }
+
+  /** advance moves time forward by `ms`, firing every timer due on the way (also those they arm). */
+  advance(ms: number): void {
+    this.advanceTo(this.now + ms);
+  }
+
+  /** advanceTo moves time to `ms` (never backwards), firing every timer due on the way. */
+  advanceTo(ms: number): void {
+    const end = Math.max(ms, this.now);
+    for (;;) {
+      const due = this.next(end);
+      if (!due) break;
+      due.live = false;
+      this.now = Math.max(this.now, due.atMs);
+      due.fn();
+    }
+    this.now = end;
+    this.timers = this.timers.filter((t) => t.live);
+  }
+
+  private next(limitMs: number): ManualTimer | undefined {
+    let best: ManualTimer | undefined;
+    for (const t of this.timers) {
+      if (!t.live || t.atMs > limitMs) continue;
+      if (!best || t.atMs < best.atMs || (t.atMs === best.atMs && t.seq < best.seq)) best = t;
+    }
+    return best;
+  }
+}
