@@ -26,7 +26,11 @@ export const IPVS_MODULES = [
   'ip_vs_mh',
 ];
 
-const INIT = resolve(dirname(fileURLToPath(import.meta.url)), 'uml/init.sh');
+const HERE = dirname(fileURLToPath(import.meta.url));
+const INIT = resolve(HERE, 'uml/init.sh');
+/** REPO_ROOT is the repository, visible at the same path inside the guest. */
+export const REPO_ROOT = resolve(HERE, '../..');
+const TSX_LOADER = resolve(REPO_ROOT, 'node_modules/tsx/dist/loader.mjs');
 
 /** umlSkipReason says why a UML guest cannot run here (no linux.uml, no modules, not root), or undefined. */
 export function umlSkipReason(): string | undefined {
@@ -57,8 +61,12 @@ export interface GuestOptions {
 
 /** StepOptions tunes one step run in the guest. */
 export interface StepOptions {
-  /** lang is how the script runs: `bash` (default) or `node` (an ES module). */
-  lang?: 'bash' | 'node';
+  /**
+   * lang is how the script runs: `bash` (default), `node` (an ES module) or `tsx` (TypeScript
+   * through the repository's tsx loader: import the sources by absolute path, e.g.
+   * `${REPO_ROOT}/src/kernel/ipvs/client.ts`, no build needed).
+   */
+  lang?: 'bash' | 'node' | 'tsx';
   /** timeoutMs is the step's limit inside the guest (coreutils timeout), default 5 min. */
   timeoutMs?: number;
   /** env is added to the step's environment. */
@@ -138,6 +146,7 @@ export class UmlGuest {
       `KV_JOB=${dir}`,
       `KV_MODULES=${(options.modules ?? []).join(',')}`,
       `KV_TMPFS=${(options.tmpfs ?? []).join(':')}`,
+      `KV_TSX=file://${TSX_LOADER}`,
     ];
     const child = spawn(UML_KERNEL, args, { detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
     if (child.pid === undefined) throw new Error(`spawn ${UML_KERNEL} failed`);
@@ -191,7 +200,7 @@ export class UmlGuest {
     if (!this.alive) throw new Error('UML guest is not running');
     const n = this.nextStep++;
     const steps = join(this.dir, 'steps');
-    const ext = options.lang === 'node' ? 'mjs' : 'sh';
+    const ext = options.lang === 'node' ? 'mjs' : options.lang === 'tsx' ? 'mts' : 'sh';
     writeFileSync(join(steps, `${n}.${ext}`), script);
     if (options.env) {
       const lines = Object.entries(options.env).map(([k, v]) => `${k}=${shellQuote(v)}`);

@@ -27,6 +27,8 @@ export interface IpvsStats {
   outPps: bigint;
   inBps: bigint;
   outBps: bigint;
+  /** unknown keeps statistics attributes the codec does not know, by type. */
+  unknown?: Map<number, Buffer>;
 }
 
 /** IpvsService is one virtual service (IPVS_CMD_ATTR_SERVICE). */
@@ -62,6 +64,11 @@ export interface IpvsDestination {
   tunType?: 'ipip' | 'gue' | 'gre';
   tunPort?: number;
   tunFlags?: number;
+  /**
+   * localNode says the kernel turned the destination into IP_VS_CONN_F_LOCALNODE (its address
+   * is local to this host); `forward` then reads 'dr', as ipvsadm prints it (-g).
+   */
+  localNode?: boolean;
   activeConns?: number;
   inactConns?: number;
   persistConns?: number;
@@ -72,6 +79,14 @@ export interface IpvsDestination {
 /** IpvsTable is a whole table as read back: each service with its destinations. */
 export interface IpvsTable {
   services: { service: IpvsService; destinations: IpvsDestination[] }[];
+  /** undecodable lists entries the kernel reported that the codec could not read (with why). */
+  undecodable?: string[];
+}
+
+/** IpvsInfo is the IPVS_CMD_GET_INFO reply: IPVS_INFO_ATTR_VERSION (e.g. 0x010201) and the connection table size. */
+export interface IpvsInfo {
+  version: number;
+  connTabSize: number;
 }
 
 /** IpvsTimeouts are IPVS_CMD_ATTR_TIMEOUT_TCP / _TCP_FIN / _UDP in seconds (0 = unchanged). */
@@ -90,6 +105,7 @@ export interface IpvsSyncDaemon {
   port?: number;
   ttl?: number;
   mcastGroup?: string;
+  unknown?: Map<number, Buffer>;
 }
 
 /**

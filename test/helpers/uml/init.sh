@@ -2,7 +2,7 @@
 # PID 1 of a user-mode-linux guest started by test/helpers/uml.ts. The root file system is the
 # host's / through hostfs, so everything the guest might write is shadowed by a tmpfs first;
 # the job directory KV_JOB (on the host) is the only place shared both ways, mounted at its
-# own path. Steps are files KV_JOB/steps/N.{sh,mjs} announced by N.go; each runs in the
+# own path. Steps are files KV_JOB/steps/N.{sh,mjs,mts} announced by N.go; each runs in the
 # background with its stdout, stderr and exit code written beside it (N.rc last). A file
 # KV_JOB/steps/halt powers the guest off.
 export PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
@@ -54,6 +54,7 @@ run_step() {
   local n=$1 file=$2 timeout=$3 rc
   local -a cmd=(bash "$file")
   [[ $file == *.mjs ]] && cmd=(node "$file")
+  [[ $file == *.mts ]] && cmd=(node --import "$KV_TSX" "$file")
   (
     cd "$KV_JOB/results" || exit 1
     [ -f "$steps/$n.env" ] && set -a && . "$steps/$n.env" && set +a
@@ -75,6 +76,7 @@ while :; do
     read -r timeout <"$steps/$next.go"
     file="$steps/$next.sh"
     [ -e "$steps/$next.mjs" ] && file="$steps/$next.mjs"
+    [ -e "$steps/$next.mts" ] && file="$steps/$next.mts"
     run_step "$next" "$file" "${timeout:-600}" &
     next=$((next + 1))
     continue

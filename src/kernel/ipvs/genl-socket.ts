@@ -1,0 +1,233 @@
+/**
+ * GenlSocket is one generic netlink socket with many requests in flight: every request gets
+ * its own sequence number, requests issued in the same tick leave in one sendmsg (the kernel
+ * walks every message of a datagram in order, answering each), and replies are matched back
+ * by sequence number. A window bounds the answers the kernel may have queued for us, so the
+ * socket's receive buffer never overflows (an overflow would lose ACKs: ENOBUFS). Order is
+ * kept: a dump waits for the dump before it (one per socket, or the kernel says EBUSY), and
+ * nothing queued behind it passes it.
+ */
+import { getSystemErrorName } from 'node:util';
+import { RawNetlinkSocket } from 'netlink';
+import { KeepvipError, SystemCallError } from '../../util/errors.js';
+import {
+  NETLINK_GENERIC,
+  NLM_F_ACK,
+  NLM_F_DUMP,
+  NLM_F_REQUEST,
+  NLMSG_DONE,
+  NLMSG_ERROR,
+  NLMSG_NOOP,
+  NLMSG_OVERRUN,
+} from './constants.js';
+import { decodeNlError, encodeNlMessage, splitMessages } from './nlmsg.js';
+
+/** GenlSocketOptions tunes the pipeline. */
+export interface GenlSocketOptions {
+  /** window is the most requests awaiting an answer at once (default 128). */
+  window?: number;
+  /** maxBatchBytes bounds one sendmsg (default 64 KiB, below the kernel's sk_sndbuf limit). */
+  maxBatchBytes?: number;
+  /** recvBufferSize asks for SO_RCVBUF (the kernel caps it at net.core.rmem_max). */
+  recvBufferSize?: number;
+}
+
+/** GenlRequest is one message to send: family id, payload (genlmsghdr + attributes), dump or not. */
+export interface GenlRequest {
+  type: number;
+  payload: Buffer;
+  dump?: boolean;
+  /** describe names the operation in a SystemCallError (called only on failure). */
+  describe: () => string;
+}
+
+interface Pending {
+  seq: number;
+  bytes: Buffer;
+  dump: boolean;
+  parts: Buffer[];
+  describe: () => string;
+  resolve: (parts: Buffer[]) => void;
+  reject: (e: Error) => void;
+}
+
+/** GenlSocket pipelines generic netlink requests on one NETLINK_GENERIC socket. */
+export class GenlSocket {
+  /** operations counts netlink requests sent. */
+  operations = 0;
+  /** sends counts sendmsg calls (batches). */
+  sends = 0;
+  /** strays counts messages whose sequence number matched no request (late answers after an error). */
+  strays = 0;
+  private readonly sock: RawNetlinkSocket;
+  private readonly window: number;
+  private readonly maxBatchBytes: number;
+  private seq: number;
+  private readonly queue: Pending[] = [];
+  private readonly inFlight = new Map<number, Pending>();
+  private dumpRunning = false;
+  private flushScheduled = false;
+  private closed = false;
+  private referenced = false;
+
+  constructor(options: GenlSocketOptions = {}) {
+    this.window = options.window ?? 128;
+    this.maxBatchBytes = options.maxBatchBytes ?? 65536;
+    try {
+      this.sock = new RawNetlinkSocket(NETLINK_GENERIC, {
+        recvBufferSize: options.recvBufferSize ?? 4 * 1024 * 1024,
+        sendBufferSize: 1024 * 1024,
+      });
+    } catch (error) {
+      throw errnoError('open NETLINK_GENERIC socket', error);
+    }
+    this.sock.unref();
+    this.seq = (Math.floor(Math.random() * 0x7fffffff) | 1) >>> 0;
+    this.sock.on('message', (buf) => this.receive(buf));
+    this.sock.on('truncatedMessage', () => this.failAll(new SystemCallError('netlink receive', 'EMSGSIZE')));
+    this.sock.on('error', (error) => this.failAll(errnoError('netlink receive', error)));
+  }
+
+  /** request queues one request and resolves with the payloads of its reply messages (none for a plain ACK). */
+  request(r: GenlRequest): Promise<Buffer[]> {
+    if (this.closed) return Promise.reject(new KeepvipError('E_NETLINK', 'generic netlink socket is closed'));
+    return new Promise((resolve, reject) => {
+      const seq = this.nextSeq();
+      const flags = NLM_F_REQUEST | (r.dump ? NLM_F_DUMP : NLM_F_ACK);
+      const bytes = encodeNlMessage({ type: r.type, flags, seq, pid: 0, payload: r.payload });
+      this.queue.push({
+        seq,
+        bytes,
+        dump: r.dump ?? false,
+        parts: [],
+        describe: r.describe,
+        resolve,
+        reject,
+      });
+      if (!this.flushScheduled) {
+        this.flushScheduled = true;
+        queueMicrotask(() => {
+          this.flushScheduled = false;
+          this.flush();
+        });
+      }
+    });
+  }
+
+  /** pending is the number of requests not yet answered (queued or in flight). */
+  get pending(): number {
+    return this.queue.length + this.inFlight.size;
+  }
+
+  /** close rejects everything pending and closes the socket. */
+  close(): void {
+    if (this.closed) return;
+    this.failAll(new KeepvipError('E_NETLINK', 'generic netlink socket closed'));
+    this.closed = true;
+    this.sock.close();
+  }
+
+  private nextSeq(): number {
+    do {
+      this.seq = (this.seq + 1) >>> 0 || 1;
+    } while (this.inFlight.has(this.seq));
+    return this.seq;
+  }
+
+  private flush(): void {
+    if (this.closed) return;
+    while (this.queue.length > 0 && this.inFlight.size < this.window) {
+      const batch: Pending[] = [];
+      let bytes = 0;
+      while (this.queue.length > 0 && this.inFlight.size + batch.length < this.window) {
+        const head = this.queue[0] as Pending;
+        if (head.dump && (this.dumpRunning || batch.some((p) => p.dump))) break;
+        if (batch.length > 0 && bytes + head.bytes.length > this.maxBatchBytes) break;
+        this.queue.shift();
+        batch.push(head);
+        bytes += head.bytes.length;
+        if (head.dump) this.dumpRunning = true;
+      }
+      if (batch.length === 0) break;
+      for (const p of batch) this.inFlight.set(p.seq, p);
+      this.operations += batch.length;
+      this.sends++;
+      this.setRef(true);
+      this.sock.send(
+        batch.map((p) => p.bytes),
+        { port: 0 },
+        (error) => {
+          if (!error) return;
+          for (const p of batch) this.settle(p, errnoError(p.describe(), error));
+        },
+      );
+    }
+  }
+
+  private receive(buf: Buffer): void {
+    const { messages } = splitMessages(buf);
+    for (const m of messages) {
+      const p = this.inFlight.get(m.seq);
+      if (!p) {
+        if (m.type !== NLMSG_NOOP) this.strays++;
+        continue;
+      }
+      if (m.type === NLMSG_ERROR) {
+        const e = decodeNlError(m.payload);
+        if (!e) this.settle(p, new KeepvipError('E_NETLINK', `${p.describe()}: short NLMSG_ERROR`));
+        else if (e.error === 0) this.settle(p);
+        else this.settle(p, new SystemCallError(p.describe(), errnoName(-e.error)));
+      } else if (m.type === NLMSG_DONE) {
+        const e = decodeNlError(m.payload);
+        if (e && e.error < 0) this.settle(p, new SystemCallError(p.describe(), errnoName(-e.error)));
+        else this.settle(p);
+      } else if (m.type === NLMSG_OVERRUN) {
+        this.settle(p, new SystemCallError(p.describe(), 'ENOBUFS'));
+      } else if (m.type !== NLMSG_NOOP) {
+        p.parts.push(Buffer.from(m.payload));
+      }
+    }
+    this.flush();
+  }
+
+  private settle(p: Pending, error?: Error): void {
+    if (!this.inFlight.delete(p.seq)) return;
+    if (p.dump) this.dumpRunning = false;
+    if (error) p.reject(error);
+    else p.resolve(p.parts);
+    if (this.inFlight.size === 0 && this.queue.length === 0) this.setRef(false);
+  }
+
+  private failAll(error: Error): void {
+    for (const p of [...this.inFlight.values()]) this.settle(p, error);
+    const queued = this.queue.splice(0);
+    for (const p of queued) p.reject(error);
+    this.dumpRunning = false;
+    this.setRef(false);
+  }
+
+  // The socket keeps the process alive only while answers are awaited.
+  private setRef(on: boolean): void {
+    if (on === this.referenced || this.closed) return;
+    this.referenced = on;
+    if (on) this.sock.ref();
+    else this.sock.unref();
+  }
+}
+
+/** errnoName names a positive errno (17 -> EEXIST). */
+export function errnoName(errno: number): string {
+  try {
+    return getSystemErrorName(-errno);
+  } catch {
+    return `errno ${errno}`;
+  }
+}
+
+function errnoError(operation: string, error: unknown): KeepvipError {
+  const code = (error as { code?: string })?.code;
+  if (typeof code === 'string' && /^E[A-Z0-9]+$/.test(code)) return new SystemCallError(operation, code);
+  return new KeepvipError('E_NETLINK', `${operation} failed: ${(error as Error)?.message ?? String(error)}`, {
+    cause: error,
+  });
+}
