@@ -1,0 +1,163 @@
+import { describe, expect, it } from 'vitest';
+import type { LvsEvent } from '../../../src/lvs/events.js';
+import { lvsFifoLine } from '../../../src/lvs/events.js';
+import { LvsReconciler } from '../../../src/lvs/reconciler.js';
+import { silentLogger } from '../../../src/util/logger.js';
+import { FakeIpvs, TestClock } from './fake-ipvs.js';
+import { DR2, lvsConfig, MemoryVerdicts } from './helpers.js';
+
+const RS1 = '[192.168.23.20]:tcp:80 -> [192.168.23.134]:tcp:80';
+const SEED = [
+  'inet tcp [192.168.23.20]:80 -> [192.168.23.134]:80 dr 1',
+  'inet tcp [192.168.23.20]:80 -> [192.168.23.135]:80 dr 1',
+];
+
+function setup(text = DR2, port = new FakeIpvs()) {
+  const clock = new TestClock();
+  const verdicts = new MemoryVerdicts();
+  const events: LvsEvent[] = [];
+  const r = new LvsReconciler({ port, clock, log: silentLogger, verdicts, onEvent: (e) => events.push(e) });
+  return { r, port, clock, verdicts, events, config: lvsConfig(text) };
+}
+
+/** settle lets queued reconciles run (they are promise chains, no timers). */
+const settle = async () => {
+  for (let i = 0; i < 20; i++) await Promise.resolve();
+  await new Promise((res) => setImmediate(res));
+};
+
+describe('LvsReconciler', () => {
+  it('programs the seed table from empty and reports it programmed', async () => {
+    const t = setup();
+    await t.r.start(t.config);
+    expect(t.port.weights()).toEqual(SEED);
+    const st = t.r.status();
+    expect(st.state).toBe('programmed');
+    expect(st.virtualServers[0]!.realServers.map((r) => [r.address, r.alive, r.tableWeight])).toEqual([
+      ['192.168.23.134', true, 1],
+      ['192.168.23.135', true, 1],
+    ]);
+    expect(st.virtualServers[0]!.services[0]!.destinations).toHaveLength(2);
+  });
+
+  it('a restart adopts the existing table: no delete, no add, no edit', async () => {
+    const a = setup();
+    await a.r.start(a.config);
+    await a.r.stop(true);
+    const b = setup(DR2, a.port);
+    const before = a.port.log.length;
+    await b.r.start(b.config);
+    expect(a.port.log.slice(before)).toEqual([]);
+    expect(a.port.weights()).toEqual(SEED);
+  });
+
+  it('SIGHUP with the same file changes nothing; a failed server stays out across the reload', async () => {
+    const t = setup();
+    await t.r.start(t.config);
+    t.verdicts.set(RS1, false);
+    await settle();
+    const mark = t.port.log.length;
+    await t.r.reload(lvsConfig(DR2));
+    expect(t.port.log.slice(mark)).toEqual([]);
+    expect(t.port.weights()).toEqual(['inet tcp [192.168.23.20]:80 -> [192.168.23.135]:80 dr 1']);
+  });
+
+  it('a verdict change costs one operation and no table dump', async () => {
+    const t = setup();
+    await t.r.start(t.config);
+    const ops = t.port.operations;
+    t.verdicts.set(RS1, true, 5);
+    await settle();
+    expect(t.port.operations - ops).toBe(1);
+    expect(t.port.log.at(-1)).toBe('edit-destination inet tcp [192.168.23.20]:80 -> [192.168.23.134]:80 5');
+  });
+
+  it('an entry deleted by hand is back after one delay_loop', async () => {
+    const t = setup();
+    await t.r.start(t.config);
+    const svc = t.port.entries.values().next().value!;
+    svc.dests.delete('[192.168.23.134]:80'); // ipvsadm -d
+    t.clock.advance(2999);
+    await settle();
+    expect(t.port.weights()).toHaveLength(1);
+    t.clock.advance(1); // delay_loop 3
+    await settle();
+    expect(t.port.weights()).toEqual(SEED);
+  });
+
+  it('removing a virtual server from the configuration deletes its service; others are untouched', async () => {
+    const t = setup();
+    await t.port.addService({
+      id: { family: 'inet', protocol: 'tcp', address: '10.9.9.9', port: 22 },
+      schedName: 'rr',
+      flags: 0,
+      timeout: 0,
+      netmask: 32,
+    });
+    await t.r.start(t.config);
+    await t.r.reload(lvsConfig('vrrp_instance V {\n interface lo\n virtual_router_id 1\n}'));
+    expect([...t.port.entries.keys()]).toEqual(['inet tcp [10.9.9.9]:22']);
+  });
+
+  it('stop removes its services (keepalived clear_services); lvs_flush_on_stop flushes everything', async () => {
+    const t = setup();
+    await t.port.addService({
+      id: { family: 'inet', protocol: 'tcp', address: '10.9.9.9', port: 22 },
+      schedName: 'rr',
+      flags: 0,
+      timeout: 0,
+      netmask: 32,
+    });
+    await t.r.start(t.config);
+    await t.r.stop();
+    expect([...t.port.entries.keys()]).toEqual(['inet tcp [10.9.9.9]:22']);
+    const f = setup(`global_defs {\n lvs_flush_on_stop\n}\n${DR2}`, t.port);
+    await f.r.start(f.config);
+    await f.r.stop();
+    expect(t.port.entries.size).toBe(0);
+  });
+
+  it('lvs_timeouts are set at start and the previous values restored at stop', async () => {
+    const t = setup(`global_defs {\n lvs_timeouts tcp 7200 udp 60\n}\n${DR2}`);
+    await t.r.start(t.config);
+    expect(t.port.timeouts).toEqual({ tcp: 7200, tcpFin: 120, udp: 60 });
+    await t.r.stop();
+    expect(t.port.timeouts).toEqual({ tcp: 900, tcpFin: 120, udp: 300 });
+  });
+
+  it('without IPVS in the kernel: not programmed, nothing sent, states still follow the verdicts', async () => {
+    const port = new FakeIpvs();
+    port.hasIpvs = false;
+    const t = setup(DR2, port);
+    await t.r.start(t.config);
+    t.verdicts.set(RS1, false);
+    await settle();
+    expect(t.r.status()).toMatchObject({ state: 'not-programmed' });
+    expect(port.log).toEqual([]);
+  });
+
+  it('up/down and quorum events, with keepalived FIFO lines', async () => {
+    const t = setup(DR2.replace('protocol TCP', 'protocol TCP\n  quorum 2'));
+    await t.r.start(t.config);
+    t.verdicts.set(RS1, false);
+    await settle();
+    expect(t.events.map(lvsFifoLine)).toEqual([
+      'RS [192.168.23.134]:tcp:80 [192.168.23.20]:tcp:80 DOWN\n',
+      'VS [192.168.23.20]:tcp:80 DOWN\n',
+    ]);
+  });
+
+  it('a 10,000-destination table: start programs it; one weight change is one operation', async () => {
+    const servers = Array.from(
+      { length: 10_000 },
+      (_, i) => `real_server 10.${(i >> 8) & 255}.${i & 255}.2 80 {\n TCP_CHECK {\n }\n}`,
+    ).join('\n');
+    const t = setup(`virtual_server 10.0.0.1 80 {\n protocol TCP\n lb_kind DR\n${servers}\n}`);
+    await t.r.start(t.config);
+    expect(t.port.weights()).toHaveLength(10_000);
+    const ops = t.port.operations;
+    t.verdicts.set('[10.0.0.1]:tcp:80 -> [10.1.1.2]:tcp:80', true, 3);
+    await settle();
+    expect(t.port.operations - ops).toBe(1);
+  });
+});
