@@ -14,6 +14,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { TrackProcessDef } from '../config/model.js';
+import type { ExitWatcher } from '../kernel/pidfd.js';
 import type { Logger } from '../util/logger.js';
 import type { Clock, TimerHandle } from '../util/clock.js';
 import { type FileWatch, watchPaths } from './down-file.js';
@@ -29,8 +30,7 @@ import {
 /** PROCESS_RESCAN_MS: how often /proc is scanned again for new processes. */
 export const PROCESS_RESCAN_MS = 1000;
 
-/** ExitWatcher calls onExit once when process `pid` exits; returns undefined when it is already gone. */
-export type ExitWatcher = (pid: number, onExit: () => void) => { close(): void } | undefined;
+export type { ExitWatcher };
 
 /** ProcessTrackerDeps are the seams tests replace: where /proc is and how exits are watched. */
 export interface ProcessTrackerDeps {
