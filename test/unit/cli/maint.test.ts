@@ -41,23 +41,22 @@ vrrp_instance VI_1 {
 }
 `,
   );
-  const bin = join(__dirname, '../../../bin/keepvip');
-  // The CLI runs from dist/ (built by setup); run the TypeScript through tsx when dist is absent.
+  // The CLI runs from the TypeScript sources through tsx, never from a dist/ that may be stale.
+  const root = join(__dirname, '../../..');
   const cli = (args: string[]) =>
-    existsSync(join(__dirname, '../../../dist/cli/main.js'))
-      ? execFileSync(process.execPath, [bin, ...args], { encoding: 'utf8' })
-      : execFileSync(
-          process.execPath,
-          [
-            '--import',
-            'tsx',
-            '-e',
-            `import('./src/cli/main.ts').then(m=>m.main(process.argv))`,
-            '--',
-            ...args,
-          ],
-          { encoding: 'utf8' },
-        );
+    execFileSync(
+      process.execPath,
+      [
+        '--import',
+        'tsx',
+        '--input-type=module',
+        '-e',
+        `const m = await import(${JSON.stringify(join(root, 'src/cli/main.ts'))}); await m.main(['node', 'keepvip', ...process.argv.slice(1)]);`,
+        '--',
+        ...args,
+      ],
+      { encoding: 'utf8', cwd: root },
+    );
 
   it('on creates the down file the configuration tracks and says which', () => {
     const out = cli(['maint', 'on', 'VI_1', '-f', conf]);
