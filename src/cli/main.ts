@@ -19,6 +19,7 @@ import { runStatus } from './status.js';
 import { runMaint } from './maint.js';
 import { runRender } from './render.js';
 import { runGenerate } from './generate.js';
+import { runRealServer } from './realserver.js';
 
 /** DaemonCliOptions are the parsed top-level options. */
 export interface DaemonCliOptions {
@@ -117,6 +118,21 @@ export function buildProgram(): Command {
     .option('-i, --config-id <id>', 'configuration id for @id conditional lines')
     .action((mode: string, instance: string | undefined, opts: { useFile: string; configId?: string }) => {
       process.exitCode = runMaint({ mode, instance, file: opts.useFile, configId: opts.configId });
+    });
+  program
+    .command('realserver <up|down|status>')
+    .description(
+      'LVS-DR real server: VIPs on lo as /32 (/128), arp_ignore=1 / arp_announce=2; down undoes exactly what up did',
+    )
+    .option(
+      '--vip <ip>',
+      'a virtual IP (repeat for several; IPv4 or IPv6)',
+      (v: string, acc: string[]) => [...acc, v],
+      [] as string[],
+    )
+    .option('--state <file>', 'where up records what it changed', '/run/keepvip/realserver.json')
+    .action(async (mode: string, opts: { vip: string[]; state: string }) => {
+      process.exitCode = await runRealServer({ mode, vips: opts.vip, stateFile: opts.state });
     });
   return program;
 }
