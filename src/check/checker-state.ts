@@ -12,6 +12,8 @@
  *   and MISC_CHECK do not (their next run is `delay_loop` away).
  * - fast_recovery (HTTP_GET/SSL_GET): while down without a known failure (alpha start), the next
  *   run is at once.
+ * - keepvip's nginx_upstream `health_check ... rise N` (not a keepalived rule) needs N
+ *   successes in a row to bring a down checker back; keepalived's checkers have rise 1.
  */
 
 /** CheckerState is one checker's counters. */
@@ -24,6 +26,8 @@ export interface CheckerState {
   retryIt: number;
   /** knownFailure: the last counted result was a failure (HTTP's failed_url). */
   knownFailure: boolean;
+  /** riseIt counts successes in a row while down (only with rise > 1). */
+  riseIt?: number;
 }
 
 /** CheckerTiming is what the counting needs from a checker's configuration. */
@@ -34,6 +38,8 @@ export interface CheckerTiming {
   /** retryWhileDown: failures of a down checker are retried too (TCP_CHECK's epilog). */
   retryWhileDown: boolean;
   fastRecovery: boolean;
+  /** rise is how many successes in a row bring a down checker up (default 1). */
+  rise?: number;
 }
 
 /** CheckerTransition says that a result changed (or, on a first run, settled) the checker's state. */
@@ -57,6 +63,14 @@ export function initialCheckerState(timing: Pick<CheckerTiming, 'retry'>, alpha:
 
 /** countResult folds one probe result into a checker's state. */
 export function countResult(s: CheckerState, ok: boolean, t: CheckerTiming): CheckerStep {
+  if (ok && s.hasRun && !s.isUp && (t.rise ?? 1) > 1 && (s.riseIt ?? 0) + 1 < (t.rise ?? 1)) {
+    return {
+      state: { ...s, riseIt: (s.riseIt ?? 0) + 1, knownFailure: false },
+      transition: undefined,
+      retrying: false,
+      nextDelayMs: t.delayLoopMs,
+    };
+  }
   if (ok) {
     const transition: CheckerTransition = !s.isUp || !s.hasRun ? 'up' : undefined;
     return {

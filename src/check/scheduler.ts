@@ -109,6 +109,7 @@ function timingOf(c: Checker, vs: VirtualServer): CheckerTiming {
     delayBeforeRetryMs: c.delayBeforeRetryMs,
     retryWhileDown: c.kind === 'TCP_CHECK' || c.kind === 'UDP_CHECK' || c.kind === 'PING_CHECK',
     fastRecovery: (c.kind === 'HTTP_GET' || c.kind === 'SSL_GET') && c.fastRecovery,
+    ...(c.rise === undefined ? {} : { rise: c.rise }),
   };
 }
 
@@ -278,7 +279,7 @@ export class CheckScheduler implements VerdictSource {
             checker,
             timing,
             probe,
-            state: initialCheckerState(timing, checker.alpha ?? vs.alpha),
+            state: initialCheckerState(timing, checker.alpha ?? rs.alpha ?? vs.alpha),
             running: false,
             stopped: false,
             weightDelta: 0,

@@ -326,6 +326,8 @@ export interface CheckerCommon {
   alpha?: boolean;
   /** logAllFailures logs every failed probe, not only state changes (log_all_failures). */
   logAllFailures?: boolean;
+  /** rise (keepvip, from an nginx_upstream health_check only): successes in a row that bring a down checker up. */
+  rise?: number;
   pos: SourcePos;
 }
 

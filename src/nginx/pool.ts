@@ -4,6 +4,7 @@
  * mode). Pure: configuration in, members out.
  */
 import type { KeepvipConfig, NginxHealthCheck, NginxUpstream, TcpCheck } from '../config/model.js';
+import { ownServerVerdictKey, realServerVerdictKey } from './health.js';
 import { hostPort } from './helpers.js';
 
 /** PoolMember is one backend of a pool with the health check that decides whether it is up. */
@@ -22,6 +23,8 @@ export interface PoolMember {
   check?: NginxHealthCheck;
   /** source says where the member was written: `server` or `real_server VIP PORT`. */
   source: string;
+  /** verdictKey is the real server whose checker verdict decides this member (src/check/); undefined: never checked. */
+  verdictKey?: string;
 }
 
 /** fromTcpCheck turns a real_server's TCP_CHECK into the pool's check (fall = retry, as keepalived retries before failing). */
@@ -53,14 +56,16 @@ export function resolvePool(up: NginxUpstream, config: Pick<KeepvipConfig, 'virt
       backup: s.backup,
       adminDown: s.down,
       ...(s.down ? {} : withCheck(up.healthCheck)),
+      ...(s.down ? {} : withKey(ownServerVerdictKey(up, s.address, s.port))),
       source: 'server',
     });
   }
   for (const ref of up.fromVirtualServers) {
     const vs = config.virtualServers.find((v) => v.address === ref.address && v.port === ref.port);
     for (const rs of vs?.realServers ?? []) {
-      // A real server's own TCP_CHECK wins; other checkers (HTTP, MISC) arrive with the LVS
-      // checkers, so until then such a member falls back to the block's health_check.
+      // The real server's verdict (all its checkers, src/check/) decides through verdictKey; a
+      // real server without checkers falls back to the block's health_check. `check` describes
+      // a TCP check for status output only.
       const tcp = rs.checkers.find((c): c is TcpCheck => c.kind === 'TCP_CHECK');
       const check = tcp ? fromTcpCheck(tcp, vs!.delayLoopMs) : up.healthCheck;
       add({
@@ -71,11 +76,16 @@ export function resolvePool(up: NginxUpstream, config: Pick<KeepvipConfig, 'virt
         backup: false,
         adminDown: rs.weight === 0,
         ...(rs.weight === 0 ? {} : withCheck(check)),
+        ...(rs.weight === 0 ? {} : withKey(realServerVerdictKey(up, vs!, rs))),
         source: `real_server of virtual_server ${hostPort(ref.address, ref.port)}`,
       });
     }
   }
   return members;
+}
+
+function withKey(verdictKey: string | undefined): { verdictKey?: string } {
+  return verdictKey === undefined ? {} : { verdictKey };
 }
 
 function withCheck(check: NginxHealthCheck | undefined): { check?: NginxHealthCheck } {

@@ -5,11 +5,14 @@
  * A failed apply is logged and handed to the block's `notify` command; the running nginx keeps
  * its configuration.
  */
+import { CheckScheduler } from '../check/scheduler.js';
+import type { RealServerKey, VerdictSource } from '../check/verdict.js';
 import type { KeepvipConfig, NginxUpstream } from '../config/model.js';
+import { type Clock, systemClock, type TimerHandle } from '../util/clock.js';
 import type { Logger } from '../util/logger.js';
 import { type ApplyPorts, ApplyFailedError, applyRendered } from './apply.js';
 import { fsPorts, runCommand } from './fs-ports.js';
-import { TcpHealthMonitor, tcpConnect } from './health.js';
+import { withUpstreamHealth } from './health.js';
 import { type PoolMember, resolvePool } from './pool.js';
 import { renderUpstream } from './upstream.js';
 
@@ -18,9 +21,16 @@ export interface NginxSyncOptions {
   config: KeepvipConfig;
   log: Logger;
   ports?: ApplyPorts;
+  /**
+   * verdicts are the checkers' verdicts (the daemon's CheckScheduler, which also runs the
+   * upstreams' health_check members: nginx/health.ts). Without them NginxSync runs its own
+   * scheduler over the same checks (keepvip render, tests).
+   */
+  verdicts?: VerdictSource;
   healthChecks?: boolean;
-  /** connect replaces the TCP connect of health checks (tests). */
-  connect?: typeof tcpConnect;
+  /** connect replaces the probe of the TCP checks of an own scheduler (tests). */
+  connect?: (host: string, port: number, timeoutMs: number) => Promise<boolean>;
+  clock?: Clock;
 }
 
 /** UpstreamStatus is what `keepvip status` can show for one upstream. */
@@ -38,8 +48,9 @@ export interface UpstreamStatus {
 /** UpstreamSync is the running state of one nginx_upstream. */
 class UpstreamSync {
   readonly members: PoolMember[];
-  private readonly monitor: TcpHealthMonitor | undefined;
-  private timer: NodeJS.Timeout | undefined;
+  private readonly unsubscribe: (() => void) | undefined;
+  private readonly watched: Set<RealServerKey>;
+  private timer: TimerHandle | undefined;
   private chain: Promise<void> = Promise.resolve();
   private readonly stats = { renders: 0, applies: 0, failures: 0 } as {
     renders: number;
@@ -54,37 +65,48 @@ class UpstreamSync {
     private readonly config: KeepvipConfig,
     private readonly log: Logger,
     private readonly ports: ApplyPorts,
-    healthChecks: boolean,
-    connect: typeof tcpConnect,
+    private readonly verdicts: VerdictSource | undefined,
+    private readonly clock: Clock,
   ) {
     this.members = resolvePool(up, config);
-    this.monitor =
-      healthChecks && this.members.some((m) => m.check)
-        ? new TcpHealthMonitor(
-            this.members,
-            (m, upNow) => {
-              this.log.info(
-                `nginx_upstream ${up.name}: server ${m.address}:${m.port} is ${upNow ? 'up' : 'down'} (health check)`,
-              );
-              this.schedule();
-            },
-            connect,
-          )
+    this.watched = new Set(this.members.flatMap((m) => (m.verdictKey === undefined ? [] : [m.verdictKey])));
+    this.unsubscribe =
+      verdicts !== undefined && this.watched.size > 0
+        ? verdicts.subscribe((key, v) => {
+            if (!this.watched.has(key)) return;
+            for (const m of this.members)
+              if (m.verdictKey === key)
+                this.log.info(
+                  `nginx_upstream ${up.name}: server ${m.address}:${m.port} is ${v.alive ? 'up' : 'down'} (${v.reason})`,
+                );
+            this.schedule();
+          })
         : undefined;
   }
 
+  /** view is each member's up/down from the verdicts (a member without a verdict yet is up). */
+  view(): Map<string, boolean> {
+    const out = new Map<string, boolean>();
+    if (this.verdicts === undefined) return out;
+    for (const m of this.members) {
+      if (m.verdictKey === undefined) continue;
+      const v = this.verdicts.get(m.verdictKey);
+      if (v !== undefined) out.set(m.key, v.alive);
+    }
+    return out;
+  }
+
   start(): Promise<void> {
-    this.monitor?.start();
     return this.render('start');
   }
 
   /** schedule gathers changes for coalesceMs, then renders once. */
   schedule(): void {
     if (this.timer !== undefined) return;
-    this.timer = setTimeout(() => {
+    this.timer = this.clock.at(this.clock.nowMs() + this.up.coalesceMs, () => {
       this.timer = undefined;
       void this.render('pool change');
-    }, this.up.coalesceMs);
+    });
   }
 
   /** render queues one render and apply after any in progress. */
@@ -94,21 +116,21 @@ class UpstreamSync {
   }
 
   async stop(): Promise<void> {
-    this.monitor?.stop();
-    if (this.timer !== undefined) clearTimeout(this.timer);
+    this.unsubscribe?.();
+    this.timer?.cancel();
     this.timer = undefined;
     await this.chain;
   }
 
   status(): UpstreamStatus {
-    const view = this.monitor?.view() ?? new Map<string, boolean>();
+    const view = this.view();
     return {
       name: this.up.name,
       output: this.up.output,
       members: this.members.map((m) => ({
         server: `${m.address}:${m.port}`,
         up: !m.adminDown && view.get(m.key) !== false,
-        checked: m.check !== undefined && this.monitor !== undefined,
+        checked: m.verdictKey !== undefined && this.verdicts !== undefined,
       })),
       ...this.stats,
     };
@@ -120,7 +142,7 @@ class UpstreamSync {
     this.stats.lastAt = new Date().toISOString();
     let content: string;
     try {
-      content = renderUpstream(up, this.config, this.monitor?.view());
+      content = renderUpstream(up, this.config, this.view());
     } catch (err) {
       await this.fail('render', (err as Error).message);
       return;
@@ -162,6 +184,8 @@ export class NginxSync {
   private syncs: UpstreamSync[] = [];
   private config: KeepvipConfig;
   private running = false;
+  /** own is the scheduler NginxSync runs when it was given no verdicts. */
+  private own: CheckScheduler | undefined;
 
   constructor(private readonly options: NginxSyncOptions) {
     this.config = options.config;
@@ -170,6 +194,15 @@ export class NginxSync {
   /** start begins health checks and renders every upstream once (failures are logged, not thrown). */
   async start(): Promise<void> {
     this.running = true;
+    let verdicts = this.options.verdicts;
+    if (
+      verdicts === undefined &&
+      (this.options.healthChecks ?? true) &&
+      this.config.nginxUpstreams.length > 0
+    ) {
+      this.own = this.ownScheduler(this.config);
+      verdicts = this.own;
+    }
     this.syncs = this.config.nginxUpstreams.map(
       (up) =>
         new UpstreamSync(
@@ -177,11 +210,39 @@ export class NginxSync {
           this.config,
           this.options.log,
           this.options.ports ?? fsPorts,
-          this.options.healthChecks ?? true,
-          this.options.connect ?? tcpConnect,
+          verdicts,
+          this.options.clock ?? systemClock,
         ),
     );
+    this.own?.start();
     await Promise.all(this.syncs.map((s) => s.start()));
+  }
+
+  /** ownScheduler checks only what the upstreams use: their health_check members and their virtual servers' real servers. */
+  private ownScheduler(config: KeepvipConfig): CheckScheduler {
+    const used = config.virtualServers.filter((vs) =>
+      config.nginxUpstreams.some((up) =>
+        up.fromVirtualServers.some((r) => r.address === vs.address && r.port === vs.port),
+      ),
+    );
+    const connect = this.options.connect;
+    return new CheckScheduler({
+      config: withUpstreamHealth({ ...config, virtualServers: used }),
+      clock: this.options.clock ?? systemClock,
+      log: this.options.log,
+      ...(connect === undefined
+        ? {}
+        : {
+            probeFor: (c, _vs, rs) => async () => {
+              const ok = await connect(
+                c.connectIp ?? rs.address,
+                c.connectPort ?? rs.port,
+                c.connectTimeoutMs,
+              );
+              return { ok, reason: ok ? 'connected' : 'connect failed' };
+            },
+          }),
+    });
   }
 
   /**
@@ -192,6 +253,8 @@ export class NginxSync {
     if (!this.running) return;
     if (config !== undefined && config !== this.config) {
       await Promise.all(this.syncs.map((s) => s.stop()));
+      this.own?.stop();
+      this.own = undefined;
       this.config = config;
       await this.start();
       return;
@@ -202,6 +265,7 @@ export class NginxSync {
   /** stop ends health checks and waits for a render in progress. */
   async stop(): Promise<void> {
     this.running = false;
+    this.own?.stop();
     await Promise.all(this.syncs.map((s) => s.stop()));
   }
 

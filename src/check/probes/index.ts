@@ -24,7 +24,11 @@ export function makeProbe(
     case 'SSL_GET':
       return httpProbe(checker, target, env);
     case 'MISC_CHECK':
-      return miscProbeWith(config.globalDefs.scriptUser)(checker, target, env);
+      return miscProbeWith(config.globalDefs.scriptUser, config.globalDefs.enableScriptSecurity)(
+        checker,
+        target,
+        env,
+      );
     case 'SMTP_CHECK':
       return smtpProbe(checker, target, env);
     case 'DNS_CHECK':
