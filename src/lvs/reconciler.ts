@@ -23,7 +23,7 @@ import {
 } from './desired.js';
 import { diffTables, planSize } from './diff.js';
 import type { LvsEvent } from './events.js';
-import { buildLvsStatus, type LvsStatus } from './status.js';
+import { buildLvsStatus, type LastReconcile, type LvsState, type LvsStatus } from './status.js';
 
 /** LvsReconcilerOptions wire the reconciler to the kernel, the clock and the checkers. */
 export interface LvsReconcilerOptions {
@@ -33,20 +33,6 @@ export interface LvsReconcilerOptions {
   verdicts?: VerdictSource;
   /** onEvent receives real server up/down and quorum transitions (notify scripts, FIFO). */
   onEvent?: (e: LvsEvent) => void;
-}
-
-/** LvsState is where the reconciler stands. */
-export type LvsState = 'not-configured' | 'not-programmed' | 'programmed' | 'stopped';
-
-/** LastReconcile describes the last convergence. */
-export interface LastReconcile {
-  atMs: number;
-  reason: string;
-  /** read: the kernel table was read (dump) rather than taken as last known. */
-  read: boolean;
-  planned: number;
-  operations: number;
-  failures: string[];
 }
 
 /** DEFAULT_DELAY_LOOP_MS is used when no virtual server gives one. */

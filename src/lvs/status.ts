@@ -5,7 +5,20 @@
  */
 import type { IpvsStats, IpvsTable } from '../kernel/ipvs/types.js';
 import { type DesiredTable, serviceKey } from './desired.js';
-import type { LastReconcile, LvsState } from './reconciler.js';
+
+/** LvsState is where the reconciler stands. */
+export type LvsState = 'not-configured' | 'not-programmed' | 'programmed' | 'stopped';
+
+/** LastReconcile describes the last convergence. */
+export interface LastReconcile {
+  atMs: number;
+  reason: string;
+  /** read: the kernel table was read (dump) rather than taken as last known. */
+  read: boolean;
+  planned: number;
+  operations: number;
+  failures: string[];
+}
 
 /** LvsCounters are the per-service / per-destination counters for Prometheus (IPVS_STATS_ATTR_*). */
 export interface LvsCounters {

@@ -34,7 +34,7 @@ describe.skipIf(!!skip)('keepvip realserver', () => {
   const lo = async () => (await netnsExec(NS, 'ip', ['-o', 'addr', 'show', 'dev', 'lo'])).stdout;
 
   beforeAll(async () => {
-    await run('npx', ['tsc', '-p', 'tsconfig.json'], { cwd: REPO_ROOT, reject: false, timeoutMs: 120_000 });
+    await run('npx', ['tsc', '-p', join(REPO_ROOT, 'tsconfig.json')], { reject: false, timeoutMs: 120_000 });
     sweepPrefixSync('kvrs');
     await run('ip', ['netns', 'add', NS]);
     await netnsExec(NS, 'ip', ['link', 'set', 'lo', 'up']);

@@ -46,8 +46,6 @@ const KNOWN_CYCLES: Record<string, string> = {
   // Engineer D: the shared socket code moves out of vrrp-socket.ts; timers.ts stops importing the state machine.
   'kernel/vrrp-socket.ts ↔ kernel/vrrp-socket4.ts ↔ kernel/vrrp-socket6.ts': 'D',
   'vrrp/state-machine.ts ↔ vrrp/timers.ts': 'D',
-  // Engineer B (LVS, in progress).
-  'lvs/reconciler.ts ↔ lvs/status.ts': 'B',
 };
 
 /** layerOf is the index of a folder's group in LAYERS. */
