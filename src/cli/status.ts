@@ -32,12 +32,43 @@ export async function watchFrame(control: string): Promise<string> {
   }
 }
 
+/** WatchOutput is where the watch draws (a terminal, or a buffer in tests). */
+export interface WatchOutput {
+  write(text: string): unknown;
+  isTTY?: boolean;
+}
+
+/** StatusWatch draws frames and redraws only when the text changed. */
+export class StatusWatch {
+  private last: string | undefined;
+
+  constructor(
+    private readonly fetchFrame: () => Promise<string>,
+    private readonly out: WatchOutput,
+    private readonly header: string,
+  ) {}
+
+  /** tick fetches one frame; returns true when it redrew the screen. */
+  async tick(): Promise<boolean> {
+    const frame = await this.fetchFrame();
+    if (frame === this.last) return false;
+    this.last = frame;
+    // Home + clear on a terminal; a plain separator when the output is a pipe or a file.
+    this.out.write(`${this.out.isTTY ? '\x1b[H\x1b[2J' : '\n'}${this.header}\n\n${frame}\n`);
+    return true;
+  }
+}
+
 /** watchStatus redraws the status on change until SIGINT / SIGTERM; returns 0. */
-export function watchStatus(control: string, out: NodeJS.WriteStream, clock: Clock): Promise<number> {
+export function watchStatus(control: string, out: WatchOutput, clock: Clock): Promise<number> {
   return new Promise((resolve) => {
-    let last = '';
     let stopped = false;
     let timer: { cancel(): void } | undefined;
+    const watch = new StatusWatch(
+      () => watchFrame(control),
+      out,
+      `keepvip status --watch (${control}, every ${WATCH_INTERVAL_MS} ms, Ctrl-C quits)`,
+    );
     // The alternate screen keeps the operator's scrollback; the cursor is hidden while drawing.
     if (out.isTTY) out.write('\x1b[?1049h\x1b[?25l');
     const stop = () => {
@@ -51,14 +82,8 @@ export function watchStatus(control: string, out: NodeJS.WriteStream, clock: Clo
     process.on('SIGINT', stop);
     process.on('SIGTERM', stop);
     const tick = async () => {
-      const frame = await watchFrame(control);
-      if (stopped) return;
-      if (frame !== last) {
-        last = frame;
-        const header = `keepvip status --watch (${control}, every ${WATCH_INTERVAL_MS} ms, Ctrl-C quits)`;
-        out.write(`${out.isTTY ? '\x1b[H\x1b[2J' : '\n'}${header}\n\n${frame}\n`);
-      }
-      timer = clock.at(clock.nowMs() + WATCH_INTERVAL_MS, () => void tick());
+      await watch.tick();
+      if (!stopped) timer = clock.at(clock.nowMs() + WATCH_INTERVAL_MS, () => void tick());
     };
     void tick();
   });

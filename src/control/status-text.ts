@@ -63,9 +63,9 @@ export function formatStatus(doc: StatusDocument): string {
   const lines = [`keepvip ${doc.version} (pid ${doc.pid})`];
   for (const i of doc.instances) {
     const moves = priorityMoves(i);
-    const why = moves.length ? `: ${moves.join(', ')}` : '';
+    const why = moves.length ? ` moved by ${moves.join(', ')}` : '';
     lines.push(
-      `${i.name}: ${i.state}  vrid ${i.vrid} v${i.version} on ${i.interface}  priority ${i.effectivePriority} (base ${i.basePriority}${why})  master ${i.masterAddress ?? '-'}`,
+      `${i.name}: ${i.state}  vrid ${i.vrid} v${i.version} on ${i.interface}  priority ${i.effectivePriority} (base ${i.basePriority})${why}  master ${i.masterAddress ?? '-'}`,
     );
     lines.push(`  VIPs: ${i.vips.join(' ') || '-'}`);
     if (i.faults.length) lines.push(`  faults: ${i.faults.join(', ')}`);
