@@ -3,13 +3,15 @@ import { spawn } from 'node:child_process';
 /**
  * daemonize re-executes this command detached with `-n` added, as keepalived forks into the
  * background, and returns the parent's exit code. Node cannot fork(), so a detached child with
- * its own session stands in for it; its output goes to /dev/null unless -l asked for the console.
+ * its own session stands in for it; its stdout goes to /dev/null and its stderr too unless -l
+ * asked for the console. Without -l the daemon logs to syslog (daemon/log.ts), as keepalived.
  */
-export function daemonize(argv: string[]): number {
+export function daemonize(argv: string[], logConsole: boolean): number {
   const [node, script, ...args] = argv;
-  const child = spawn(node!, [script!, ...args, '--dont-fork'], {
+  // execArgv keeps node's own flags (a loader such as tsx) for the re-executed daemon.
+  const child = spawn(node!, [...process.execArgv, script!, ...args, '--dont-fork'], {
     detached: true,
-    stdio: 'ignore',
+    stdio: ['ignore', 'ignore', logConsole ? 'inherit' : 'ignore'],
   });
   child.unref();
   return 0;

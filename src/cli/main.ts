@@ -8,6 +8,7 @@ import { dumpConfig, loadConfig } from '../config/load.js';
 import { formatDiagnostic } from '../config/diagnostics.js';
 import { VERSION } from '../util/version.js';
 import { runDaemon } from '../daemon/daemon.js';
+import { parseFacility } from '../util/syslog.js';
 import { daemonize } from './daemonize.js';
 import {
   controlSocketFor,
@@ -28,6 +29,8 @@ export interface DaemonCliOptions {
   logConsole?: boolean;
   logDetail?: boolean;
   logJson?: boolean;
+  logFacility?: string;
+  syslogSocket?: string;
   pid: string;
   configTest?: boolean;
   peer?: string;
@@ -49,6 +52,11 @@ export function buildProgram(): Command {
     .option('-l, --log-console', 'log to the console (stderr)')
     .option('-D, --log-detail', 'detailed (debug) log messages')
     .option('--log-json', 'structured logs, one JSON object per line')
+    .option(
+      '-S, --log-facility <facility>',
+      'syslog facility: 0-7 for local0..local7, or a name (default daemon); syslog is used without -l outside systemd',
+    )
+    .option('--syslog-socket <path>', 'syslog socket (default /dev/log)')
     .option('-p, --pid <file>', 'pid file', DEFAULT_PID_FILE)
     .option('-t, --config-test', 'check the configuration and exit (0 ok, 3 cannot run, 4 errors)')
     .option('--peer <file>', 'with --config-test: also check this peer node configuration of the pair')
@@ -153,9 +161,14 @@ async function runTopLevel(opts: DaemonCliOptions): Promise<number> {
     process.stdout.write(`${dumpConfig(result.config)}\n`);
     return result.canRun ? 0 : 4;
   }
+  const facility = opts.logFacility === undefined ? 'daemon' : parseFacility(opts.logFacility);
+  if (facility === undefined) {
+    process.stderr.write(`keepvip: -S ${opts.logFacility}: not a syslog facility (0-7, local0-7, user, daemon...)\n`);
+    return 2;
+  }
   if (!opts.dontFork && !process.env.INVOCATION_ID) {
     // Like keepalived, detach unless -n; under systemd (INVOCATION_ID set) stay in the foreground.
-    return daemonize(process.argv);
+    return daemonize(process.argv, opts.logConsole ?? false);
   }
   return runDaemon({
     configFile: opts.useFile,
@@ -166,6 +179,8 @@ async function runTopLevel(opts: DaemonCliOptions): Promise<number> {
     configId: opts.configId,
     controlSocket: opts.control ?? controlSocketFor(opts.pid),
     metrics: opts.metrics,
+    logFacility: facility,
+    syslogSocket: opts.syslogSocket,
     side: opts.vrrp && !opts.check ? 'vrrp' : opts.check && !opts.vrrp ? 'check' : 'both',
   });
 }

@@ -5,7 +5,8 @@
 import { dumpConfig, loadConfig } from '../config/load.js';
 import type { KeepvipConfig } from '../config/model.js';
 import { formatDiagnostic } from '../config/diagnostics.js';
-import { createLogger, type Logger } from '../util/logger.js';
+import type { Logger } from '../util/logger.js';
+import { daemonLog } from './log.js';
 import { linuxKernel } from '../kernel/linux-kernel.js';
 import { systemClock } from '../util/clock.js';
 import { VrrpRunner } from '../runner/vrrp-runner.js';
@@ -34,16 +35,16 @@ export interface DaemonOptions {
   metrics?: string;
   /** side: keepalived's -P (VRRP only: no nginx rendering) and -C (checkers only: no VRRP). */
   side?: 'vrrp' | 'check' | 'both';
+  /** logFacility is the syslog facility (-S; default daemon); syslogSocket replaces /dev/log. */
+  logFacility?: string;
+  syslogSocket?: string;
 }
 
 /** runDaemon runs until SIGTERM or SIGINT and returns the exit code. */
 export async function runDaemon(o: DaemonOptions): Promise<number> {
-  const log = createLogger({
-    detail: o.logDetail,
-    json: o.logJson,
-    stream: o.logConsole ? process.stderr : process.stdout,
-    prefix: `Keepvip_vrrp[${process.pid}]`,
-  });
+  // -l console, the journal under systemd, else syslog (keepalived's default): daemon/log.ts.
+  const { log, close: closeLog } = daemonLog(o);
+  process.once('exit', closeLog);
   log.info(`Starting Keepvip v${VERSION}`);
   const loaded = loadConfig(o.configFile, { configId: o.configId });
   for (const d of loaded.diagnostics) {

@@ -1,8 +1,32 @@
 /**
- * Logger writes keepalived-style lines. With `console` it writes to stderr (keepalived's -l);
- * otherwise to syslog-less stdout for journald. `detail` enables debug lines (keepalived's -D).
+ * Logger writes keepalived-style lines to one destination (see logTarget): the console
+ * (stderr, keepalived's -l), the systemd journal (stdout with sd-daemon `<N>` level prefixes,
+ * journald adds time and pid), or syslog (keepalived's default, util/syslog.ts). `detail`
+ * enables debug lines (keepalived's -D).
  */
 export type LogLevel = 'error' | 'warn' | 'info' | 'debug';
+
+/** LogTarget is where a daemon's lines go. */
+export type LogTarget = 'console' | 'journal' | 'syslog';
+
+/**
+ * logTarget picks the destination as keepalived does, with systemd in mind: -l means the
+ * console; under systemd (INVOCATION_ID or JOURNAL_STREAM set, stdout is the journal) the
+ * journal; otherwise syslog, also for a detached daemon, whose stdout and stderr are /dev/null.
+ */
+export function logTarget(logConsole: boolean, env: NodeJS.ProcessEnv = process.env): LogTarget {
+  if (logConsole) return 'console';
+  if (env.JOURNAL_STREAM || env.INVOCATION_ID) return 'journal';
+  return 'syslog';
+}
+
+/** SD_LEVEL is the sd-daemon(3) prefix journald reads a line's priority from. */
+const SD_LEVEL: Record<LogLevel, string> = { error: '<3>', warn: '<4>', info: '<6>', debug: '<7>' };
+
+/** SyslogSink receives formatted messages with their level (util/syslog.ts SyslogWriter). */
+export interface SyslogSink {
+  write(level: LogLevel, message: string): void;
+}
 
 /** LogSink receives every emitted line; tests and the status socket subscribe through it. */
 export type LogSink = (level: LogLevel, message: string, fields?: Record<string, unknown>) => void;
@@ -22,6 +46,10 @@ export interface LoggerOptions {
   stream?: NodeJS.WritableStream;
   prefix?: string;
   sinks?: LogSink[];
+  /** journal writes `<N>message` lines to `stream` (journald adds time, tag and pid). */
+  journal?: boolean;
+  /** syslog replaces `stream`: each message goes to syslog with its level. */
+  syslog?: SyslogSink;
 }
 
 /** createLogger builds a Logger; lines look like `Sun Nov 22 02:11:45 2026: (VI_1) Entering MASTER STATE`. */
@@ -32,8 +60,15 @@ export function createLogger(options: LoggerOptions = {}): Logger {
     for (const sink of sinks) sink(level, message, fields);
     if (level === 'debug' && !options.detail) return;
     const now = new Date();
-    if (options.json) {
+    if (options.syslog) {
+      options.syslog.write(
+        level,
+        options.json ? JSON.stringify({ level, msg: message, ...fields }) : message,
+      );
+    } else if (options.json) {
       stream.write(`${JSON.stringify({ time: now.toISOString(), level, msg: message, ...fields })}\n`);
+    } else if (options.journal) {
+      stream.write(`${SD_LEVEL[level]}${message}\n`);
     } else {
       const stamp = now.toISOString().replace('T', ' ').replace('Z', '');
       stream.write(`${stamp} ${options.prefix ?? 'Keepvip'}: ${message}\n`);

@@ -58,6 +58,8 @@ export interface SpawnOptions {
   output?: 'all' | 'stderr' | 'none';
   maxOutputBytes?: number;
   env?: NodeJS.ProcessEnv;
+  /** stdin 'pipe' gives the handle a writable stdin (a long-running reader such as logger(1)); default /dev/null. */
+  stdin?: 'ignore' | 'pipe';
 }
 
 /** ProcessResult is how a program ended. */
@@ -78,6 +80,8 @@ export interface ProcessHandle {
   readonly pid: number | undefined;
   /** exited resolves once, when the program exits or fails to start. */
   readonly exited: Promise<ProcessResult>;
+  /** stdin is the program's standard input when SpawnOptions.stdin is 'pipe'. */
+  readonly stdin: NodeJS.WritableStream | undefined;
   /** stop sends SIGTERM to the process group, then SIGKILL after the grace. */
   stop(): void;
 }
@@ -150,7 +154,11 @@ export function startProcess(call: ProcessCall, o: SpawnOptions): ProcessHandle 
   try {
     child = spawn(actual.file, [...actual.args], {
       detached: true,
-      stdio: ['ignore', capture === 'all' ? 'pipe' : 'ignore', capture === 'none' ? 'ignore' : 'pipe'],
+      stdio: [
+        o.stdin ?? 'ignore',
+        capture === 'all' ? 'pipe' : 'ignore',
+        capture === 'none' ? 'ignore' : 'pipe',
+      ],
       env: o.env,
       ...ids,
     });
@@ -164,8 +172,9 @@ export function startProcess(call: ProcessCall, o: SpawnOptions): ProcessHandle 
       error: (err as Error).message,
       durationMs: 0,
     };
-    return { pid: undefined, exited: Promise.resolve(r), stop: () => {} };
+    return { pid: undefined, exited: Promise.resolve(r), stdin: undefined, stop: () => {} };
   }
+  child.stdin?.on('error', () => {}); // EPIPE when the program is gone: the caller sees `exited`.
   for (const s of streams()) {
     s.on('data', (d: Buffer) => {
       // Keep only the tail: the log shows a failing script's last words, memory stays bounded.
@@ -192,6 +201,7 @@ export function startProcess(call: ProcessCall, o: SpawnOptions): ProcessHandle 
       return child.pid;
     },
     exited,
+    stdin: child.stdin ?? undefined,
     stop: () => {
       if (!settled) terminate();
     },

@@ -1,0 +1,54 @@
+/** A stand-in syslog daemon for tests: a Unix datagram socket (python3, Node has none) printing each message. */
+import { type ChildProcess, spawn } from 'node:child_process';
+
+const RECEIVER = `
+import socket, sys
+s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+s.bind(sys.argv[1])
+print("ready", flush=True)
+while True:
+    print(s.recv(65536).decode(errors="replace").replace("\\n", " "), flush=True)
+`;
+
+/** SyslogReceiver collects the messages sent to its socket. */
+export class SyslogReceiver {
+  readonly lines: string[] = [];
+  private readonly proc: ChildProcess;
+  private waiters: (() => void)[] = [];
+
+  private constructor(readonly socket: string) {
+    this.proc = spawn('python3', ['-u', '-c', RECEIVER, socket], { stdio: ['ignore', 'pipe', 'inherit'] });
+    let buf = '';
+    this.proc.stdout!.on('data', (d: Buffer) => {
+      buf += d.toString();
+      for (let i = buf.indexOf('\n'); i >= 0; i = buf.indexOf('\n')) {
+        this.lines.push(buf.slice(0, i));
+        buf = buf.slice(i + 1);
+      }
+      for (const w of this.waiters.splice(0)) w();
+    });
+  }
+
+  /** start binds `socket` and resolves when it is ready. */
+  static async start(socket: string): Promise<SyslogReceiver> {
+    const r = new SyslogReceiver(socket);
+    await r.waitFor(/^ready$/);
+    return r;
+  }
+
+  /** waitFor resolves with the first line matching `re` (already received or to come). */
+  async waitFor(re: RegExp): Promise<string> {
+    for (;;) {
+      const hit = this.lines.find((l) => re.test(l));
+      if (hit !== undefined) return hit;
+      if (this.proc.exitCode !== null)
+        throw new Error(`syslog receiver exited; lines: ${this.lines.join(' | ')}`);
+      await new Promise<void>((r) => this.waiters.push(r));
+    }
+  }
+
+  /** stop ends the receiver. */
+  stop(): void {
+    this.proc.kill('SIGKILL');
+  }
+}
