@@ -7,6 +7,7 @@
 import { accessSync, constants, statSync } from 'node:fs';
 import { type Diagnostic, formatDiagnostic } from './diagnostics.js';
 import { loadConfig } from './load.js';
+import { checkLocalRealServers } from './lvs-local.js';
 import { checkPair } from './pair-check.js';
 
 /** ConfigTestOptions: the files to check and where lines go. */
@@ -35,6 +36,8 @@ export function runConfigTest(options: ConfigTestOptions): number {
   const findings: Diagnostic[] = results.flatMap((r) => r.diagnostics);
   const [a, b] = results;
   if (a?.config && b?.config) findings.push(...checkPair(a.config, b.config));
+  // On the director itself: DR/TUN real servers that are this host's own addresses.
+  if (a?.config) findings.push(...checkLocalRealServers(a.config));
   for (const d of findings) options.out(formatDiagnostic(d));
   const errors = findings.filter((d) => d.severity === 'error').length;
   const warnings = findings.length - errors;

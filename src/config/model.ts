@@ -557,6 +557,8 @@ export interface LvsGlobals {
   /** flushOnStop: lvs_flush_on_stop (full table) or `VS` (own services at once); default: servers then services one by one. */
   flushOnStop: 'none' | 'full' | 'vs';
   notifyFifo?: { path: string; script?: string };
+  /** keepOnStop (keepvip `lvs_keep_on_stop`): leave the table on stop, for a restart to adopt without a blip. */
+  keepOnStop?: boolean;
 }
 
 /** NginxUpstreamServer is one `server HOST:PORT [weight N] [max_fails N] [fail_timeout T] [backup] [down]` line. */

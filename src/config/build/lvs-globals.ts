@@ -26,6 +26,10 @@ export const lvsGlobalHandlers: Record<string, Handler<Target>> = {
   lvs_flush(_ctx, _st, d) {
     lvs(d).flush = true;
   },
+  lvs_keep_on_stop(_ctx, _st, d) {
+    // keepvip: keepalived always removes its services on stop; this leaves them for the next start to adopt.
+    lvs(d).keepOnStop = true;
+  },
   lvs_flush_on_stop(ctx, st, d) {
     const w = st.args[0];
     if (w === undefined) lvs(d).flushOnStop = 'full';

@@ -19,6 +19,7 @@ import {
   requireArg,
   walkBlock,
   outOfRange,
+  notSupported,
 } from './values.js';
 import { finishVirtualServer, readForwarding, readGranularity } from './virtual-server-rules.js';
 
@@ -192,8 +193,15 @@ const vsHandlers: Record<string, Handler<VsDraft>> = {
     const w = requireArg(ctx, st, 0, 'a persistence engine name');
     if (w !== undefined) d.vs.persistenceEngine = w.text;
   },
-  ha_suspend(_ctx, _st, d) {
+  ha_suspend(ctx, st, d) {
     d.vs.haSuspend = true;
+    // The checkers (check/) do not pause yet while the address is away from this director.
+    notSupported(
+      ctx,
+      st.keyword,
+      'virtual_server',
+      'its checkers keep running while the VIP is not on this director',
+    );
   },
   ip_family(ctx, st, d) {
     const w = requireArg(ctx, st, 0, 'inet or inet6');

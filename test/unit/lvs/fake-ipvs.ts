@@ -154,7 +154,11 @@ export class TestClock implements Clock {
   at(deadlineMs: number, fn: () => void): TimerHandle {
     const t = { at: deadlineMs, fn, live: true };
     this.timers.push(t);
-    return { cancel: () => void (t.live = false) };
+    return {
+      cancel: () => {
+        t.live = false;
+      },
+    };
   }
   /** advance moves time and runs every timer that became due. */
   advance(ms: number): void {
