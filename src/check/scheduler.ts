@@ -41,6 +41,8 @@ export type CheckEvent =
       /** mailBody is the checker's keepalived mail body; rsChanged tells whether the server's verdict moved. */
       mailBody: string;
       rsChanged: boolean;
+      /** checkerChanged: the checker itself flipped (false for a first run that confirmed the start state). */
+      checkerChanged: boolean;
     }
   | {
       type: 'real-server';
@@ -354,6 +356,7 @@ export class CheckScheduler implements VerdictSource {
     c.last = { ok: r.ok, reason: r.reason, latencyMs, atMs: this.clock.nowMs() };
     const step = countResult(c.state, r.ok, c.timing);
     const wasFirst = !c.state.hasRun;
+    const wasUp = c.state.isUp;
     c.state = step.state;
     if (r.ok) c.weightDelta = this.weightDeltaOf(c, s.rs, r);
     else if (step.transition === 'down') c.weightDelta = 0;
@@ -377,6 +380,7 @@ export class CheckScheduler implements VerdictSource {
         up: step.transition === 'up',
         mailBody: line.mailBody,
         rsChanged: changed,
+        checkerChanged: wasUp !== c.state.isUp,
       });
     } else {
       this.recompute(s, s.verdict, false, r.reason);

@@ -11,6 +11,9 @@ import { linuxKernel } from '../kernel/linux-kernel.js';
 import { systemClock } from '../util/clock.js';
 import { VrrpRunner } from '../runner/vrrp-runner.js';
 import { NginxSync } from '../nginx/sync.js';
+import { withUpstreamHealth } from '../nginx/health.js';
+import { CheckScheduler } from '../check/scheduler.js';
+import { CheckerAlerts } from '../notify/checker-alerts.js';
 import { VERSION } from '../util/version.js';
 import { acquirePidFile, releasePidFile } from './pidfile.js';
 import { startControlServer } from '../control/server.js';
@@ -63,6 +66,11 @@ export async function runDaemon(o: DaemonOptions): Promise<number> {
   // -C runs the checkers side only: the VRRP runner gets no instances.
   const vrrpConfig =
     side === 'check' ? { ...loaded.config, vrrpInstances: [], vrrpSyncGroups: [] } : loaded.config;
+  // Real-server checkers (check/): one verdict per real server for IPVS, nginx pools and alerts;
+  // they also run the nginx_upstream health_check members. -P runs none.
+  const checks = new CheckScheduler({ config: checkersSide(loaded.config, side), clock: systemClock, log });
+  const checkAlerts = new CheckerAlerts(loaded.config, log);
+  checks.onEvent((e) => checkAlerts.handle(e));
   const runner = new VrrpRunner({
     config: vrrpConfig,
     kernel: linuxKernel(log),
@@ -80,7 +88,8 @@ export async function runDaemon(o: DaemonOptions): Promise<number> {
   }
   // nginx_upstream blocks: rendered once now, then on pool changes; SIGHUP calls nginx.rerender(newConfig).
   // -P runs the VRRP side only: no nginx_upstream rendering or health checks.
-  const nginx = new NginxSync({ config: checkSide(loaded.config, side), log });
+  const nginx = new NginxSync({ config: checkSide(loaded.config, side), log, verdicts: checks });
+  checks.start();
   await nginx.start();
   const startedAt = new Date().toISOString();
   const statusDoc = () => ({
@@ -91,6 +100,7 @@ export async function runDaemon(o: DaemonOptions): Promise<number> {
     startedAt,
     ...runner.status(),
     nginxUpstreams: nginx.status(),
+    checkers: checks.snapshot(),
   });
   const control = await startControlServer(o.controlSocket, { status: statusDoc }, log).catch(
     (err: Error) => {
@@ -99,7 +109,7 @@ export async function runDaemon(o: DaemonOptions): Promise<number> {
     },
   );
   const onHup = () => {
-    void reloadConfig(o, runner, nginx, log);
+    void reloadConfig(o, runner, nginx, log, { checks, checkAlerts });
   };
   // keepalived: SIGUSR1 writes a data dump, SIGUSR2 statistics, SIGJSON (SIGRTMIN+2) its JSON
   // state; control/dump-signals.ts writes them safely and never lets a failure stop the daemon.
@@ -131,8 +141,11 @@ export async function runDaemon(o: DaemonOptions): Promise<number> {
   removeDumpSignals();
   metrics?.close();
   clearInterval(keepAlive);
+  checks.stop();
   await nginx.stop();
   await runner.stop();
+  await checkAlerts.drain();
+  checkAlerts.close();
   control?.close();
   rmSync(o.controlSocket, { force: true });
   releasePidFile(o.pidFile);
@@ -143,6 +156,11 @@ export async function runDaemon(o: DaemonOptions): Promise<number> {
 /** vrrpSide is the part of the configuration the VRRP runner runs (none under -C). */
 function vrrpSide(config: KeepvipConfig, side: DaemonOptions['side']): KeepvipConfig {
   return side === 'check' ? { ...config, vrrpInstances: [], vrrpSyncGroups: [] } : config;
+}
+
+/** checkersSide is what the real-server checkers run: the virtual servers and the upstreams' health_check members (none under -P). */
+function checkersSide(config: KeepvipConfig, side: DaemonOptions['side']): KeepvipConfig {
+  return side === 'vrrp' ? { ...config, virtualServers: [], nginxUpstreams: [] } : withUpstreamHealth(config);
 }
 
 /** checkSide is the part the checkers side runs: nginx rendering and health checks (none under -P). */
@@ -156,7 +174,13 @@ let reloading: Promise<void> = Promise.resolve();
  * reloadConfig is SIGHUP: the new configuration is checked first; with errors the running one
  * stays and every finding is logged with its file:line:col. Reloads never overlap.
  */
-function reloadConfig(o: DaemonOptions, runner: VrrpRunner, nginx: NginxSync, log: Logger): Promise<void> {
+function reloadConfig(
+  o: DaemonOptions,
+  runner: VrrpRunner,
+  nginx: NginxSync,
+  log: Logger,
+  check: { checks: CheckScheduler; checkAlerts: CheckerAlerts },
+): Promise<void> {
   reloading = reloading.then(async () => {
     log.info(`Reloading configuration ${o.configFile}`);
     const loaded = loadConfig(o.configFile, { configId: o.configId });
@@ -167,6 +191,9 @@ function reloadConfig(o: DaemonOptions, runner: VrrpRunner, nginx: NginxSync, lo
     }
     try {
       await runner.reload(vrrpSide(loaded.config, o.side ?? 'both'));
+      // Unchanged checkers keep their state and timers, so unchanged servers keep their verdicts.
+      check.checks.reload(checkersSide(loaded.config, o.side ?? 'both'));
+      check.checkAlerts.reconfigure(loaded.config);
       await nginx.rerender(checkSide(loaded.config, o.side ?? 'both'));
     } catch (err) {
       log.error(`reload failed: ${(err as Error).message}`);
