@@ -1,0 +1,148 @@
+/**
+ * The daemon's LVS side: the IPVS client (kernel/ipvs), the reconciler and the sync daemon
+ * (lvs/), and what their events become (notify_up / notify_down / quorum_up / quorum_down
+ * scripts, lines in lvs_notify_fifo and notify_fifo, as keepalived writes them). The checkers'
+ * verdicts are connected with `connectVerdicts` by whoever starts the checker scheduler.
+ */
+import type { VerdictSource } from '../check/verdict.js';
+import type { KeepvipConfig } from '../config/model.js';
+import { IpvsClient } from '../kernel/ipvs/client.js';
+import type { IpvsPort } from '../kernel/ipvs/types.js';
+import { type LvsEvent, lvsEventScript, lvsFifoLine } from '../lvs/events.js';
+import { LvsReconciler } from '../lvs/reconciler.js';
+import type { LvsStatus } from '../lvs/status.js';
+import { LvsSyncDaemon } from '../lvs/sync-daemon.js';
+import { NotifyFifo } from '../notify/fifo.js';
+import { NotifyQueue } from '../notify/notify-scripts.js';
+import type { Clock } from '../util/clock.js';
+import { resolveInvocation } from '../util/command.js';
+import type { Logger } from '../util/logger.js';
+import { scriptPolicy } from '../util/script-security.js';
+
+/** DaemonLvsOptions wire the LVS side. */
+export interface DaemonLvsOptions {
+  config: KeepvipConfig;
+  clock: Clock;
+  log: Logger;
+  /** port replaces the kernel's IPVS (tests). */
+  port?: IpvsPort;
+}
+
+/** DaemonLvs runs the LVS side of the daemon. */
+export class DaemonLvs {
+  readonly port: IpvsPort;
+  readonly reconciler: LvsReconciler;
+  readonly sync: LvsSyncDaemon;
+  private config: KeepvipConfig;
+  private readonly scripts: NotifyQueue;
+  private fifos: NotifyFifo[] = [];
+  private fifoKey = '';
+  private available = false;
+
+  constructor(private readonly o: DaemonLvsOptions) {
+    this.config = o.config;
+    this.port = o.port ?? new IpvsClient();
+    this.scripts = new NotifyQueue(o.log, o.config.globalDefs.notifyScriptTimeoutMs, o.clock);
+    this.reconciler = new LvsReconciler({
+      port: this.port,
+      clock: o.clock,
+      log: o.log,
+      onEvent: (e) => this.onEvent(e),
+    });
+    this.sync = new LvsSyncDaemon(this.port, o.log);
+  }
+
+  /** wanted: the configuration has something for IPVS. */
+  private wanted(config: KeepvipConfig): boolean {
+    return config.virtualServers.length > 0 || config.globalDefs.lvs?.syncDaemon !== undefined;
+  }
+
+  /** start programs the table and configures the sync daemon (the followed instance's state comes through onInstanceState). */
+  async start(): Promise<void> {
+    this.openFifos(this.config);
+    await this.reconciler.start(this.config);
+    if (this.wanted(this.config)) this.available = this.reconciler.status().state === 'programmed';
+    if (this.available) await this.sync.configure(this.config);
+  }
+
+  /** connectVerdicts hands the checkers' verdicts to the reconciler. */
+  connectVerdicts(verdicts: VerdictSource): void {
+    this.reconciler.setVerdicts(verdicts);
+  }
+
+  /** onInstanceState follows vrrp_instance transitions for lvs_sync_daemon. */
+  onInstanceState(instance: string, state: string): void {
+    if (!this.available || this.sync.instance !== instance) return;
+    void this.sync.follow(state);
+  }
+
+  /** reload is SIGHUP. */
+  async reload(config: KeepvipConfig): Promise<void> {
+    this.config = config;
+    this.openFifos(config);
+    await this.reconciler.reload(config);
+    if (!this.available && this.wanted(config))
+      this.available = this.reconciler.status().state === 'programmed';
+    if (this.available) await this.sync.configure(config);
+  }
+
+  /** stop is SIGTERM: services removed (keepalived clear_services), sync daemon stopped, FIFOs closed. */
+  async stop(): Promise<void> {
+    const keep = this.config.globalDefs.lvs?.keepOnStop === true;
+    await this.reconciler.stop(keep);
+    if (this.available && !keep) await this.sync.stop();
+    await this.scripts.drain();
+    for (const f of this.fifos) f.close();
+    this.fifos = [];
+    this.port.close();
+  }
+
+  /** status is the `lvs` section of the status document. */
+  status(): LvsStatus & { syncDaemon?: { role?: string; instance?: string } } {
+    const s = this.reconciler.status();
+    const sd = this.config.globalDefs.lvs?.syncDaemon;
+    if (!sd) return s;
+    const sync: { role?: string; instance?: string } = {};
+    if (this.sync.current) sync.role = this.sync.current;
+    if (sd.instance) sync.instance = sd.instance;
+    return { ...s, syncDaemon: sync };
+  }
+
+  private onEvent(e: LvsEvent): void {
+    const line = lvsFifoLine(e);
+    for (const f of this.fifos) f.write(line);
+    // keepalived: when stopping, only omega runs the notifiers (do_vs_notifies / clear_service_rs).
+    if (e.stopping && !e.vs.omega) return;
+    const script = lvsEventScript(e);
+    if (!script) return;
+    const g = this.config.globalDefs;
+    const policy = scriptPolicy(script, g.scriptUser, g.enableScriptSecurity);
+    if (policy.refused !== undefined) {
+      this.o.log.error(
+        `SECURITY VIOLATION - ${e.type === 'rs' ? 'notify' : 'quorum'} script ${script} is not run: ${policy.refused}`,
+      );
+      return;
+    }
+    void this.scripts.enqueue(`lvs/${e.vsKey}`, [resolveInvocation(script)], policy.identity);
+  }
+
+  /** openFifos opens lvs_notify_fifo (with its script) and notify_fifo (lines only: the runner reads it with its script). */
+  private openFifos(config: KeepvipConfig): void {
+    const g = config.globalDefs;
+    const key = JSON.stringify([g.lvs?.notifyFifo, g.notifyFifo?.path]);
+    if (key === this.fifoKey) return;
+    this.fifoKey = key;
+    for (const f of this.fifos) f.close();
+    this.fifos = [];
+    const run = { clock: this.o.clock };
+    const lvsFifo = g.lvs?.notifyFifo;
+    if (lvsFifo?.path) {
+      const f = NotifyFifo.open(lvsFifo.path, lvsFifo.script, this.o.log, run);
+      if (f) this.fifos.push(f);
+    }
+    if (g.notifyFifo?.path && g.notifyFifo.path !== lvsFifo?.path) {
+      const f = NotifyFifo.open(g.notifyFifo.path, undefined, this.o.log, run);
+      if (f) this.fifos.push(f);
+    }
+  }
+}
