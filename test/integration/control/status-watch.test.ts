@@ -23,8 +23,8 @@ describe.skipIf(!!skip)('keepvip status --watch in tmux', () => {
   let topo: Topology;
   let d: VrrpDaemon;
   let downFile: string;
-  const tmuxSocket = `kvwatch-${process.pid}`;
-  const tmux = (...args: string[]) => run(TMUX, ['-L', tmuxSocket, ...args]);
+  // A server socket of our own inside the topology's scratch directory (removed with it).
+  const tmux = (...args: string[]) => run(TMUX, ['-S', join(topo.node('n1').dir, 'tmux.sock'), ...args]);
   const screen = async () => (await tmux('capture-pane', '-p', '-t', 'watch')).stdout;
   const waitForScreen = (re: RegExp, what: string) =>
     waitUntil(async () => ((s) => (re.test(s) ? s : undefined))(await screen()), {
