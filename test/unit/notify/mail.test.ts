@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { silentLogger } from '../../../src/util/logger.js';
+import { ManualClock } from '../../../src/util/manual-clock.js';
 import { alertMail, MailQueue, type OutgoingMail, smtpAlertEnabled } from '../../../src/notify/mail.js';
 
 const ctx = { routerId: 'node1', hostname: 'lb1.example', date: new Date('2024-05-01T10:00:00.000Z') };
@@ -127,6 +128,35 @@ describe('MailQueue', () => {
     expect(q.stats).toMatchObject({ sent: 0, failedAttempts: 4, givenUp: 1 });
     expect(logs.filter((l) => /ECONNREFUSED/.test(l))).toHaveLength(4);
     expect(logs.at(-1)).toMatch(/"m1" not sent after 4 attempt/);
+  });
+
+  it('bounds an attempt that never ends on the injected clock, then retries and gives up', async () => {
+    const clock = new ManualClock();
+    const logs: string[] = [];
+    const log = { ...silentLogger, warn: (m: string) => logs.push(m), error: (m: string) => logs.push(m) };
+    let attempts = 0;
+    const q = new MailQueue(
+      {
+        send: () => {
+          attempts++;
+          return new Promise<void>(() => {}); // a server that accepted the connection and never answers
+        },
+      },
+      log,
+      { clock, maxAttempts: 2, attemptTimeoutMs: 2000, baseDelayMs: 1000 },
+    );
+    q.enqueue(mail(1));
+    const settle = () => new Promise((r) => setImmediate(r));
+    await settle();
+    clock.advance(2000); // attempt 1 times out
+    await settle();
+    clock.advance(1000); // back-off
+    await settle();
+    clock.advance(2000); // attempt 2 times out
+    await settle();
+    expect(attempts).toBe(2);
+    expect(q.stats).toMatchObject({ sent: 0, failedAttempts: 2, givenUp: 1 });
+    expect(logs.at(-1)).toMatch(/not sent after 2 attempt\(s\): E_SMTP_TIMEOUT: no answer within 2000 ms/);
   });
 
   it('delivers once the server is back, keeping order', async () => {
