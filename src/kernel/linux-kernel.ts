@@ -7,6 +7,8 @@ import type { KernelPort } from '../runner/kernel-port.js';
 import { addAddress, closeRtnetlink, deleteAddress, forgetLinkIndex, listAddresses } from './addresses.js';
 import { sendGarpBurst } from './garp.js';
 import { getLink, getPrimaryAddress, watchLinks } from './links.js';
+import { addRoute, addRule, deleteRoute, deleteRule } from './routes.js';
+import { setPromoteSecondaries } from './sysctl.js';
 import { openVrrpSocket } from './vrrp-socket.js';
 
 /** linuxKernel returns the KernelPort of this host (or of the network namespace we run in). */
@@ -18,6 +20,11 @@ export function linuxKernel(log: Logger): KernelPort & { close(): void } {
     listAddresses: async () => (await listAddresses()).map((a) => ({ ...a, ifname: a.dev })),
     addAddress: (vip) => addAddress(vip, log),
     deleteAddress: (vip) => deleteAddress(vip, log),
+    addRoute: (r) => addRoute(r, log),
+    deleteRoute: (r) => deleteRoute(r, log),
+    addRule: (r) => addRule(r, log),
+    deleteRule: (r) => deleteRule(r, log),
+    setPromoteSecondaries: (ifname) => setPromoteSecondaries(ifname),
     announce: (ifname, vips, repeat, intervalMs) =>
       sendGarpBurst(
         ifname,

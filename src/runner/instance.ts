@@ -21,6 +21,7 @@ import {
 } from '../vrrp/state-machine.js';
 import type { Clock, TimerHandle } from '../util/clock.js';
 import { newInstanceCounters, type InstanceCounters } from '../util/counters.js';
+import type { RouteSpec, RuleSpec } from '../kernel/routes.js';
 
 /** IP protocol number of VRRP (RFC 5798 5.1.1.4). */
 export const IPPROTO_VRRP = 112;
@@ -49,6 +50,11 @@ export interface InstanceIo {
   deleteAddress(vip: VipSpec): Promise<void>;
   /** announce sends one burst of gratuitous ARPs / unsolicited NAs for the addresses. */
   announce(ifname: string, vips: VipSpec[], repeat: number, intervalMs: number): Promise<void>;
+  /** addRoute / deleteRoute / addRule / deleteRule carry virtual_routes and virtual_rules (with the VIPs). */
+  addRoute?(route: RouteSpec): Promise<void>;
+  deleteRoute?(route: RouteSpec): Promise<void>;
+  addRule?(rule: RuleSpec): Promise<void>;
+  deleteRule?(rule: RuleSpec): Promise<void>;
 }
 
 /** TransitionRecord is one state change, kept for `keepvip status`. */
@@ -91,6 +97,10 @@ export class InstanceDriver {
   private releaseTimer?: TimerHandle;
   private vipChain: Promise<void> = Promise.resolve();
   private readonly vips: VipSpec[];
+  /** excluded are virtual_ipaddress_excluded: added and removed with the VIPs, never advertised. */
+  private readonly excluded: VipSpec[];
+  private readonly routes: RouteSpec[];
+  private readonly rules: RuleSpec[];
   private readonly destinations: string[];
   private readonly sourceAddress: string;
   private stoppedWaiters: (() => void)[] = [];
@@ -120,6 +130,12 @@ export class InstanceDriver {
     };
     this.state = initialState(this.params);
     this.vips = inst.virtualIpAddresses.map((v) => toVipSpec(v, inst.interface));
+    this.excluded = inst.virtualIpAddressesExcluded.map((v) => toVipSpec(v, inst.interface));
+    // A unicast route with neither gateway nor device goes out of the instance's interface.
+    this.routes = inst.virtualRoutes.map((r) =>
+      r.type === 'unicast' && r.via === undefined && r.dev === undefined ? { ...r, dev: inst.interface } : r,
+    );
+    this.rules = inst.virtualRules;
     const group = inst.family === 'inet' ? o.globals.vrrpMcastGroup4 : o.globals.vrrpMcastGroup6;
     this.destinations = inst.unicastPeers.length > 0 ? inst.unicastPeers : [group];
     this.sourceAddress = inst.unicastSrcIp ?? inst.mcastSrcIp ?? o.localAddress;
@@ -334,17 +350,38 @@ export class InstanceDriver {
       if (op === 'add') {
         this.o.log.info(`(${this.name}) setting VIPs.`);
         this.vipsHeld = true;
-        for (const vip of this.vips) {
+        for (const vip of [...this.vips, ...this.excluded]) {
           await this.o.io.addAddress(vip).catch((err: Error) => {
             this.o.log.error(`(${this.name}) cannot add VIP ${vip.address}: ${err.message}`);
           });
         }
         this.scheduleGarps();
+        // keepalived adds virtual_routes, then virtual_rules, after the addresses they may use.
+        for (const r of this.routes)
+          await this.o.io.addRoute?.(r).catch((err: Error) => {
+            this.o.log.error(
+              `(${this.name}) cannot add route to ${r.dst}/${r.dstPrefixLength}: ${err.message}`,
+            );
+          });
+        for (const r of this.rules)
+          await this.o.io.addRule?.(r).catch((err: Error) => {
+            this.o.log.error(`(${this.name}) cannot add rule: ${err.message}`);
+          });
       } else {
         if (!this.vipsHeld) return;
         this.vipsHeld = false;
         this.o.log.info(`(${this.name}) removing VIPs.`);
-        for (const vip of this.vips) {
+        for (const r of this.rules)
+          await this.o.io.deleteRule?.(r).catch((err: Error) => {
+            this.o.log.error(`(${this.name}) cannot remove rule: ${err.message}`);
+          });
+        for (const r of this.routes)
+          await this.o.io.deleteRoute?.(r).catch((err: Error) => {
+            this.o.log.error(
+              `(${this.name}) cannot remove route to ${r.dst}/${r.dstPrefixLength}: ${err.message}`,
+            );
+          });
+        for (const vip of [...this.vips, ...this.excluded]) {
           await this.o.io.deleteAddress(vip).catch((err: Error) => {
             this.o.log.error(`(${this.name}) cannot remove VIP ${vip.address}: ${err.message}`);
           });
@@ -359,7 +396,7 @@ export class InstanceDriver {
     const inst = this.o.instance;
     const g = inst.garp;
     const byDev = new Map<string, VipSpec[]>();
-    for (const v of this.vips) byDev.set(v.dev, [...(byDev.get(v.dev) ?? []), v]);
+    for (const v of [...this.vips, ...this.excluded]) byDev.set(v.dev, [...(byDev.get(v.dev) ?? []), v]);
     const burst = (repeat: number) => {
       for (const [dev, vips] of byDev) {
         const what = inst.family === 'inet' ? 'gratuitous ARPs' : 'unsolicited neighbour advertisements';

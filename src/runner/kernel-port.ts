@@ -2,6 +2,7 @@
  * KernelPort is the runner's view of the kernel seam (src/kernel/): every privileged operation
  * the VRRP runner needs, in one interface, so the runner itself holds no socket or netlink code.
  */
+import type { RouteSpec, RuleSpec } from '../kernel/routes.js';
 import type { ReceivedPacket } from '../kernel/vrrp-socket.js';
 import type { VipSpec } from './instance.js';
 
@@ -46,4 +47,11 @@ export interface KernelPort {
   deleteAddress(vip: VipSpec): Promise<void>;
   announce(ifname: string, vips: VipSpec[], repeat: number, intervalMs: number): Promise<void>;
   watchLinks(onChange: (link: LinkInfo) => void): { close(): void };
+  /** addRoute / deleteRoute / addRule / deleteRule: virtual_routes and virtual_rules (kernel/routes.ts). */
+  addRoute?(route: RouteSpec): Promise<void>;
+  deleteRoute?(route: RouteSpec): Promise<void>;
+  addRule?(rule: RuleSpec): Promise<void>;
+  deleteRule?(rule: RuleSpec): Promise<void>;
+  /** setPromoteSecondaries sets net.ipv4.conf.IFNAME.promote_secondaries to 1; resolves to the restore step when it changed it. */
+  setPromoteSecondaries?(ifname: string): Promise<(() => Promise<void>) | undefined>;
 }

@@ -14,7 +14,7 @@ import type { Clock } from '../util/clock.js';
 import { countDrop } from '../util/counters.js';
 import { InstanceDriver, type InstanceIo, type TransitionRecord, toVipSpec } from './instance.js';
 import type { KernelPort, PacketSocket, ReceivedPacket } from './kernel-port.js';
-import { pidfdExitWatcher } from '../track/pidfd-watch.js';
+import { pidfdExitWatcher } from '../kernel/pidfd.js';
 import { effectivePriority } from '../track/priority.js';
 import { Tracking } from './tracking.js';
 import type { NotifyState } from '../notify/notify-scripts.js';
@@ -71,6 +71,8 @@ export class VrrpRunner {
   private readonly groupOf = new Map<string, VrrpSyncGroup>();
   private syncing = false;
   private readonly groupState = new Map<string, NotifyState>();
+  /** promoted: interfaces whose promote_secondaries keepvip set, with the step that restores them at stop. */
+  private readonly promoted = new Map<string, (() => Promise<void>) | undefined>();
 
   constructor(private readonly o: VrrpRunnerOptions) {
     this.config = o.config;
@@ -166,6 +168,14 @@ export class VrrpRunner {
   }
 
   private async addInstance(inst: VrrpInstance): Promise<InstanceDriver> {
+    if (inst.promoteSecondaries && !this.promoted.has(inst.interface)) {
+      const restore = await this.o.kernel.setPromoteSecondaries?.(inst.interface).catch((err: Error) => {
+        this.o.log.error(
+          `(${inst.name}) cannot set promote_secondaries on ${inst.interface}: ${err.message}`,
+        );
+      });
+      this.promoted.set(inst.interface, restore ?? undefined);
+    }
     const local = await this.localAddressFor(inst);
     this.localAddresses.add(local);
     const entry = await this.socketFor(inst.interface, inst.family);
@@ -312,6 +322,12 @@ export class VrrpRunner {
     this.linkWatch?.close();
     for (const entry of this.sockets.values()) entry.socket.close();
     this.sockets.clear();
+    // As keepalived (reset_promote_secondaries): put back promote_secondaries where we changed it.
+    for (const [ifname, restore] of this.promoted)
+      await restore?.().catch((err: Error) =>
+        this.o.log.warn(`cannot reset promote_secondaries on ${ifname}: ${err.message}`),
+      );
+    this.promoted.clear();
   }
 
   private async localAddressFor(inst: VrrpInstance): Promise<string> {
@@ -336,7 +352,7 @@ export class VrrpRunner {
 
   private async removeLeftoverVips(inst: VrrpInstance): Promise<void> {
     const present = await this.o.kernel.listAddresses();
-    for (const v of inst.virtualIpAddresses) {
+    for (const v of [...inst.virtualIpAddresses, ...inst.virtualIpAddressesExcluded]) {
       const spec = toVipSpec(v, inst.interface);
       if (present.some((p) => p.address === spec.address && p.ifname === spec.dev)) {
         this.o.log.info(`(${inst.name}) removing leftover VIP ${spec.address} from ${spec.dev}`);
@@ -375,6 +391,10 @@ export class VrrpRunner {
       addAddress: (vip) => k.addAddress(vip),
       deleteAddress: (vip) => k.deleteAddress(vip),
       announce: (ifname, vips, repeat, intervalMs) => k.announce(ifname, vips, repeat, intervalMs),
+      addRoute: k.addRoute && ((r) => k.addRoute!(r)),
+      deleteRoute: k.deleteRoute && ((r) => k.deleteRoute!(r)),
+      addRule: k.addRule && ((r) => k.addRule!(r)),
+      deleteRule: k.deleteRule && ((r) => k.deleteRule!(r)),
     };
   }
 

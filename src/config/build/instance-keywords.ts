@@ -155,7 +155,6 @@ export const INSTANCE_KEYWORDS: Readonly<Record<string, Handler<InstanceDraft>>>
     }
   },
   virtual_ipaddress_excluded(ctx, st, d) {
-    notSupportedHere(ctx, st, d); // PENDING-RUNNER: until the runner adds them
     for (const line of st.block ?? []) {
       const vip = readVip(ctx, line);
       if (vip) d.excluded.push(vip);
@@ -275,16 +274,13 @@ export const INSTANCE_KEYWORDS: Readonly<Record<string, Handler<InstanceDraft>>>
   dont_track_primary(_ctx, _st, d) {
     d.dontTrackPrimary = true;
   },
-  promote_secondaries(ctx, st, d) {
+  promote_secondaries(_ctx, _st, d) {
     d.promoteSecondaries = true;
-    notSupportedHere(ctx, st, d); // PENDING-RUNNER: until the runner applies it
   },
-  virtual_routes(ctx, st, d) {
+  virtual_routes(_ctx, st, d) {
     d.routeLines.push(...(st.block ?? []));
-    notSupportedHere(ctx, st, d); // PENDING-RUNNER: until the runner applies it
   },
-  virtual_rules(ctx, st, d) {
+  virtual_rules(_ctx, st, d) {
     d.ruleLines.push(...(st.block ?? []));
-    notSupportedHere(ctx, st, d); // PENDING-RUNNER: until the runner applies it
   },
 };

@@ -149,6 +149,9 @@ const IMPLEMENTED: Record<string, readonly string[]> = {
     'version',
     'authentication',
     'virtual_ipaddress',
+    'virtual_ipaddress_excluded',
+    'virtual_routes',
+    'virtual_rules',
     'track_script',
     'track_interface',
     'track_file',
@@ -174,6 +177,7 @@ const IMPLEMENTED: Record<string, readonly string[]> = {
     // accept is what keepvip always does (it never filters traffic to the VIPs).
     'accept',
     'dont_track_primary',
+    'promote_secondaries',
   ],
   // global_tracking is obsolete in keepalived 2.x, which ignores it too (a deprecation warning says so).
   vrrp_sync_group: [
@@ -261,6 +265,7 @@ const PENDING: Record<string, { owner: 'B' | 'C'; keywords: readonly string[] }>
       'lvs_sync_daemon',
       'lvs_notify_fifo',
       'lvs_notify_fifo_script',
+      'lvs_keep_on_stop',
     ],
   },
   virtual_server: {
