@@ -13,6 +13,12 @@ import { loadNative, type NetlinkHandle } from './native.js';
 /** NETLINK_RCVBUF_BYTES: the receive queue asked for (SO_RCVBUFFORCE as root), room for bursts. */
 export const NETLINK_RCVBUF_BYTES = 4 << 20;
 
+/**
+ * NETLINK_REQUEST_TIMEOUT_MS bounds every request: while the queue is congested after an overrun
+ * the kernel drops further replies without a second ENOBUFS, so a request must not wait forever.
+ */
+export const NETLINK_REQUEST_TIMEOUT_MS = 3000;
+
 /** AddonRawSocket mimics the package's RawNetlinkSocket over the addon socket. */
 class AddonRawSocket extends EventEmitter {
   private readonly handle: NetlinkHandle;
@@ -74,6 +80,8 @@ export interface RtNetlinkOptions {
   groups?: number[];
   /** ref keeps the event loop alive while the socket is open (notification sockets). */
   ref?: boolean;
+  /** rcvbufBytes overrides NETLINK_RCVBUF_BYTES (tests provoke overruns with a small queue). */
+  rcvbufBytes?: number;
   /** onError receives socket errors; ENOBUFS means messages were lost. Pending requests have failed. */
   onError: (error: Error & { code?: string }) => void;
 }
@@ -83,7 +91,7 @@ export interface RtNetlinkOptions {
  * they fail every pending request (a lost reply would leave it waiting forever) and go to onError.
  */
 export function openRtNetlink(o: RtNetlinkOptions): RtNetlinkSocket {
-  const raw = new AddonRawSocket(Protocol.ROUTE, o.groups ?? [], NETLINK_RCVBUF_BYTES);
+  const raw = new AddonRawSocket(Protocol.ROUTE, o.groups ?? [], o.rcvbufBytes ?? NETLINK_RCVBUF_BYTES);
   // The package types its constructor for its own raw socket; ours has the same surface.
   const nl = new NetlinkSocket(raw as never, { ref: o.ref ?? false });
   nl.on('error', (error: Error) => {
@@ -91,6 +99,9 @@ export function openRtNetlink(o: RtNetlinkOptions): RtNetlinkSocket {
     for (const callback of [...pending.values()]) callback(error);
     o.onError(error);
   });
+  const request = nl.request.bind(nl);
+  nl.request = (type, data, options) =>
+    request(type, data, { timeout: NETLINK_REQUEST_TIMEOUT_MS, ...options });
   // A message the package cannot parse is dropped ('invalid'); nothing is waiting on it.
   nl.on('invalid', () => undefined);
   return new RtNetlinkSocket(nl);
