@@ -7,19 +7,12 @@
  */
 import { formatAddress, parseIpv4, parseIpv6 } from '../../vrrp/address.js';
 import * as K from './constants.js';
+import { GENL_HDRLEN, NLMSG_HDRLEN } from './constants.js';
 import {
-  attrBe16,
-  attrBe32,
-  attrString,
-  attrU8,
-  attrU16,
-  attrU32,
-  attrU64,
   decodeGenl,
-  encodeAttr,
   encodeGenl,
-  encodeNested,
   type NlAttr,
+  NlWriter,
   parseAttrs,
   readBe16,
   readString,
@@ -124,15 +117,17 @@ export function zeroStats(): IpvsStats {
 }
 
 /**
- * encodeStats writes IPVS_*_ATTR_STATS (wide: false; packet and rate counters as u32, bytes as
+ * writeStats writes IPVS_*_ATTR_STATS (wide: false; packet and rate counters as u32, bytes as
  * u64, as ip_vs_genl_fill_stats truncates them) or IPVS_*_ATTR_STATS64 (wide: every counter u64).
  */
-export function encodeStats(type: number, s: IpvsStats, wide: boolean): Buffer {
-  const attrs = STATS_FIELDS.map(([k, t, bits]) =>
-    wide || bits === 64 ? attrU64(t, s[k]) : attrU32(t, Number(BigInt.asUintN(32, s[k]))),
-  );
-  if (wide && s.unknown) for (const [t, d] of s.unknown) attrs.push(encodeAttr(t, d));
-  return encodeNested(type, attrs);
+export function writeStats(w: NlWriter, type: number, s: IpvsStats, wide: boolean): void {
+  w.nest(type, () => {
+    for (const [k, t, bits] of STATS_FIELDS) {
+      if (wide || bits === 64) w.u64(t, s[k], K.IPVS_STATS_ATTR_PAD);
+      else w.u32(t, Number(BigInt.asUintN(32, s[k])));
+    }
+    if (wide && s.unknown) for (const [t, d] of s.unknown) w.attr(t, d);
+  });
 }
 
 /** decodeStats reads a statistics nest (either width); IPVS_STATS_ATTR_PAD is skipped, unknown types kept. */
@@ -157,49 +152,47 @@ export function isFullService(s: IpvsService | IpvsServiceId): s is IpvsService 
   return (s as IpvsService).id !== undefined;
 }
 
-function encodeServiceIdAttrs(id: IpvsServiceId): Buffer[] {
-  const attrs = [attrU16(K.IPVS_SVC_ATTR_AF, afOf(id.family))];
+function writeServiceId(w: NlWriter, id: IpvsServiceId): void {
+  w.u16(K.IPVS_SVC_ATTR_AF, afOf(id.family));
   if (id.fwmark !== undefined) {
-    attrs.push(attrU32(K.IPVS_SVC_ATTR_FWMARK, id.fwmark));
+    w.u32(K.IPVS_SVC_ATTR_FWMARK, id.fwmark);
   } else {
-    attrs.push(
-      attrU16(K.IPVS_SVC_ATTR_PROTOCOL, PROTOCOLS[id.protocol]),
-      encodeAttr(K.IPVS_SVC_ATTR_ADDR, addressBytes16(id.family, id.address)),
-      attrBe16(K.IPVS_SVC_ATTR_PORT, id.port),
-    );
+    w.u16(K.IPVS_SVC_ATTR_PROTOCOL, PROTOCOLS[id.protocol]);
+    w.attr(K.IPVS_SVC_ATTR_ADDR, addressBytes16(id.family, id.address));
+    w.be16(K.IPVS_SVC_ATTR_PORT, id.port);
   }
-  return attrs;
 }
 
 /**
- * encodeService writes the IPVS_CMD_ATTR_SERVICE nest: only the identity for a bare
+ * writeService writes the IPVS_CMD_ATTR_SERVICE nest: only the identity for a bare
  * IpvsServiceId (DEL_SERVICE, NEW_DEST...), everything for an IpvsService (NEW/SET_SERVICE:
  * the kernel wants SCHED_NAME, FLAGS, TIMEOUT and NETMASK). Statistics are written only when
  * `stats` is present (kernel replies). Throws RangeError on an address that does not parse.
  */
-export function encodeService(s: IpvsService | IpvsServiceId): Buffer {
-  if (!isFullService(s)) return encodeNested(K.IPVS_CMD_ATTR_SERVICE, encodeServiceIdAttrs(s));
-  const attrs = encodeServiceIdAttrs(s.id);
-  attrs.push(attrString(K.IPVS_SVC_ATTR_SCHED_NAME, s.schedName));
-  if (s.peName !== undefined) attrs.push(attrString(K.IPVS_SVC_ATTR_PE_NAME, s.peName));
-  // struct ip_vs_flags: the mask ~0 makes the kernel take every flag bit as given.
-  const flags = Buffer.alloc(8);
-  flags.writeUInt32LE(s.flags >>> 0, 0);
-  flags.writeUInt32LE(0xffffffff, 4);
-  attrs.push(encodeAttr(K.IPVS_SVC_ATTR_FLAGS, flags));
-  attrs.push(attrU32(K.IPVS_SVC_ATTR_TIMEOUT, s.timeout));
-  // IPv4: a __be32 mask; IPv6: the prefix length as a host-order u32 (ip_vs_add_service checks 1..128).
-  attrs.push(
-    s.id.family === 'inet'
-      ? attrBe32(K.IPVS_SVC_ATTR_NETMASK, prefixToMask(s.netmask))
-      : attrU32(K.IPVS_SVC_ATTR_NETMASK, s.netmask),
-  );
-  if (s.stats) {
-    attrs.push(encodeStats(K.IPVS_SVC_ATTR_STATS, s.stats, false));
-    attrs.push(encodeStats(K.IPVS_SVC_ATTR_STATS64, s.stats, true));
-  }
-  if (s.unknown) for (const [t, d] of s.unknown) attrs.push(encodeAttr(t, d));
-  return encodeNested(K.IPVS_CMD_ATTR_SERVICE, attrs);
+export function writeService(w: NlWriter, s: IpvsService | IpvsServiceId): void {
+  w.nest(K.IPVS_CMD_ATTR_SERVICE, () => {
+    if (!isFullService(s)) {
+      writeServiceId(w, s);
+      return;
+    }
+    writeServiceId(w, s.id);
+    w.string(K.IPVS_SVC_ATTR_SCHED_NAME, s.schedName);
+    if (s.peName !== undefined) w.string(K.IPVS_SVC_ATTR_PE_NAME, s.peName);
+    // struct ip_vs_flags: the mask ~0 makes the kernel take every flag bit as given.
+    const flags = Buffer.alloc(8);
+    flags.writeUInt32LE(s.flags >>> 0, 0);
+    flags.writeUInt32LE(0xffffffff, 4);
+    w.attr(K.IPVS_SVC_ATTR_FLAGS, flags);
+    w.u32(K.IPVS_SVC_ATTR_TIMEOUT, s.timeout);
+    // IPv4: a __be32 mask; IPv6: the prefix length as a host-order u32 (ip_vs_add_service checks 1..128).
+    if (s.id.family === 'inet') w.be32(K.IPVS_SVC_ATTR_NETMASK, prefixToMask(s.netmask));
+    else w.u32(K.IPVS_SVC_ATTR_NETMASK, s.netmask);
+    if (s.stats) {
+      writeStats(w, K.IPVS_SVC_ATTR_STATS, s.stats, false);
+      writeStats(w, K.IPVS_SVC_ATTR_STATS64, s.stats, true);
+    }
+    if (s.unknown) for (const [t, d] of s.unknown) w.attr(t, d);
+  });
 }
 
 /** decodeService reads the attributes inside an IPVS_CMD_ATTR_SERVICE nest. */
@@ -262,41 +255,38 @@ export function serviceKey(id: IpvsServiceId): string {
 // ---------------------------------------------------------------- destinations
 
 /**
- * encodeDest writes the IPVS_CMD_ATTR_DEST nest. `full` (NEW/SET_DEST) adds FWD_METHOD,
+ * writeDest writes the IPVS_CMD_ATTR_DEST nest. `full` (NEW/SET_DEST) adds FWD_METHOD,
  * WEIGHT, the tunnel attributes and the thresholds; without it only the identity
  * (DEL_DEST). Connection counters and statistics are written only when present (replies).
  */
-export function encodeDest(
+export function writeDest(
+  w: NlWriter,
   d: IpvsDestination | Pick<IpvsDestination, 'address' | 'port' | 'family'>,
   full = true,
-): Buffer {
-  const attrs = [
-    encodeAttr(K.IPVS_DEST_ATTR_ADDR, addressBytes16(d.family, d.address)),
-    attrBe16(K.IPVS_DEST_ATTR_PORT, d.port),
-  ];
+): void {
   const dd = d as IpvsDestination;
-  if (full) {
-    const fwd = dd.localNode ? K.IP_VS_CONN_F_LOCALNODE : FORWARDS[dd.forward];
-    attrs.push(
-      attrU32(K.IPVS_DEST_ATTR_FWD_METHOD, fwd),
-      attrU32(K.IPVS_DEST_ATTR_WEIGHT, dd.weight),
-      attrU8(K.IPVS_DEST_ATTR_TUN_TYPE, TUN_TYPES.indexOf(dd.tunType ?? 'ipip')),
-      attrBe16(K.IPVS_DEST_ATTR_TUN_PORT, dd.tunPort ?? 0),
-      attrU16(K.IPVS_DEST_ATTR_TUN_FLAGS, dd.tunFlags ?? 0),
-      attrU32(K.IPVS_DEST_ATTR_U_THRESH, dd.upperThreshold),
-      attrU32(K.IPVS_DEST_ATTR_L_THRESH, dd.lowerThreshold),
-    );
-    if (dd.activeConns !== undefined) attrs.push(attrU32(K.IPVS_DEST_ATTR_ACTIVE_CONNS, dd.activeConns));
-    if (dd.inactConns !== undefined) attrs.push(attrU32(K.IPVS_DEST_ATTR_INACT_CONNS, dd.inactConns));
-    if (dd.persistConns !== undefined) attrs.push(attrU32(K.IPVS_DEST_ATTR_PERSIST_CONNS, dd.persistConns));
-  }
-  attrs.push(attrU16(K.IPVS_DEST_ATTR_ADDR_FAMILY, afOf(d.family)));
-  if (full && dd.stats) {
-    attrs.push(encodeStats(K.IPVS_DEST_ATTR_STATS, dd.stats, false));
-    attrs.push(encodeStats(K.IPVS_DEST_ATTR_STATS64, dd.stats, true));
-  }
-  if (full && dd.unknown) for (const [t, v] of dd.unknown) attrs.push(encodeAttr(t, v));
-  return encodeNested(K.IPVS_CMD_ATTR_DEST, attrs);
+  w.nest(K.IPVS_CMD_ATTR_DEST, () => {
+    w.attr(K.IPVS_DEST_ATTR_ADDR, addressBytes16(d.family, d.address));
+    w.be16(K.IPVS_DEST_ATTR_PORT, d.port);
+    if (full) {
+      w.u32(K.IPVS_DEST_ATTR_FWD_METHOD, dd.localNode ? K.IP_VS_CONN_F_LOCALNODE : FORWARDS[dd.forward]);
+      w.u32(K.IPVS_DEST_ATTR_WEIGHT, dd.weight);
+      w.u8(K.IPVS_DEST_ATTR_TUN_TYPE, TUN_TYPES.indexOf(dd.tunType ?? 'ipip'));
+      w.be16(K.IPVS_DEST_ATTR_TUN_PORT, dd.tunPort ?? 0);
+      w.u16(K.IPVS_DEST_ATTR_TUN_FLAGS, dd.tunFlags ?? 0);
+      w.u32(K.IPVS_DEST_ATTR_U_THRESH, dd.upperThreshold);
+      w.u32(K.IPVS_DEST_ATTR_L_THRESH, dd.lowerThreshold);
+      if (dd.activeConns !== undefined) w.u32(K.IPVS_DEST_ATTR_ACTIVE_CONNS, dd.activeConns);
+      if (dd.inactConns !== undefined) w.u32(K.IPVS_DEST_ATTR_INACT_CONNS, dd.inactConns);
+      if (dd.persistConns !== undefined) w.u32(K.IPVS_DEST_ATTR_PERSIST_CONNS, dd.persistConns);
+    }
+    w.u16(K.IPVS_DEST_ATTR_ADDR_FAMILY, afOf(d.family));
+    if (full && dd.stats) {
+      writeStats(w, K.IPVS_DEST_ATTR_STATS, dd.stats, false);
+      writeStats(w, K.IPVS_DEST_ATTR_STATS64, dd.stats, true);
+    }
+    if (full && dd.unknown) for (const [t, v] of dd.unknown) w.attr(t, v);
+  });
 }
 
 /** decodeDest reads an IPVS_CMD_ATTR_DEST nest; `serviceFamily` is used when IPVS_DEST_ATTR_ADDR_FAMILY is absent. */
@@ -367,29 +357,30 @@ export function destKey(d: Pick<IpvsDestination, 'address' | 'port' | 'family'>)
 
 // ---------------------------------------------------------------- sync daemons
 
-/** encodeDaemon writes an IPVS_CMD_ATTR_DAEMON nest in ip_vs_genl_fill_daemon's order; `full: false` only STATE (DEL_DAEMON). */
-export function encodeDaemon(d: IpvsSyncDaemon | Pick<IpvsSyncDaemon, 'state'>, full = true): Buffer {
-  const state = d.state === 'master' ? K.IP_VS_STATE_MASTER : K.IP_VS_STATE_BACKUP;
-  const attrs = [attrU32(K.IPVS_DAEMON_ATTR_STATE, state)];
+/** writeDaemon writes an IPVS_CMD_ATTR_DAEMON nest in ip_vs_genl_fill_daemon's order; `full: false` only STATE (DEL_DAEMON). */
+export function writeDaemon(
+  w: NlWriter,
+  d: IpvsSyncDaemon | Pick<IpvsSyncDaemon, 'state'>,
+  full = true,
+): void {
   const dd = d as IpvsSyncDaemon;
-  if (full) {
-    attrs.push(
-      attrString(K.IPVS_DAEMON_ATTR_MCAST_IFN, dd.ifname),
-      attrU32(K.IPVS_DAEMON_ATTR_SYNC_ID, dd.syncId),
-    );
-    if (dd.maxLen !== undefined) attrs.push(attrU16(K.IPVS_DAEMON_ATTR_SYNC_MAXLEN, dd.maxLen));
-    if (dd.port !== undefined) attrs.push(attrU16(K.IPVS_DAEMON_ATTR_MCAST_PORT, dd.port));
-    if (dd.ttl !== undefined) attrs.push(attrU8(K.IPVS_DAEMON_ATTR_MCAST_TTL, dd.ttl));
-    if (dd.mcastGroup !== undefined) {
-      const v4 = parseIpv4(dd.mcastGroup);
-      const v6 = v4 ? undefined : parseIpv6(dd.mcastGroup);
-      if (v4) attrs.push(encodeAttr(K.IPVS_DAEMON_ATTR_MCAST_GROUP, v4));
-      else if (v6) attrs.push(encodeAttr(K.IPVS_DAEMON_ATTR_MCAST_GROUP6, v6));
-      else throw new RangeError(`not a multicast group address: ${dd.mcastGroup}`);
-    }
-    if (dd.unknown) for (const [t, v] of dd.unknown) attrs.push(encodeAttr(t, v));
+  let group: Buffer | undefined;
+  if (full && dd.mcastGroup !== undefined) {
+    group = parseIpv4(dd.mcastGroup) ?? parseIpv6(dd.mcastGroup);
+    if (!group) throw new RangeError(`not a multicast group address: ${dd.mcastGroup}`);
   }
-  return encodeNested(K.IPVS_CMD_ATTR_DAEMON, attrs);
+  w.nest(K.IPVS_CMD_ATTR_DAEMON, () => {
+    w.u32(K.IPVS_DAEMON_ATTR_STATE, d.state === 'master' ? K.IP_VS_STATE_MASTER : K.IP_VS_STATE_BACKUP);
+    if (!full) return;
+    w.string(K.IPVS_DAEMON_ATTR_MCAST_IFN, dd.ifname);
+    w.u32(K.IPVS_DAEMON_ATTR_SYNC_ID, dd.syncId);
+    if (dd.maxLen !== undefined) w.u16(K.IPVS_DAEMON_ATTR_SYNC_MAXLEN, dd.maxLen);
+    if (dd.port !== undefined) w.u16(K.IPVS_DAEMON_ATTR_MCAST_PORT, dd.port);
+    if (dd.ttl !== undefined) w.u8(K.IPVS_DAEMON_ATTR_MCAST_TTL, dd.ttl);
+    if (group)
+      w.attr(group.length === 4 ? K.IPVS_DAEMON_ATTR_MCAST_GROUP : K.IPVS_DAEMON_ATTR_MCAST_GROUP6, group);
+    if (dd.unknown) for (const [t, v] of dd.unknown) w.attr(t, v);
+  });
 }
 
 /** decodeDaemon reads an IPVS_CMD_ATTR_DAEMON nest. */
@@ -445,26 +436,45 @@ export interface IpvsMessage {
   unknown?: Map<number, Buffer>;
 }
 
-/** encodeIpvsMessage writes the generic netlink payload (struct genlmsghdr + attributes) of one message. */
-export function encodeIpvsMessage(m: IpvsMessage): Buffer {
-  const attrs: Buffer[] = [];
-  if (m.info) {
-    attrs.push(
-      attrU32(K.IPVS_INFO_ATTR_VERSION, m.info.version),
-      attrU32(K.IPVS_INFO_ATTR_CONN_TAB_SIZE, m.info.connTabSize),
-    );
-  }
-  if (m.service) attrs.push(encodeService(m.service));
-  if (m.dest) attrs.push(encodeDest(m.dest, m.destFull ?? true));
-  if (m.daemon) attrs.push(encodeDaemon(m.daemon, m.daemonFull ?? true));
-  if (m.timeouts) {
-    const t = m.timeouts;
-    if (t.tcp !== undefined) attrs.push(attrU32(K.IPVS_CMD_ATTR_TIMEOUT_TCP, t.tcp));
-    if (t.tcpFin !== undefined) attrs.push(attrU32(K.IPVS_CMD_ATTR_TIMEOUT_TCP_FIN, t.tcpFin));
-    if (t.udp !== undefined) attrs.push(attrU32(K.IPVS_CMD_ATTR_TIMEOUT_UDP, t.udp));
-  }
-  if (m.unknown) for (const [t, v] of m.unknown) attrs.push(encodeAttr(t, v));
-  return encodeGenl(m.cmd, m.version ?? K.IPVS_GENL_VERSION, attrs);
+/**
+ * EncodeOptions picks the layout: requests (the default) flag nests NLA_F_NESTED as libnl does;
+ * `kernelReply` writes a reply as the kernel does (no flag, 64-bit counters padded when
+ * `pad64`: kernels without efficient unaligned access, such as user-mode-linux; see NlWriter).
+ */
+export interface EncodeOptions {
+  kernelReply?: boolean;
+  pad64?: boolean;
+}
+
+/** KERNEL_REPLY_UML is the layout of replies from the user-mode-linux guest kernel of the tests. */
+export const KERNEL_REPLY_UML: EncodeOptions = { kernelReply: true, pad64: true };
+
+/**
+ * encodeIpvsMessage writes the generic netlink payload (struct genlmsghdr + attributes) of one
+ * message, as it sits after an 8-aligned struct nlmsghdr. Throws RangeError on an address
+ * that does not parse.
+ */
+export function encodeIpvsMessage(m: IpvsMessage, options: EncodeOptions = {}): Buffer {
+  const w = new NlWriter({
+    origin: NLMSG_HDRLEN,
+    pad64: options.pad64 ?? false,
+    nestedFlag: !options.kernelReply,
+  });
+  const hdr = Buffer.alloc(GENL_HDRLEN);
+  hdr.writeUInt8(m.cmd, 0);
+  hdr.writeUInt8(m.version ?? K.IPVS_GENL_VERSION, 1);
+  w.raw(hdr);
+  if (m.info)
+    w.u32(K.IPVS_INFO_ATTR_VERSION, m.info.version).u32(K.IPVS_INFO_ATTR_CONN_TAB_SIZE, m.info.connTabSize);
+  if (m.service) writeService(w, m.service);
+  if (m.dest) writeDest(w, m.dest, m.destFull ?? true);
+  if (m.daemon) writeDaemon(w, m.daemon, m.daemonFull ?? true);
+  const t = m.timeouts;
+  if (t?.tcp !== undefined) w.u32(K.IPVS_CMD_ATTR_TIMEOUT_TCP, t.tcp);
+  if (t?.tcpFin !== undefined) w.u32(K.IPVS_CMD_ATTR_TIMEOUT_TCP_FIN, t.tcpFin);
+  if (t?.udp !== undefined) w.u32(K.IPVS_CMD_ATTR_TIMEOUT_UDP, t.udp);
+  if (m.unknown) for (const [type, v] of m.unknown) w.attr(type, v);
+  return w.finish();
 }
 
 /**
@@ -518,7 +528,7 @@ export function decodeIpvsMessage(payload: Buffer, serviceFamily?: 'inet' | 'ine
 
 /** encodeCtrlGetFamily is the payload of CTRL_CMD_GETFAMILY for one family name. */
 export function encodeCtrlGetFamily(name: string): Buffer {
-  return encodeGenl(K.CTRL_CMD_GETFAMILY, 1, [attrString(K.CTRL_ATTR_FAMILY_NAME, name)]);
+  return encodeGenl(K.CTRL_CMD_GETFAMILY, 1, [new NlWriter().string(K.CTRL_ATTR_FAMILY_NAME, name).finish()]);
 }
 
 /** decodeCtrlFamilyId reads CTRL_ATTR_FAMILY_ID from a CTRL_CMD_NEWFAMILY reply. */

@@ -3,9 +3,10 @@
  * its own sequence number, requests issued in the same tick leave in one sendmsg (the kernel
  * walks every message of a datagram in order, answering each), and replies are matched back
  * by sequence number. A window bounds the answers the kernel may have queued for us, so the
- * socket's receive buffer never overflows (an overflow would lose ACKs: ENOBUFS). Order is
- * kept: a dump waits for the dump before it (one per socket, or the kernel says EBUSY), and
- * nothing queued behind it passes it.
+ * socket's receive buffer never overflows (an overflow would lose ACKs: ENOBUFS); it refills
+ * at half, so requests keep leaving in batches. Order is kept: the kernel executes a socket's
+ * messages in the order sent, and nothing is sent while a dump runs (one dump per socket, or
+ * the kernel says EBUSY; and what follows a dump must not change what it reads).
  */
 import { getSystemErrorName } from 'node:util';
 import { RawNetlinkSocket } from 'netlink';
@@ -136,19 +137,21 @@ export class GenlSocket {
 
   private flush(): void {
     if (this.closed) return;
-    while (this.queue.length > 0 && this.inFlight.size < this.window) {
+    // While a dump runs nothing else leaves: what follows it must not change what it reads.
+    while (this.queue.length > 0 && this.inFlight.size < this.window && !this.dumpRunning) {
       const batch: Pending[] = [];
       let bytes = 0;
       while (this.queue.length > 0 && this.inFlight.size + batch.length < this.window) {
         const head = this.queue[0] as Pending;
-        if (head.dump && (this.dumpRunning || batch.some((p) => p.dump))) break;
         if (batch.length > 0 && bytes + head.bytes.length > this.maxBatchBytes) break;
         this.queue.shift();
         batch.push(head);
         bytes += head.bytes.length;
-        if (head.dump) this.dumpRunning = true;
+        if (head.dump) {
+          this.dumpRunning = true;
+          break;
+        }
       }
-      if (batch.length === 0) break;
       for (const p of batch) this.inFlight.set(p.seq, p);
       this.operations += batch.length;
       this.sends++;
@@ -187,7 +190,8 @@ export class GenlSocket {
         p.parts.push(Buffer.from(m.payload));
       }
     }
-    this.flush();
+    // Refill at half the window, so requests keep leaving in batches rather than one per answer.
+    if (this.inFlight.size <= this.window / 2) this.flush();
   }
 
   private settle(p: Pending, error?: Error): void {

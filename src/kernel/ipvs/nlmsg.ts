@@ -42,6 +42,112 @@ export function nlaAlign(n: number): number {
   return (n + 3) & ~3;
 }
 
+/**
+ * NlWriter appends attributes the way the kernel's nla_put_* do, so nests and 64-bit padding
+ * come out byte for byte as in a kernel message. `origin` is the offset of the first byte
+ * within its netlink message (a generic netlink payload starts at NLMSG_HDRLEN); `pad64`
+ * inserts a zero-length pad attribute before a u64 whose payload would not be 8-aligned, as
+ * kernels without CONFIG_HAVE_EFFICIENT_UNALIGNED_ACCESS do (user-mode-linux), and x86 ones do not.
+ * `nestedFlag` sets NLA_F_NESTED on nests, as libnl does in requests (the kernel's own replies
+ * use nla_nest_start_noflag: no flag).
+ */
+export class NlWriter {
+  private buf = Buffer.alloc(256);
+  private len = 0;
+  private readonly origin: number;
+  private readonly pad64: boolean;
+  private readonly nestedFlag: boolean;
+
+  constructor(options: { origin?: number; pad64?: boolean; nestedFlag?: boolean } = {}) {
+    this.origin = options.origin ?? 0;
+    this.pad64 = options.pad64 ?? false;
+    this.nestedFlag = options.nestedFlag ?? true;
+  }
+
+  /** length is the number of bytes written so far. */
+  get length(): number {
+    return this.len;
+  }
+
+  /** raw appends bytes as they are (a header); the caller keeps 4-byte alignment. */
+  raw(bytes: Uint8Array): this {
+    this.reserve(bytes.length);
+    this.buf.set(bytes, this.len);
+    this.len += bytes.length;
+    return this;
+  }
+
+  /** attr appends one attribute (nla_len, nla_type, payload, zero padding to 4). */
+  attr(type: number, data: Uint8Array): this {
+    const len = NLA_HDRLEN + data.length;
+    const total = nlaAlign(len);
+    this.reserve(total);
+    this.buf.fill(0, this.len, this.len + total);
+    this.buf.writeUInt16LE(len, this.len);
+    this.buf.writeUInt16LE(type & NLA_TYPE_MASK, this.len + 2);
+    this.buf.set(data, this.len + NLA_HDRLEN);
+    this.len += total;
+    return this;
+  }
+
+  /** nest writes an NLA_F_NESTED attribute whose contents `fill` appends. */
+  nest(type: number, fill: (w: this) => void): this {
+    const start = this.len;
+    this.reserve(NLA_HDRLEN);
+    this.len += NLA_HDRLEN;
+    fill(this);
+    this.buf.writeUInt16LE(this.len - start, start);
+    this.buf.writeUInt16LE((type & NLA_TYPE_MASK) | (this.nestedFlag ? NLA_F_NESTED : 0), start + 2);
+    return this;
+  }
+
+  u8(type: number, v: number): this {
+    return this.attr(type, Buffer.of(v & 0xff));
+  }
+  u16(type: number, v: number): this {
+    const b = Buffer.alloc(2);
+    b.writeUInt16LE(v & 0xffff);
+    return this.attr(type, b);
+  }
+  be16(type: number, v: number): this {
+    const b = Buffer.alloc(2);
+    b.writeUInt16BE(v & 0xffff);
+    return this.attr(type, b);
+  }
+  u32(type: number, v: number): this {
+    const b = Buffer.alloc(4);
+    b.writeUInt32LE(v >>> 0);
+    return this.attr(type, b);
+  }
+  be32(type: number, v: number): this {
+    const b = Buffer.alloc(4);
+    b.writeUInt32BE(v >>> 0);
+    return this.attr(type, b);
+  }
+  string(type: number, s: string): this {
+    return this.attr(type, Buffer.from(`${s}\0`, 'utf8'));
+  }
+  /** u64 is nla_put_u64_64bit: a pad attribute of type `padType` first when needed. */
+  u64(type: number, v: bigint, padType: number): this {
+    if (this.pad64 && (this.origin + this.len) % 8 === 0) this.attr(padType, Buffer.alloc(0));
+    const b = Buffer.alloc(8);
+    b.writeBigUInt64LE(BigInt.asUintN(64, v));
+    return this.attr(type, b);
+  }
+
+  /** finish returns the bytes written. */
+  finish(): Buffer {
+    return Buffer.from(this.buf.subarray(0, this.len));
+  }
+
+  private reserve(n: number): void {
+    if (this.len + n <= this.buf.length) return;
+    const next = Buffer.alloc(Math.max(this.buf.length * 2, this.len + n));
+    this.buf.copy(next, 0, 0, this.len);
+    this.buf = next;
+  }
+}
+
 /** encodeAttr frames one attribute (nla_len, nla_type, payload, padding to 4). */
 export function encodeAttr(type: number, data: Uint8Array, nested = false): Buffer {
   const len = NLA_HDRLEN + data.length;
@@ -50,44 +156,6 @@ export function encodeAttr(type: number, data: Uint8Array, nested = false): Buff
   out.writeUInt16LE((type & NLA_TYPE_MASK) | (nested ? NLA_F_NESTED : 0), 2);
   out.set(data, NLA_HDRLEN);
   return out;
-}
-
-/** encodeNested frames attributes inside one NLA_F_NESTED attribute. */
-export function encodeNested(type: number, attrs: Buffer[]): Buffer {
-  return encodeAttr(type, Buffer.concat(attrs), true);
-}
-
-/** attrU8 / attrU16 / attrU32 / attrU64 / attrBe16 / attrBe32 / attrString frame scalar attributes. */
-export function attrU8(type: number, v: number): Buffer {
-  return encodeAttr(type, Buffer.of(v & 0xff));
-}
-export function attrU16(type: number, v: number): Buffer {
-  const b = Buffer.alloc(2);
-  b.writeUInt16LE(v & 0xffff);
-  return encodeAttr(type, b);
-}
-export function attrBe16(type: number, v: number): Buffer {
-  const b = Buffer.alloc(2);
-  b.writeUInt16BE(v & 0xffff);
-  return encodeAttr(type, b);
-}
-export function attrU32(type: number, v: number): Buffer {
-  const b = Buffer.alloc(4);
-  b.writeUInt32LE(v >>> 0);
-  return encodeAttr(type, b);
-}
-export function attrBe32(type: number, v: number): Buffer {
-  const b = Buffer.alloc(4);
-  b.writeUInt32BE(v >>> 0);
-  return encodeAttr(type, b);
-}
-export function attrU64(type: number, v: bigint): Buffer {
-  const b = Buffer.alloc(8);
-  b.writeBigUInt64LE(BigInt.asUintN(64, v));
-  return encodeAttr(type, b);
-}
-export function attrString(type: number, s: string): Buffer {
-  return encodeAttr(type, Buffer.from(`${s}\0`, 'utf8'));
 }
 
 /**

@@ -1,0 +1,225 @@
+/**
+ * Requests as ipvsadm 1.31 (libipvs over libnl-3) sends them, captured with strace in a Linux
+ * 6.1.176 user-mode-linux guest: the generic netlink payload (struct genlmsghdr + attributes)
+ * of the IPVS command after the command named above each one. libipvs sends a whole service
+ * nest even where the kernel needs only its identity, and puts IPVS_DEST_ATTR_ADDR_FAMILY
+ * first; keepvip's encoder writes the identity only and follows the kernel's reply order.
+ */
+
+/** hex joins commented hex words into bytes. */
+function hex(words: string[]): Buffer {
+  return Buffer.from(words.join('').replaceAll(' ', ''), 'hex');
+}
+
+/** newServiceTcp4Persistent: ipvsadm -A -t 10.1.1.1:80 -s wrr -p 300 -M 255.255.255.0. */
+export const newServiceTcp4Persistent = hex([
+  '01010000', // genlmsghdr cmd 1 version 1
+  '54000180', // IPVS_CMD_ATTR_SERVICE (nested, 84 bytes)
+  '06000100 02000000', //   IPVS_SVC_ATTR_AF
+  '06000200 06000000', //   IPVS_SVC_ATTR_PROTOCOL
+  '14000300 0a010101 00000000 00000000 00000000', //   IPVS_SVC_ATTR_ADDR
+  '06000400 00500000', //   IPVS_SVC_ATTR_PORT
+  '08000600 77727200', //   IPVS_SVC_ATTR_SCHED_NAME
+  '0c000700 01000000 ffffffff', //   IPVS_SVC_ATTR_FLAGS
+  '08000800 2c010000', //   IPVS_SVC_ATTR_TIMEOUT
+  '08000900 ffffff00', //   IPVS_SVC_ATTR_NETMASK
+]);
+
+/** newServiceFwmark6Sh: ipvsadm -A -f 7 -6 -s sh -b sh-fallback,sh-port. */
+export const newServiceFwmark6Sh = hex([
+  '01010000', // genlmsghdr cmd 1 version 1
+  '38000180', // IPVS_CMD_ATTR_SERVICE (nested, 56 bytes)
+  '06000100 0a000000', //   IPVS_SVC_ATTR_AF
+  '08000500 07000000', //   IPVS_SVC_ATTR_FWMARK
+  '07000600 73680000', //   IPVS_SVC_ATTR_SCHED_NAME
+  '0c000700 18000000 ffffffff', //   IPVS_SVC_ATTR_FLAGS
+  '08000800 00000000', //   IPVS_SVC_ATTR_TIMEOUT
+  '08000900 80000000', //   IPVS_SVC_ATTR_NETMASK
+]);
+
+/** newServiceUdp6SipOps: ipvsadm -A -u [fd00::1]:5060 -s rr -p 60 --pe sip -M 64 -o. */
+export const newServiceUdp6SipOps = hex([
+  '01010000', // genlmsghdr cmd 1 version 1
+  '5c000180', // IPVS_CMD_ATTR_SERVICE (nested, 92 bytes)
+  '06000100 0a000000', //   IPVS_SVC_ATTR_AF
+  '06000200 11000000', //   IPVS_SVC_ATTR_PROTOCOL
+  '14000300 fd000000 00000000 00000000 00000001', //   IPVS_SVC_ATTR_ADDR
+  '06000400 13c40000', //   IPVS_SVC_ATTR_PORT
+  '07000600 72720000', //   IPVS_SVC_ATTR_SCHED_NAME
+  '08000b00 73697000', //   IPVS_SVC_ATTR_PE_NAME
+  '0c000700 05000000 ffffffff', //   IPVS_SVC_ATTR_FLAGS
+  '08000800 3c000000', //   IPVS_SVC_ATTR_TIMEOUT
+  '08000900 40000000', //   IPVS_SVC_ATTR_NETMASK
+]);
+
+/** newDestNat: ipvsadm -a -t 10.1.1.1:80 -r 10.2.2.2:8080 -m -w 3 -x 10 -y 2. */
+export const newDestNat = hex([
+  '05010000', // genlmsghdr cmd 5 version 1
+  '54000180', // IPVS_CMD_ATTR_SERVICE (nested, 84 bytes)
+  '06000100 02000000', //   IPVS_SVC_ATTR_AF
+  '06000200 06000000', //   IPVS_SVC_ATTR_PROTOCOL
+  '14000300 0a010101 00000000 00000000 00000000', //   IPVS_SVC_ATTR_ADDR
+  '06000400 00500000', //   IPVS_SVC_ATTR_PORT
+  '05000600 00000000', //   IPVS_SVC_ATTR_SCHED_NAME
+  '0c000700 00000000 ffffffff', //   IPVS_SVC_ATTR_FLAGS
+  '08000800 00000000', //   IPVS_SVC_ATTR_TIMEOUT
+  '08000900 ffffffff', //   IPVS_SVC_ATTR_NETMASK
+  '60000280', // IPVS_CMD_ATTR_DEST (nested, 96 bytes)
+  '06000b00 02000000', //   IPVS_DEST_ATTR_ADDR_FAMILY
+  '14000100 0a020202 00000000 00000000 00000000', //   IPVS_DEST_ATTR_ADDR
+  '06000200 1f900000', //   IPVS_DEST_ATTR_PORT
+  '08000300 00000000', //   IPVS_DEST_ATTR_FWD_METHOD
+  '08000400 03000000', //   IPVS_DEST_ATTR_WEIGHT
+  '05000d00 00000000', //   IPVS_DEST_ATTR_TUN_TYPE
+  '06000e00 00000000', //   IPVS_DEST_ATTR_TUN_PORT
+  '06000f00 00000000', //   IPVS_DEST_ATTR_TUN_FLAGS
+  '08000500 0a000000', //   IPVS_DEST_ATTR_U_THRESH
+  '08000600 02000000', //   IPVS_DEST_ATTR_L_THRESH
+]);
+
+/** newDestTunGue: ipvsadm -a -t 10.1.1.1:80 -r 10.3.3.3:80 -i -w 1 --tun-type gue --tun-port 6080 --tun-csum. */
+export const newDestTunGue = hex([
+  '05010000', // genlmsghdr cmd 5 version 1
+  '54000180', // IPVS_CMD_ATTR_SERVICE (nested, 84 bytes)
+  '06000100 02000000', //   IPVS_SVC_ATTR_AF
+  '06000200 06000000', //   IPVS_SVC_ATTR_PROTOCOL
+  '14000300 0a010101 00000000 00000000 00000000', //   IPVS_SVC_ATTR_ADDR
+  '06000400 00500000', //   IPVS_SVC_ATTR_PORT
+  '05000600 00000000', //   IPVS_SVC_ATTR_SCHED_NAME
+  '0c000700 00000000 ffffffff', //   IPVS_SVC_ATTR_FLAGS
+  '08000800 00000000', //   IPVS_SVC_ATTR_TIMEOUT
+  '08000900 ffffffff', //   IPVS_SVC_ATTR_NETMASK
+  '60000280', // IPVS_CMD_ATTR_DEST (nested, 96 bytes)
+  '06000b00 02000000', //   IPVS_DEST_ATTR_ADDR_FAMILY
+  '14000100 0a030303 00000000 00000000 00000000', //   IPVS_DEST_ATTR_ADDR
+  '06000200 00500000', //   IPVS_DEST_ATTR_PORT
+  '08000300 02000000', //   IPVS_DEST_ATTR_FWD_METHOD
+  '08000400 01000000', //   IPVS_DEST_ATTR_WEIGHT
+  '05000d00 01000000', //   IPVS_DEST_ATTR_TUN_TYPE
+  '06000e00 17c00000', //   IPVS_DEST_ATTR_TUN_PORT
+  '06000f00 01000000', //   IPVS_DEST_ATTR_TUN_FLAGS
+  '08000500 00000000', //   IPVS_DEST_ATTR_U_THRESH
+  '08000600 00000000', //   IPVS_DEST_ATTR_L_THRESH
+]);
+
+/** setDestWeight: ipvsadm -e -t 10.1.1.1:80 -r 10.2.2.2:8080 -m -w 5 -x 10 -y 2. */
+export const setDestWeight = hex([
+  '06010000', // genlmsghdr cmd 6 version 1
+  '54000180', // IPVS_CMD_ATTR_SERVICE (nested, 84 bytes)
+  '06000100 02000000', //   IPVS_SVC_ATTR_AF
+  '06000200 06000000', //   IPVS_SVC_ATTR_PROTOCOL
+  '14000300 0a010101 00000000 00000000 00000000', //   IPVS_SVC_ATTR_ADDR
+  '06000400 00500000', //   IPVS_SVC_ATTR_PORT
+  '05000600 00000000', //   IPVS_SVC_ATTR_SCHED_NAME
+  '0c000700 00000000 ffffffff', //   IPVS_SVC_ATTR_FLAGS
+  '08000800 00000000', //   IPVS_SVC_ATTR_TIMEOUT
+  '08000900 ffffffff', //   IPVS_SVC_ATTR_NETMASK
+  '60000280', // IPVS_CMD_ATTR_DEST (nested, 96 bytes)
+  '06000b00 02000000', //   IPVS_DEST_ATTR_ADDR_FAMILY
+  '14000100 0a020202 00000000 00000000 00000000', //   IPVS_DEST_ATTR_ADDR
+  '06000200 1f900000', //   IPVS_DEST_ATTR_PORT
+  '08000300 00000000', //   IPVS_DEST_ATTR_FWD_METHOD
+  '08000400 05000000', //   IPVS_DEST_ATTR_WEIGHT
+  '05000d00 00000000', //   IPVS_DEST_ATTR_TUN_TYPE
+  '06000e00 00000000', //   IPVS_DEST_ATTR_TUN_PORT
+  '06000f00 00000000', //   IPVS_DEST_ATTR_TUN_FLAGS
+  '08000500 0a000000', //   IPVS_DEST_ATTR_U_THRESH
+  '08000600 02000000', //   IPVS_DEST_ATTR_L_THRESH
+]);
+
+/** delDest: ipvsadm -d -t 10.1.1.1:80 -r 10.2.2.2:8080. */
+export const delDest = hex([
+  '07010000', // genlmsghdr cmd 7 version 1
+  '54000180', // IPVS_CMD_ATTR_SERVICE (nested, 84 bytes)
+  '06000100 02000000', //   IPVS_SVC_ATTR_AF
+  '06000200 06000000', //   IPVS_SVC_ATTR_PROTOCOL
+  '14000300 0a010101 00000000 00000000 00000000', //   IPVS_SVC_ATTR_ADDR
+  '06000400 00500000', //   IPVS_SVC_ATTR_PORT
+  '05000600 00000000', //   IPVS_SVC_ATTR_SCHED_NAME
+  '0c000700 00000000 ffffffff', //   IPVS_SVC_ATTR_FLAGS
+  '08000800 00000000', //   IPVS_SVC_ATTR_TIMEOUT
+  '08000900 ffffffff', //   IPVS_SVC_ATTR_NETMASK
+  '60000280', // IPVS_CMD_ATTR_DEST (nested, 96 bytes)
+  '06000b00 02000000', //   IPVS_DEST_ATTR_ADDR_FAMILY
+  '14000100 0a020202 00000000 00000000 00000000', //   IPVS_DEST_ATTR_ADDR
+  '06000200 1f900000', //   IPVS_DEST_ATTR_PORT
+  '08000300 03000000', //   IPVS_DEST_ATTR_FWD_METHOD
+  '08000400 01000000', //   IPVS_DEST_ATTR_WEIGHT
+  '05000d00 00000000', //   IPVS_DEST_ATTR_TUN_TYPE
+  '06000e00 00000000', //   IPVS_DEST_ATTR_TUN_PORT
+  '06000f00 00000000', //   IPVS_DEST_ATTR_TUN_FLAGS
+  '08000500 00000000', //   IPVS_DEST_ATTR_U_THRESH
+  '08000600 00000000', //   IPVS_DEST_ATTR_L_THRESH
+]);
+
+/** setServiceRr: ipvsadm -E -t 10.1.1.1:80 -s rr. */
+export const setServiceRr = hex([
+  '02010000', // genlmsghdr cmd 2 version 1
+  '54000180', // IPVS_CMD_ATTR_SERVICE (nested, 84 bytes)
+  '06000100 02000000', //   IPVS_SVC_ATTR_AF
+  '06000200 06000000', //   IPVS_SVC_ATTR_PROTOCOL
+  '14000300 0a010101 00000000 00000000 00000000', //   IPVS_SVC_ATTR_ADDR
+  '06000400 00500000', //   IPVS_SVC_ATTR_PORT
+  '07000600 72720000', //   IPVS_SVC_ATTR_SCHED_NAME
+  '0c000700 00000000 ffffffff', //   IPVS_SVC_ATTR_FLAGS
+  '08000800 00000000', //   IPVS_SVC_ATTR_TIMEOUT
+  '08000900 ffffffff', //   IPVS_SVC_ATTR_NETMASK
+]);
+
+/** delService: ipvsadm -D -t 10.1.1.1:80. */
+export const delService = hex([
+  '03010000', // genlmsghdr cmd 3 version 1
+  '54000180', // IPVS_CMD_ATTR_SERVICE (nested, 84 bytes)
+  '06000100 02000000', //   IPVS_SVC_ATTR_AF
+  '06000200 06000000', //   IPVS_SVC_ATTR_PROTOCOL
+  '14000300 0a010101 00000000 00000000 00000000', //   IPVS_SVC_ATTR_ADDR
+  '06000400 00500000', //   IPVS_SVC_ATTR_PORT
+  '05000600 00000000', //   IPVS_SVC_ATTR_SCHED_NAME
+  '0c000700 00000000 ffffffff', //   IPVS_SVC_ATTR_FLAGS
+  '08000800 00000000', //   IPVS_SVC_ATTR_TIMEOUT
+  '08000900 ffffffff', //   IPVS_SVC_ATTR_NETMASK
+]);
+
+/** newDaemonMaster: ipvsadm --start-daemon master --mcast-interface lo --syncid 5. */
+export const newDaemonMaster = hex([
+  '09010000', // genlmsghdr cmd 9 version 1
+  '1c000380', // IPVS_CMD_ATTR_DAEMON (nested, 28 bytes)
+  '08000100 01000000', //   IPVS_DAEMON_ATTR_STATE
+  '07000200 6c6f0000', //   IPVS_DAEMON_ATTR_MCAST_IFN
+  '08000300 05000000', //   IPVS_DAEMON_ATTR_SYNC_ID
+]);
+
+/** newDaemonBackup6: ipvsadm --start-daemon backup --mcast-interface lo --syncid 6 --mcast-group ff02::81 --mcast-port 8849 --mcast-ttl 2 --sync-maxlen 1400. */
+export const newDaemonBackup6 = hex([
+  '09010000', // genlmsghdr cmd 9 version 1
+  '48000380', // IPVS_CMD_ATTR_DAEMON (nested, 72 bytes)
+  '08000100 02000000', //   IPVS_DAEMON_ATTR_STATE
+  '07000200 6c6f0000', //   IPVS_DAEMON_ATTR_MCAST_IFN
+  '08000300 06000000', //   IPVS_DAEMON_ATTR_SYNC_ID
+  '06000400 78050000', //   IPVS_DAEMON_ATTR_SYNC_MAXLEN
+  '06000700 91220000', //   IPVS_DAEMON_ATTR_MCAST_PORT
+  '05000800 02000000', //   IPVS_DAEMON_ATTR_MCAST_TTL
+  '14000600 ff020000 00000000 00000000 00000081', //   IPVS_DAEMON_ATTR_MCAST_GROUP6
+]);
+
+/** delDaemonMaster: ipvsadm --stop-daemon master. */
+export const delDaemonMaster = hex([
+  '0a010000', // genlmsghdr cmd 10 version 1
+  '1c000380', // IPVS_CMD_ATTR_DAEMON (nested, 28 bytes)
+  '08000100 01000000', //   IPVS_DAEMON_ATTR_STATE
+  '05000200 00000000', //   IPVS_DAEMON_ATTR_MCAST_IFN
+  '08000300 00000000', //   IPVS_DAEMON_ATTR_SYNC_ID
+]);
+
+/** setConfig: ipvsadm --set 901 121 301. */
+export const setConfig = hex([
+  '0c010000', // genlmsghdr cmd 12 version 1
+  '08000400 85030000', // IPVS_CMD_ATTR_TIMEOUT_TCP
+  '08000500 79000000', // IPVS_CMD_ATTR_TIMEOUT_TCP_FIN
+  '08000600 2d010000', // IPVS_CMD_ATTR_TIMEOUT_UDP
+]);
+
+/** flush: ipvsadm -C. */
+export const flush = hex([
+  '11010000', // genlmsghdr cmd 17 version 1
+]);
