@@ -151,6 +151,10 @@ describe('import graph', () => {
     expect(fixed, 'fixed violations still in KNOWN_VIOLATIONS: remove them').toEqual([]);
   });
 
+  it('ARCHITECTURE.md states the same rule', () => {
+    expect(readFileSync(join(SRC, '../ARCHITECTURE.md'), 'utf8')).toContain(RULE);
+  });
+
   it('has no cycle between files', () => {
     const found = cycles();
     const unexpected = found.filter((c) => !(c in KNOWN_CYCLES));
