@@ -5,6 +5,11 @@
  */
 import type { Clock, TimerHandle } from './clock.js';
 
+/** nextTurn resolves after the current turn of the event loop (promise callbacks and ready I/O). */
+function nextTurn(): Promise<void> {
+  return new Promise((r) => setImmediate(r));
+}
+
 interface ManualTimer {
   atMs: number;
   seq: number;
@@ -65,6 +70,27 @@ export class ManualClock implements Clock {
     }
     this.now = end;
     this.timers = this.timers.filter((t) => t.live);
+  }
+
+  /**
+   * advanceSettled is advance for asynchronous code: before and after each timer it awaits
+   * `settle` (default: one turn of the event loop), so promise chains a timer started (a
+   * probe, an apply) run before the next timer is due, as they would in real time.
+   */
+  async advanceSettled(ms: number, settle: () => Promise<void> = nextTurn): Promise<void> {
+    const end = this.now + ms;
+    await settle();
+    for (let next = this.nextDeadlineMs(); next !== undefined && next <= end; next = this.nextDeadlineMs()) {
+      this.advanceTo(next);
+      await settle();
+    }
+    this.advanceTo(end);
+    await settle();
+  }
+
+  /** advanceToSettled is advanceSettled up to the absolute time `ms`. */
+  advanceToSettled(ms: number, settle?: () => Promise<void>): Promise<void> {
+    return this.advanceSettled(Math.max(0, ms - this.now), settle);
   }
 
   private next(limitMs: number): ManualTimer | undefined {

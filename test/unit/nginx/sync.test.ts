@@ -2,6 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import { loadConfigText } from '../../../src/config/load.js';
 import { silentLogger } from '../../../src/util/logger.js';
+import { ManualClock } from '../../../src/util/manual-clock.js';
 import { NginxSync } from '../../../src/nginx/sync.js';
 import { FakePorts } from './fake-ports.js';
 
@@ -24,41 +25,40 @@ ${extra}
     { hostname: 'test' },
   ).config!;
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-const until = async (cond: () => boolean, ms = 3000) => {
-  const end = Date.now() + ms;
-  while (!cond()) {
-    if (Date.now() > end) throw new Error('timed out');
-    await sleep(5);
-  }
-};
-
 describe('NginxSync', () => {
   it('renders at start, then coalesces two members going down into one apply', async () => {
+    const clock = new ManualClock();
     const ports = new FakePorts(OUT);
     const down = new Set<string>();
     const sync = new NginxSync({
       config: config(),
       log: silentLogger,
       ports,
+      clock,
       connect: async (host) => !down.has(host),
     });
     await sync.start();
     const reloads = () => ports.calls.filter((c) => c === 'run nginx -s reload').length;
     expect(reloads()).toBe(1);
     expect(ports.files.get(OUT)).not.toMatch(/ down;/);
+    await clock.advanceSettled(100); // healthy checks change nothing
+    expect(reloads()).toBe(1);
     down.add('10.0.0.1');
-    await sleep(40);
+    await clock.advanceSettled(40); // .1 seen down: the coalesce_delay (150 ms) starts
     down.add('10.0.0.2');
-    await until(() => reloads() === 2);
-    await sleep(300);
+    await clock.advanceSettled(40); // .2 seen down within the same delay
+    expect(reloads()).toBe(1);
+    await clock.advanceSettled(150);
+    expect(reloads()).toBe(2); // one apply for both
+    await clock.advanceSettled(1000);
     expect(reloads()).toBe(2);
     expect(ports.files.get(OUT)!.match(/ down;/g)).toHaveLength(2);
     expect(sync.status()[0]!.members.map((m) => m.up)).toEqual([false, false, true]);
     // Back up: one more apply; then nothing changes and nothing is written.
     down.clear();
-    await until(() => reloads() === 3);
-    await sleep(300);
+    await clock.advanceSettled(1000);
+    expect(reloads()).toBe(3);
+    await clock.advanceSettled(1000);
     expect(reloads()).toBe(3);
     await sync.stop();
     expect(sync.status()[0]).toMatchObject({ applies: 3, failures: 0 });

@@ -10,23 +10,6 @@ import { Notifier } from '../../../src/notify/notifier.js';
 import { ManualClock } from '../../../src/util/manual-clock.js';
 import { newInstanceCounters } from '../../../src/util/counters.js';
 
-/** settle lets a probe round's awaits finish (they resolve at once with the fake prober). */
-function settle(): Promise<void> {
-  return new Promise((r) => setImmediate(r));
-}
-
-/** ManualTimers is the manual clock with a settle after each timer (probe rounds await their prober). */
-class ManualTimers extends ManualClock {
-  async advanceToSettled(ms: number): Promise<void> {
-    await settle();
-    for (let next = this.nextDeadlineMs(); next !== undefined && next <= ms; next = this.nextDeadlineMs()) {
-      this.advanceTo(next);
-      await settle();
-    }
-    this.advanceTo(ms);
-  }
-}
-
 function config(dir: string, extra = ''): KeepvipConfig {
   const text = `global_defs {
   router_id lb1
@@ -74,7 +57,7 @@ describe('Notifier', () => {
     // on that clock would kill them mid-run, so give them one the test never reaches.
     cfg.globalDefs.notifyScriptTimeoutMs = 3_600_000;
     const inst = cfg.vrrpInstances[0]!;
-    const clock = new ManualTimers();
+    const clock = new ManualClock();
     const mails: OutgoingMail[] = [];
     let answering: string[] = [];
     const counters = newInstanceCounters();
@@ -130,7 +113,7 @@ describe('Notifier', () => {
     // on that clock would kill them mid-run, so give them one the test never reaches.
     cfg.globalDefs.notifyScriptTimeoutMs = 3_600_000;
     const inst = cfg.vrrpInstances[0]!;
-    const clock = new ManualTimers();
+    const clock = new ManualClock();
     const n = new Notifier(cfg, silentLogger, { clock, prober: null, mailTransport: null });
     n.instanceTransition(inst, 'MASTER', 100);
     n.advertWhileMaster(inst, 100, '10.9.9.2');
