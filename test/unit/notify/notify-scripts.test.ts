@@ -1,4 +1,4 @@
-import { readdirSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -6,25 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { commandsFor, NotifyQueue } from '../../../src/notify/notify-scripts.js';
 import { silentLogger } from '../../../src/util/logger.js';
 import { ManualClock } from '../../../src/util/manual-clock.js';
-import { fileAppears, untilArmed } from '../util/process-events.js';
-
-/** groupMembers lists the live (not zombie) processes of process group `pgid`. */
-function groupMembers(pgid: number): number[] {
-  const out: number[] = [];
-  for (const name of readdirSync('/proc')) {
-    if (!/^\d+$/.test(name)) continue;
-    let stat: string;
-    try {
-      stat = readFileSync(`/proc/${name}/stat`, 'utf8');
-    } catch {
-      continue;
-    }
-    // pid (comm) state ppid pgrp ...: comm may hold spaces, so split after the last ')'.
-    const [state, , pgrp] = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    if (Number(pgrp) === pgid && state !== 'Z') out.push(Number(name));
-  }
-  return out;
-}
+import { fileAppears, groupMembers, untilArmed } from '../util/process-events.js';
 
 describe('commandsFor: keepalived argument conventions', () => {
   const notify = {

@@ -1,5 +1,5 @@
 /** Waiting for real process events in unit tests, without sleeping on a timer. */
-import { existsSync, watch } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, watch } from 'node:fs';
 import { basename, dirname } from 'node:path';
 import type { ManualClock } from '../../../src/util/manual-clock.js';
 
@@ -22,4 +22,22 @@ export function fileAppears(path: string): Promise<void> {
 /** untilArmed yields to the event loop until `clock` has at least `n` timers armed (a process was started). */
 export async function untilArmed(clock: ManualClock, n = 1): Promise<void> {
   while (clock.pending < n) await new Promise((r) => setImmediate(r));
+}
+
+/** groupMembers lists the live (not zombie) processes of process group `pgid`, from /proc. */
+export function groupMembers(pgid: number): number[] {
+  const out: number[] = [];
+  for (const name of readdirSync('/proc')) {
+    if (!/^\d+$/.test(name)) continue;
+    let stat: string;
+    try {
+      stat = readFileSync(`/proc/${name}/stat`, 'utf8');
+    } catch {
+      continue;
+    }
+    // pid (comm) state ppid pgrp ...: comm may hold spaces, so split after the last ')'.
+    const [state, , pgrp] = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    if (Number(pgrp) === pgid && state !== 'Z') out.push(Number(name));
+  }
+  return out;
 }

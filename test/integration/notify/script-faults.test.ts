@@ -1,0 +1,88 @@
+/**
+ * Fault: a notify script that forks 200 children and hangs. Through the real Notifier on the
+ * system clock: the instance's later notify scripts still run (after the hanging one's
+ * timeout), the whole process group is gone after SIGTERM and the SIGKILL grace, and the
+ * figures are printed.
+ */
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { afterAll, describe, expect, it } from 'vitest';
+import { loadConfigText } from '../../../src/config/load.js';
+import { Notifier } from '../../../src/notify/notifier.js';
+import { silentLogger } from '../../../src/util/logger.js';
+import { fileAppears, groupMembers } from '../../unit/util/process-events.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'kv-notify-faults-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+describe('notify script faults', () => {
+  it('a notify script that forks 200 children and hangs is killed with its process group', async () => {
+    const ready = join(dir, 'ready');
+    const events = join(dir, 'events.log');
+    const master = join(dir, 'master.sh');
+    const any = join(dir, 'notify.sh');
+    // notify_master forks 200 children (20 ignore SIGTERM) and hangs; notify records events.
+    writeFileSync(
+      master,
+      `#!/bin/bash
+for i in $(seq 180); do sleep 600 & done
+for i in $(seq 20); do (trap '' TERM; exec sleep 600) & done
+echo $$ > ${ready}.tmp && mv ${ready}.tmp ${ready}
+sleep 600
+`,
+      { mode: 0o755 },
+    );
+    writeFileSync(any, `#!/bin/bash\necho "$*" >> ${events}\n`, { mode: 0o755 });
+    const loaded = loadConfigText(
+      `vrrp_instance VI_1 {
+  interface eth0
+  virtual_router_id 51
+  priority 100
+  virtual_ipaddress {
+    10.9.9.100/24
+  }
+  notify_master ${master}
+  notify ${any}
+}
+`,
+      join(dir, 'keepalived.conf'),
+    );
+    const config = loaded.config!;
+    config.globalDefs.notifyScriptTimeoutMs = 1500; // keepvip's default is 15 s
+    const warnings: string[] = [];
+    const n = new Notifier(
+      config,
+      { ...silentLogger, warn: (m: string) => warnings.push(m) },
+      {
+        prober: null,
+        mailTransport: null,
+      },
+    );
+    const inst = config.vrrpInstances[0]!;
+    const t0 = performance.now();
+    n.instanceTransition(inst, 'MASTER', 100);
+    n.instanceTransition(inst, 'BACKUP', 100);
+    await fileAppears(ready);
+    const pgid = Number(readFileSync(ready, 'utf8'));
+    const forked = groupMembers(pgid).length;
+    expect(forked).toBeGreaterThanOrEqual(201);
+    await n.drain(); // the queue goes on after the hanging script's timeout
+    const drainedMs = performance.now() - t0;
+    let left = groupMembers(pgid);
+    // SIGKILL follows SIGTERM after the 1 s grace, for the 20 that ignore SIGTERM.
+    for (let i = 0; i < 300 && left.length > 0; i++) {
+      await new Promise((r) => setTimeout(r, 10));
+      left = groupMembers(pgid);
+    }
+    const goneMs = performance.now() - t0;
+    console.log(
+      `[notify-faults] ${forked} processes in the group; queue moved on after ${Math.round(drainedMs)} ms ` +
+        `(timeout 1500 ms); group empty after ${Math.round(goneMs)} ms; ${left.length} left`,
+    );
+    expect(left).toEqual([]);
+    expect(warnings.some((w) => /timed out after 1500 ms; killed/.test(w))).toBe(true);
+    expect(readFileSync(events, 'utf8')).toBe('INSTANCE VI_1 MASTER 100\nINSTANCE VI_1 BACKUP 100\n');
+  });
+});
