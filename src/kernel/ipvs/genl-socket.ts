@@ -9,7 +9,8 @@
  * the kernel says EBUSY; and what follows a dump must not change what it reads).
  */
 import { getSystemErrorName } from 'node:util';
-import { RawNetlinkSocket } from 'netlink';
+// The raw socket alone: the package's index loads every protocol's generated structs (slow to start).
+import { RawNetlinkSocket } from 'netlink/dist/raw.js';
 import { KeepvipError, SystemCallError } from '../../util/errors.js';
 import {
   NETLINK_GENERIC,
