@@ -94,11 +94,19 @@ function keepvipFamilies(out: Exposition, snap: DaemonSnapshot): void {
     for (const t of i.tracks) tracks.push([{ instance: i.name, track: t.name }, t.good ? 1 : 0]);
   out.family('keepvip_track_up', 'gauge', 'Tracked object verdict: 1 good, 0 failed.', tracks);
   const rs: Sample[] = [];
-  for (const s of snap.lvs.services) {
-    const vs = s.fwmark !== undefined ? `FWM ${s.fwmark}` : `[${s.address}]:${s.protocol}:${s.port}`;
-    for (const d of s.destinations)
-      if (d.alive !== undefined)
-        rs.push([{ virtual_server: vs, real_server: `[${d.address}]:${d.port}` }, d.alive ? 1 : 0]);
+  if (snap.checks) {
+    for (const r of snap.checks.realServers)
+      rs.push([{ virtual_server: r.virtualServer, real_server: r.realServer }, r.alive ? 1 : 0]);
+  } else {
+    for (const s of snap.lvs.services) {
+      const vs = s.fwmark !== undefined ? `FWM ${s.fwmark}` : `[${s.address}]:${s.protocol}:${s.port}`;
+      for (const d of s.destinations)
+        if (d.alive !== undefined)
+          rs.push([
+            { virtual_server: vs, real_server: `[${d.address}]:${s.protocol ?? 'tcp'}:${d.port}` },
+            d.alive ? 1 : 0,
+          ]);
+    }
   }
   out.family(
     'keepvip_real_server_alive',
@@ -106,6 +114,35 @@ function keepvipFamilies(out: Exposition, snap: DaemonSnapshot): void {
     'Real server verdict of its checkers: 1 alive, 0 down.',
     rs,
   );
+  if (snap.checks) checkerFamilies(out, snap.checks);
+}
+
+/** checkerFamilies writes one sample per checker of each real server (src/check/snapshot.ts). */
+function checkerFamilies(out: Exposition, checks: NonNullable<DaemonSnapshot['checks']>): void {
+  const up: Sample[] = [];
+  const runs: Sample[] = [];
+  const failures: Sample[] = [];
+  const sum: Sample[] = [];
+  for (const r of checks.realServers)
+    for (const c of r.checkers) {
+      const labels = {
+        virtual_server: r.virtualServer,
+        real_server: r.realServer,
+        checker: c.kind,
+        target: c.target,
+      };
+      up.push([labels, c.up ? 1 : 0]);
+      runs.push([labels, c.runs]);
+      failures.push([labels, c.failures]);
+      sum.push([labels, c.durationMsTotal / 1000]);
+    }
+  out.family('keepvip_checker_up', 'gauge', 'Checker state: 1 up, 0 down.', up);
+  out.family('keepvip_checker_runs_total', 'counter', 'Finished checker probes.', runs);
+  out.family('keepvip_checker_failures_total', 'counter', 'Failed checker probes.', failures);
+  out.family('keepvip_checker_duration_seconds_total', 'counter', 'Time spent in finished probes.', sum);
+  out.family('keepvip_checkers_in_flight', 'gauge', 'Checker probes running now.', [
+    [{}, checks.totals.inFlight],
+  ]);
 }
 
 /** renderMetrics renders Prometheus text exposition format 0.0.4 for one snapshot. */

@@ -4,9 +4,12 @@
  * (status text, Prometheus, keepalived's dumps) reads this and nothing else, so they are pure
  * functions tested on text.
  */
+import type { CheckSnapshot } from '../check/snapshot.js';
 import type { KeepvipConfig, VirtualIpAddress, VrrpInstance } from '../config/model.js';
+import type { LvsStatus } from '../lvs/status.js';
 import type { InstanceCounters } from '../util/counters.js';
 import { newInstanceCounters } from '../util/counters.js';
+import { lvsViewOf } from './lvs-adapter.js';
 import { NO_IPVS, type LvsView } from './lvs-view.js';
 
 /** TrackView is one tracked object of an instance (`script chk`, `interface eth0`, `file f`, `process p`). */
@@ -56,6 +59,8 @@ export interface DaemonSnapshot {
   /** drops counts packets no instance claimed (unknown VRID...) by reason. */
   drops: Record<string, number>;
   lvs: LvsView;
+  /** checks is the real-server checkers' snapshot (src/check/snapshot.ts), when they run. */
+  checks?: CheckSnapshot;
 }
 
 /** instanceViews aligns the runner's status with the configuration (same order) and fills defaults. */
@@ -96,6 +101,21 @@ export function daemonSnapshot(
   status: RunnerStatusLike,
   config: KeepvipConfig,
   lvs: LvsView = NO_IPVS,
+  checks?: CheckSnapshot,
 ): DaemonSnapshot {
-  return { config, instances: instanceViews(status, config), drops: status.drops, lvs };
+  return {
+    config,
+    instances: instanceViews(status, config),
+    drops: status.drops,
+    lvs,
+    ...(checks ? { checks } : {}),
+  };
+}
+
+/** StatusLike is the daemon's status document as far as the snapshot reads it (lvs and checkers when they run). */
+export type StatusLike = RunnerStatusLike & { lvs?: LvsStatus; checkers?: CheckSnapshot };
+
+/** snapshotFromStatus builds the renderers' snapshot from the daemon's status document. */
+export function snapshotFromStatus(doc: StatusLike, config: KeepvipConfig): DaemonSnapshot {
+  return daemonSnapshot(doc, config, lvsViewOf(doc.lvs), doc.checkers);
 }

@@ -4,6 +4,9 @@
  * table with each real server's verdict. Pure: the same text for the same document, so
  * `status --watch` redraws only when something changed.
  */
+import type { CheckSnapshot } from '../check/snapshot.js';
+import type { LvsStatus } from '../lvs/status.js';
+import { lvsViewOf } from './lvs-adapter.js';
 import type { LvsView } from './lvs-view.js';
 import type { InstanceView, TrackView } from './snapshot.js';
 
@@ -17,7 +20,10 @@ export interface StatusDocument {
   instances: (Omit<InstanceView, 'tracks'> & { tracks: StatusTrack[] })[];
   drops: Record<string, number>;
   nginxUpstreams?: { name: string; output: string; members: { server: string; up: boolean }[] }[];
-  lvs?: LvsView;
+  /** lvs is the LVS part's section (src/lvs/status.ts). */
+  lvs?: LvsStatus;
+  /** checkers is the real-server checkers' snapshot (src/check/snapshot.ts). */
+  checkers?: CheckSnapshot;
 }
 
 /** trackContribution is what one tracked object adds to the priority now (keepalived's rule, track/priority.ts). */
@@ -39,9 +45,11 @@ export function priorityMoves(i: StatusDocument['instances'][number]): string[] 
 }
 
 function lvsLines(lvs: LvsView): string[] {
-  if (!lvs.programmed)
+  if (!lvs.programmed && lvs.services.length === 0)
     return lvs.reason === 'no IPVS' ? [] : [`IPVS: not programmed (${lvs.reason ?? 'none'})`];
-  const lines = ['IPVS:'];
+  const lines = [
+    lvs.programmed ? 'IPVS:' : `IPVS (not programmed: ${lvs.reason ?? 'none'}; the table it would program):`,
+  ];
   for (const s of lvs.services) {
     const id =
       s.fwmark !== undefined ? `FWM ${s.fwmark}` : `${s.protocol?.toUpperCase()} [${s.address}]:${s.port}`;
@@ -56,6 +64,31 @@ function lvsLines(lvs: LvsView): string[] {
     }
   }
   return lines;
+}
+
+function checkerLines(checks: CheckSnapshot): string[] {
+  if (checks.realServers.length === 0) return [];
+  const lines = ['Real servers:'];
+  for (const r of checks.realServers) {
+    const held = r.heldDown ? ', held down (flapping)' : '';
+    lines.push(
+      `  ${r.realServer} of ${r.virtualServer}: ${r.alive ? 'alive' : 'DOWN'} weight ${r.weight}${held}${r.reason ? ` (${r.reason})` : ''}`,
+    );
+    for (const c of r.checkers) {
+      const last = c.last
+        ? `${c.last.ok ? 'ok' : 'failed'} ${c.last.latencyMs.toFixed(1)} ms${c.last.reason ? ` (${c.last.reason})` : ''}`
+        : 'not run yet';
+      lines.push(
+        `    ${c.kind} ${c.target}: ${c.up ? 'up' : 'down'}, last ${last}${c.retrying ? `, retry ${c.retrying}` : ''}`,
+      );
+    }
+  }
+  return lines;
+}
+
+/** statusLvsLines renders the IPVS part of a status document. */
+export function statusLvsLines(doc: Pick<StatusDocument, 'lvs'>): string[] {
+  return lvsLines(lvsViewOf(doc.lvs));
 }
 
 /** formatStatus renders the status document for people. */
@@ -86,7 +119,8 @@ export function formatStatus(doc: StatusDocument): string {
     const members = u.members.map((m) => `${m.server}${m.up ? '' : ' (down)'}`).join(', ');
     lines.push(`nginx_upstream ${u.name} -> ${u.output}: ${members || 'no servers'}`);
   }
-  if (doc.lvs) lines.push(...lvsLines(doc.lvs));
+  lines.push(...statusLvsLines(doc));
+  if (doc.checkers) lines.push(...checkerLines(doc.checkers));
   const other = Object.entries(doc.drops).map(([k, v]) => `${k}=${v}`);
   if (other.length) lines.push(`unattributed drops: ${other.join(' ')}`);
   return lines.join('\n');

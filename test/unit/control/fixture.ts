@@ -1,7 +1,10 @@
 /** A two-instance configuration and a matching runner status for the renderers' unit tests. */
 import { loadConfigText } from '../../../src/config/load.js';
 import type { KeepvipConfig } from '../../../src/config/model.js';
+import type { CheckSnapshot } from '../../../src/check/snapshot.js';
+import { lvsViewOf } from '../../../src/control/lvs-adapter.js';
 import { NO_IPVS, type LvsView } from '../../../src/control/lvs-view.js';
+import type { LvsStatus } from '../../../src/lvs/status.js';
 import { daemonSnapshot, type DaemonSnapshot, type InstanceView } from '../../../src/control/snapshot.js';
 import { newInstanceCounters } from '../../../src/util/counters.js';
 
@@ -101,61 +104,105 @@ export function runnerStatus(): { instances: Partial<InstanceView>[]; drops: Rec
 }
 
 /** snapshot is the renderers' input for the fixture. */
-export function snapshot(lvs: LvsView = NO_IPVS): DaemonSnapshot {
-  return daemonSnapshot(runnerStatus(), config(), lvs);
+export function snapshot(lvs: LvsView = NO_IPVS, checks?: CheckSnapshot): DaemonSnapshot {
+  return daemonSnapshot(runnerStatus(), config(), lvs, checks);
 }
 
-/** LVS is a programmed table: one TCP service with two real servers (one down) and one fwmark service. */
-export const LVS: LvsView = {
-  programmed: true,
-  services: [
+/** LVS_STATUS is the LVS part's status (src/lvs/status.ts shape): a TCP service with two real servers (one down) and an fwmark service. */
+export const LVS_STATUS: LvsStatus = {
+  state: 'programmed',
+  reconciles: 3,
+  operations: 7,
+  virtualServers: [
     {
-      family: 'inet',
-      protocol: 'tcp',
-      address: '10.0.0.100',
-      port: 80,
-      schedName: 'wlc',
-      stats: { conns: 100, inPkts: 1000, outPkts: 0, inBytes: 64000, outBytes: 0 },
-      destinations: [
+      key: '[10.0.0.100]:tcp:80',
+      quorum: { up: true, liveWeight: 5, quorum: 1, hysteresis: 0, sorryInUse: false },
+      realServers: [
         {
+          key: '[10.0.0.100]:tcp:80 -> [10.0.1.1]:tcp:80',
           address: '10.0.1.1',
           port: 80,
-          family: 'inet',
-          forward: 'dr',
-          weight: 5,
-          activeConns: 3,
-          inactConns: 7,
           alive: true,
+          weight: 5,
+          tableWeight: 5,
+          reason: 'HTTP_GET ok',
         },
         {
+          key: '[10.0.0.100]:tcp:80 -> [10.0.1.2]:tcp:80',
           address: '10.0.1.2',
           port: 80,
-          family: 'inet',
-          forward: 'dr',
-          weight: 0,
-          activeConns: 0,
-          inactConns: 1,
           alive: false,
+          weight: 0,
+          tableWeight: 0,
           reason: 'HTTP status 500',
+        },
+      ],
+      services: [
+        {
+          key: 'inet tcp [10.0.0.100]:80',
+          scheduler: 'wlc',
+          flags: 2,
+          persistenceTimeoutS: 0,
+          counters: { conns: 100, inPkts: 1000, outPkts: 0, inBytes: 64000, outBytes: 0 },
+          destinations: [
+            { address: '10.0.1.1', port: 80, forward: 'dr', weight: 5, activeConns: 3, inactConns: 7 },
+            { address: '10.0.1.2', port: 80, forward: 'dr', weight: 0, activeConns: 0, inactConns: 1 },
+          ],
         },
       ],
     },
     {
-      family: 'inet',
-      fwmark: 7,
-      schedName: 'rr',
-      stats: { conns: 5, inPkts: 50, outPkts: 0, inBytes: 3000, outBytes: 0 },
-      destinations: [
+      key: 'FWM 7',
+      quorum: { up: false, liveWeight: 0, quorum: 2, hysteresis: 0, sorryInUse: true },
+      realServers: [],
+      services: [
         {
-          address: '10.0.1.3',
-          port: 443,
-          family: 'inet',
-          forward: 'dr',
-          weight: 1,
-          activeConns: 1,
-          inactConns: 0,
+          key: 'inet fwmark 7',
+          scheduler: 'rr',
+          flags: 2,
+          persistenceTimeoutS: 0,
+          counters: { conns: 5, inPkts: 50, outPkts: 0, inBytes: 3000, outBytes: 0 },
+          destinations: [
+            { address: '10.0.1.3', port: 443, forward: 'dr', weight: 1, activeConns: 1, inactConns: 0 },
+          ],
         },
       ],
     },
   ],
+};
+
+/** LVS is LVS_STATUS as control/ renders it. */
+export const LVS: LvsView = lvsViewOf(LVS_STATUS);
+
+/** CHECKS is a checker snapshot (src/check/snapshot.ts shape) for the same real servers. */
+export const CHECKS: CheckSnapshot = {
+  realServers: [
+    {
+      key: '[10.0.0.100]:tcp:80 -> [10.0.1.2]:tcp:80',
+      virtualServer: '[10.0.0.100]:tcp:80',
+      realServer: '[10.0.1.2]:tcp:80',
+      alive: false,
+      weight: 0,
+      configuredWeight: 5,
+      reason: 'HTTP status 500',
+      changedAtMs: 1000,
+      heldDown: false,
+      verdictChanges: 1,
+      checkers: [
+        {
+          kind: 'HTTP_GET',
+          target: '10.0.1.2:80',
+          up: false,
+          hasRun: true,
+          retrying: 0,
+          running: false,
+          last: { ok: false, reason: 'HTTP status 500', latencyMs: 2.5, atMs: 990 },
+          runs: 4,
+          failures: 2,
+          durationMsTotal: 10,
+        },
+      ],
+    },
+  ],
+  totals: { checkers: 1, runs: 4, failures: 2, inFlight: 0 },
 };

@@ -12,11 +12,20 @@ import {
   trackContribution,
 } from '../../../src/control/status-text.js';
 import { silentLogger } from '../../../src/util/logger.js';
-import { LVS, snapshot } from './fixture.js';
+import type { CheckSnapshot } from '../../../src/check/snapshot.js';
+import type { LvsStatus } from '../../../src/lvs/status.js';
+import { CHECKS, LVS_STATUS, snapshot } from './fixture.js';
 
-function doc(lvs = LVS): StatusDocument {
-  const s = snapshot(lvs);
-  return { pid: 42, version: '0.1.0', instances: s.instances, drops: s.drops, lvs };
+function doc(lvs: LvsStatus | undefined = LVS_STATUS, checkers?: CheckSnapshot): StatusDocument {
+  const s = snapshot();
+  return {
+    pid: 42,
+    version: '0.1.0',
+    instances: s.instances,
+    drops: s.drops,
+    lvs,
+    ...(checkers ? { checkers } : {}),
+  };
 }
 
 describe('status text', () => {
@@ -53,14 +62,27 @@ describe('status text', () => {
     expect(text).toContain('IPVS:\n  TCP [10.0.0.100]:80 wlc');
     expect(text).toContain('    -> [10.0.1.1]:80 dr weight 5 active 3 inactive 7  alive');
     expect(text).toContain('    -> [10.0.1.2]:80 dr weight 0 active 0 inactive 1  DOWN (HTTP status 500)');
-    expect(text).toContain('  FWM 7 rr\n    -> [10.0.1.3]:443 dr weight 1 active 1 inactive 0  no verdict');
+    expect(text).toContain(
+      '  FWM 7 rr  QUORUM LOST\n    -> [10.0.1.3]:443 dr weight 1 active 1 inactive 0  no verdict',
+    );
   });
 
-  it('says nothing about IPVS on a node without it, and why when it is not programmed', () => {
-    expect(formatStatus(doc({ programmed: false, reason: 'no IPVS', services: [] }))).not.toContain('IPVS');
+  it('says nothing about IPVS on a node without virtual servers, and why a table is not programmed', () => {
+    expect(formatStatus({ ...doc(), lvs: undefined })).not.toContain('IPVS');
     expect(
-      formatStatus(doc({ programmed: false, reason: 'no IPVS in this kernel', services: [] })),
-    ).toContain('IPVS: not programmed (no IPVS in this kernel)');
+      formatStatus(doc({ state: 'not-configured', reconciles: 0, operations: 0, virtualServers: [] })),
+    ).not.toContain('IPVS');
+    expect(
+      formatStatus(doc({ ...LVS_STATUS, state: 'not-programmed', reason: 'no IPVS in this kernel' })),
+    ).toContain(
+      'IPVS (not programmed: no IPVS in this kernel; the table it would program):\n  TCP [10.0.0.100]:80 wlc',
+    );
+  });
+
+  it('lists each real server with its checkers, last result and latency', () => {
+    expect(formatStatus(doc(LVS_STATUS, CHECKS))).toContain(
+      'Real servers:\n  [10.0.1.2]:tcp:80 of [10.0.0.100]:tcp:80: DOWN weight 0 (HTTP status 500)\n    HTTP_GET 10.0.1.2:80: down, last failed 2.5 ms (HTTP status 500)',
+    );
   });
 });
 
