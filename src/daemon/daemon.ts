@@ -21,7 +21,7 @@ import { formatData, formatStats } from '../control/dumps.js';
 import { DumpWriter, installDumpSignals } from '../control/dump-signals.js';
 import { formatJsonDump } from '../control/json-dump.js';
 import { renderMetrics, startMetricsServer } from '../control/metrics.js';
-import { daemonSnapshot } from '../control/snapshot.js';
+import { snapshotFromStatus } from '../control/snapshot.js';
 import { DEFAULT_PID_FILE } from './paths.js';
 import { rmSync } from 'node:fs';
 
@@ -113,7 +113,7 @@ export async function runDaemon(o: DaemonOptions): Promise<number> {
   };
   // keepalived: SIGUSR1 writes a data dump, SIGUSR2 statistics, SIGJSON (SIGRTMIN+2) its JSON
   // state; control/dump-signals.ts writes them safely and never lets a failure stop the daemon.
-  const snapshot = () => daemonSnapshot(runner.status(), runner.currentConfig);
+  const snapshot = () => snapshotFromStatus(statusDoc(), runner.currentConfig);
   const removeDumpSignals = installDumpSignals(
     new DumpWriter({
       pidFile: o.pidFile,
