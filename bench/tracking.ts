@@ -3,7 +3,13 @@
  * creates the down file, keepvip and keepalived 2.2.7 side by side on the same two-node
  * configuration (test/integration/tracking/configs.ts): chk_down on /etc/keepalived/down
  * (interval 1) and chk_nginx `killall -0 nginx` (interval 1, fall 2), weights -20, priorities 100
- * (n1) and 90 (n2); the keepvip pair also has a vrrp_track_process on nginx (pidfd exit watch).
+ * (n1) and 90 (n2), plus chk_nginx_pid: a script file doing `kill -0 $(cat /run/nginx.pid)`
+ * (interval 1, fall 2). Three setups:
+ *   keepvip       also a vrrp_track_process on nginx (pidfd exit watch);
+ *   keepvip-seed  the checks unchanged, as seed 001 writes them (`killall -0 nginx && exit 0 ||
+ *                 exit 1` through bash, the pid-file script), no vrrp_track_process: only the
+ *                 idiom watches (track/idiom-watch.ts) make it fast;
+ *   keepalived    keepalived 2.2.7 with the same checks (plain commands, as 2.x executes them).
  * Both nodes run nginx in their own PID namespace; a client probes the VIP every 10 ms on fresh
  * connections. Events:
  *   nginx-kill: every nginx process on the master is SIGKILLed (kill -9);
@@ -11,8 +17,8 @@
  * for VRRPv2 advert_int 1 and VRRPv3 advert_int 0.1. Goals (keepvip): nginx-kill outage within
  * the backup's Skew_Time + 50 ms; touch-down with zero failed requests.
  *
- * Run: node --import tsx bench/tracking.ts [--repeats N] [--daemon keepvip|keepalived]
- *      [--version v2|v3]. Needs root; every namespace and process is removed on exit.
+ * Run: node --import tsx bench/tracking.ts [--repeats N] [--daemon keepvip|keepvip-seed|keepalived]
+ *      [--version v2|v3] [--trace]. Needs root; every namespace and process is removed on exit.
  */
 import { rm, writeFile } from 'node:fs/promises';
 import { buildDist, pairConfig } from '../test/integration/tracking/configs.js';
@@ -36,8 +42,27 @@ interface Variant {
   advertIntSec: number;
 }
 type Event = 'nginx-kill' | 'touch-down';
+/** Setup is a daemon with one way of writing the checks (see the file comment). */
+type Setup = 'keepvip' | 'keepvip-seed' | 'keepalived';
+const presetOf = (s: Setup): VrrpPreset => (s === 'keepalived' ? 'keepalived' : 'keepvip');
+
+/** PID_CHECK is the seed-style check script file: is the pid in nginx's pid file alive? */
+const PID_CHECK_PATH = '/etc/keepalived/check_nginx_pid.sh';
+const PID_CHECK = `#!/bin/bash
+# nginx check in the style of the seed write-ups: the pid in nginx's pid file must be alive.
+kill -0 $(cat /run/nginx.pid) 2>/dev/null || exit 1
+exit 0
+`;
+const PID_CHECK_BLOCK = `vrrp_script chk_nginx_pid {
+  script "${PID_CHECK_PATH}"
+  interval 1
+  weight -20
+  fall 2
+  rise 1
+}`;
+
 interface RunResult {
-  daemon: VrrpPreset;
+  daemon: Setup;
   variant: string;
   event: Event;
   outageMs: number;
@@ -50,10 +75,12 @@ const VARIANTS: Variant[] = [
   { label: 'v2 advert_int 1', version: 2 as const, advertIntSec: 1 },
   { label: 'v3 advert_int 0.1', version: 3 as const, advertIntSec: 0.1 },
 ].filter((v) => !argValue('--version') || `v${v.version}` === argValue('--version'));
-const DAEMONS: VrrpPreset[] = argValue('--daemon')
-  ? [argValue('--daemon') as VrrpPreset]
-  : ['keepvip', 'keepalived'];
+const DAEMONS: Setup[] = argValue('--daemon')
+  ? [argValue('--daemon') as Setup]
+  : ['keepvip', 'keepvip-seed', 'keepalived'];
 const EVENTS: Event[] = ['nginx-kill', 'touch-down'];
+/** TRACE (--trace) prints both daemons' log lines around each event, with times from the event. */
+const TRACE = process.argv.includes('--trace');
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** Pair is one running pair of daemons with nginx on both nodes. */
@@ -62,13 +89,7 @@ interface Pair {
   nginxes: Map<string, NginxInstance>;
 }
 
-async function startPair(
-  topo: Topology,
-  vip: string,
-  daemon: VrrpPreset,
-  v: Variant,
-  pair: Pair,
-): Promise<void> {
+async function startPair(topo: Topology, vip: string, daemon: Setup, v: Variant, pair: Pair): Promise<void> {
   for (const [name, priority] of [
     ['n1', 100],
     ['n2', BACKUP_PRIORITY],
@@ -81,12 +102,13 @@ async function startPair(
       version: v.version,
       advertIntSec: v.advertIntSec,
       trackProcess: daemon === 'keepvip',
-      plainScripts: true,
+      plainScripts: daemon !== 'keepvip-seed',
+      extraScripts: [{ block: PID_CHECK_BLOCK, name: 'chk_nginx_pid' }],
     });
-    pair.daemons.set(
-      name,
-      await startVrrpDaemon(topo.node(name), { preset: daemon, config, isolated: true }),
-    );
+    const node = topo.node(name);
+    await node.isolate();
+    await writeFile(await node.hostPath(PID_CHECK_PATH), PID_CHECK, { mode: 0o755 });
+    pair.daemons.set(name, await startVrrpDaemon(node, { preset: presetOf(daemon), config, isolated: true }));
   }
   await pair.daemons.get('n1')!.waitForLog(/\(VI_1\) Entering MASTER STATE/, 20_000);
   await topo.waitForVipOn('n1', vip, 10_000);
@@ -102,7 +124,7 @@ async function runEvent(
   topo: Topology,
   vip: string,
   pair: Pair,
-  daemon: VrrpPreset,
+  daemon: Setup,
   v: Variant,
   event: Event,
 ): Promise<RunResult> {
@@ -129,6 +151,13 @@ async function runEvent(
     console.log(
       `  ${event.padEnd(10)} ${v.label.padEnd(17)} ${daemon.padEnd(10)} outage ${r.outageMs.toFixed(1)} ms, failed ${r.failed}/${r.samples}, n2 answers +${result.switchMs.toFixed(0)} ms`,
     );
+    if (TRACE) {
+      for (const [name, d] of pair.daemons) {
+        for (const l of d.lines.filter((l) => l.t >= t0 - 5 && l.t <= first.t + 50)) {
+          console.log(`    ${name} +${(l.t - t0).toFixed(1).padStart(6)} ms  ${l.text}`);
+        }
+      }
+    }
     // Recover: nginx back / down file removed; n1 preempts back.
     if (event === 'nginx-kill') pair.nginxes.set('n1', await startNginx(n1, { isolated: true }));
     else await rm(down, { force: true });
@@ -156,7 +185,7 @@ function report(results: RunResult[]): boolean {
         const failedMax = Math.max(...cell.map((r) => r.failed));
         let goal = 'reference';
         let met = '';
-        if (d === 'keepvip') {
+        if (d !== 'keepalived') {
           const ok = event === 'nginx-kill' ? max <= skew + GOAL_SLACK_MS : failedMax === 0;
           goal = event === 'nginx-kill' ? `max <= ${(skew + GOAL_SLACK_MS).toFixed(0)}` : '0 failed';
           met = ok ? 'yes' : 'NO';

@@ -18,7 +18,7 @@ import type {
   VrrpSyncGroup,
 } from '../config/model.js';
 import type { Logger } from '../util/logger.js';
-import { type FileWatch, testedPaths, watchPaths } from '../track/down-file.js';
+import { type IdiomWatch, watchIdioms } from '../track/idiom-watch.js';
 import { FileTracker } from '../track/file-tracker.js';
 import type { TrackedState } from '../track/priority.js';
 import { type ExitWatcher, ProcessTracker } from '../track/process-tracker.js';
@@ -76,6 +76,8 @@ export type TrackStatus = TrackedState & {
   skippedRuns?: number;
   runs?: number;
   processes?: number;
+  /** watches lists what a script's check idioms are watched through (track/idiom-watch.ts); [] for none. */
+  watches?: string[];
 };
 
 /** TrackingOptions wire Tracking to the clock, the log and the runner's retrack. */
@@ -90,7 +92,7 @@ export interface TrackingOptions {
 interface ScriptEntry {
   key: string;
   tracker: ScriptTracker;
-  watch?: FileWatch;
+  watch?: IdiomWatch;
 }
 
 /** stableKey serialises a definition without source positions. */
@@ -142,15 +144,11 @@ export class Tracking {
       fresh.push({
         start: () => {
           entry.tracker.start();
-          const paths = testedPaths(def.script);
-          if (paths.length > 0) {
-            this.o.log.info(`VRRP_Script(${def.name}) watching ${paths.join(' ')} for changes`);
-            entry.watch = watchPaths(
-              paths,
-              () => entry.tracker.runNow(),
-              (dir, err) => this.o.log.warn(`VRRP_Script(${def.name}): cannot watch ${dir}: ${err.message}`),
-            );
-          }
+          // Check idioms (killall -0, pidof, pgrep, kill -0 $(cat F), systemctl is-active, [ -f F ])
+          // in the string or its script file: run the script the moment what it tests changes.
+          entry.watch = watchIdioms(def, () => entry.tracker.runNow(), this.o);
+          const watches = entry.watch.describe();
+          if (watches.length > 0) this.o.log.info(`VRRP_Script(${def.name}) watching ${watches.join('; ')}`);
         },
       });
     }
@@ -213,7 +211,8 @@ export class Tracking {
       const [kind, name] = [t.name.slice(0, t.name.indexOf(' ')), t.name.slice(t.name.indexOf(' ') + 1)];
       if (kind === 'script') {
         const tr = this.scripts.get(name)?.tracker;
-        return { ...t, lastRun: tr?.lastRun, skippedRuns: tr?.skippedRuns, runs: tr?.runs };
+        const watches = this.scripts.get(name)?.watch?.describe();
+        return { ...t, lastRun: tr?.lastRun, skippedRuns: tr?.skippedRuns, runs: tr?.runs, watches };
       }
       if (kind === 'process') return { ...t, processes: this.processes.get(name)?.tracker.count };
       return t;
