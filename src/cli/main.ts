@@ -4,6 +4,7 @@
  */
 import { Command, Option } from 'commander';
 import { runConfigTest } from '../config/config-test.js';
+import { scriptWatchNotes } from '../track/idiom-watch.js';
 import { dumpConfig, loadConfig } from '../config/load.js';
 import { formatDiagnostic } from '../config/diagnostics.js';
 import { VERSION } from '../util/version.js';
@@ -152,6 +153,7 @@ async function runTopLevel(opts: DaemonCliOptions): Promise<number> {
       peer: opts.peer,
       configId: opts.configId,
       out: (line) => process.stderr.write(`${line}\n`),
+      notes: scriptWatchNotes,
     });
   }
   if (opts.dumpConf) {

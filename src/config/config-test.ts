@@ -5,8 +5,10 @@
  * own -t exits 0 even for a missing file and 5 for any reported problem, warnings included.)
  */
 import { accessSync, constants, statSync } from 'node:fs';
+import type { SourcePos } from './ast.js';
 import { type Diagnostic, formatDiagnostic } from './diagnostics.js';
 import { loadConfig } from './load.js';
+import type { KeepvipConfig } from './model.js';
 import { checkLocalRealServers } from './lvs-local.js';
 import { checkPair } from './pair-check.js';
 
@@ -16,6 +18,18 @@ export interface ConfigTestOptions {
   peer?: string;
   configId?: string;
   out: (line: string) => void;
+  /**
+   * notes adds informational lines from layers config/ cannot import (the CLI passes
+   * track/idiom-watch.ts's scriptWatchNotes: which vrrp_scripts get no watch). They print as
+   * `FILE:LINE:COL: note: ...` and change neither the counts nor the exit code.
+   */
+  notes?: (config: KeepvipConfig) => ConfigNote[];
+}
+
+/** ConfigNote is one informational finding: where, and what. */
+export interface ConfigNote {
+  pos: SourcePos;
+  message: string;
 }
 
 /** CONFIG_TEST_EXIT are runConfigTest's exit codes. */
@@ -39,6 +53,11 @@ export function runConfigTest(options: ConfigTestOptions): number {
   // On the director itself: DR/TUN real servers that are this host's own addresses.
   if (a?.config) findings.push(...checkLocalRealServers(a.config));
   for (const d of findings) options.out(formatDiagnostic(d));
+  for (const r of options.notes ? results : []) {
+    for (const n of r.config ? options.notes!(r.config) : []) {
+      options.out(`${n.pos.file}:${n.pos.line}:${n.pos.col}: note: ${n.message}`);
+    }
+  }
   const errors = findings.filter((d) => d.severity === 'error').length;
   const warnings = findings.length - errors;
   options.out(`${files.join(' + ')}: ${errors} error(s), ${warnings} warning(s)`);

@@ -20,7 +20,8 @@
  */
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import type { VrrpScript } from '../config/model.js';
+import type { ConfigNote } from '../config/config-test.js';
+import type { KeepvipConfig, VrrpScript } from '../config/model.js';
 import type { ExitWatcher } from '../kernel/pidfd.js';
 import type { Clock, TimerHandle } from '../util/clock.js';
 import type { Logger } from '../util/logger.js';
@@ -31,6 +32,7 @@ import {
   looksLikeScript,
   recogniseScript,
   SCRIPT_FILE_MAX_BYTES,
+  scriptFileOf,
 } from './idioms.js';
 import { parseCmdline, parseProcStat, TASK_COMM_LEN } from './process-match.js';
 
@@ -85,6 +87,32 @@ export function recogniseVrrpScript(
   readFile: (path: string) => string | undefined = readSmallScript,
 ): { idioms: Idiom[]; scriptFile?: string } {
   return recogniseScript(def.script, readFile);
+}
+
+/**
+ * scriptWatchNotes says, for `keepvip --config-test`, which vrrp_scripts get no watch: they run
+ * only every interval, so a failure costs up to fall x interval to notice.
+ */
+export function scriptWatchNotes(
+  config: Pick<KeepvipConfig, 'vrrpScripts'>,
+  readFile: (path: string) => string | undefined = readSmallScript,
+): ConfigNote[] {
+  const notes: ConfigNote[] = [];
+  for (const def of config.vrrpScripts) {
+    const file = scriptFileOf(def.script);
+    const content = file === undefined ? undefined : readFile(file);
+    const { idioms } = recogniseScript(def.script, () => content);
+    if (idioms.length > 0) continue;
+    const unread =
+      file !== undefined && content === undefined
+        ? ` (${file} not read: missing, or not a small text file)`
+        : '';
+    notes.push({
+      pos: def.pos,
+      message: `vrrp_script ${def.name} gets no event watch${unread}: no killall -0, pidof, pgrep, kill -0 $(cat FILE), systemctl is-active or [ -f FILE ] found, so it runs only every ${def.intervalMs / 1000} s`,
+    });
+  }
+  return notes;
 }
 
 interface Watched {
