@@ -5,12 +5,17 @@
  * after 2.2.8, the authentication password is written as "********".
  */
 import type { VrrpInstance } from '../config/model.js';
+import { keepalivedCmdStr, resolveExecutable } from './cmd-str.js';
 import { KEEPALIVED_STATE, keepalivedStats } from './keepalived-names.js';
 import { keepalivedAddress, type DaemonSnapshot, type InstanceView } from './snapshot.js';
 
 const AUTH_TYPE = { PASS: 1, AH: 2 } as const;
 
-function dataOf(view: InstanceView, inst: VrrpInstance | undefined): Record<string, unknown> {
+function dataOf(
+  view: InstanceView,
+  inst: VrrpInstance | undefined,
+  cmd: (script: string) => string,
+): Record<string, unknown> {
   const last = view.transitions.at(-1);
   const state = KEEPALIVED_STATE[view.state] ?? 0;
   const data: Record<string, unknown> = {
@@ -18,9 +23,10 @@ function dataOf(view: InstanceView, inst: VrrpInstance | undefined): Record<stri
     dont_track_primary: inst?.dontTrackPrimary ? 1 : 0,
     skip_check_adv_addr: 0,
     strict_mode: 0,
-    ...(inst?.useVmac ? { vmac_ifname: inst.useVmac } : {}),
+    vmac_ifname: inst?.useVmac ?? '',
     ifp_ifname: view.interface,
-    master_priority: view.state === 'MASTER' ? view.effectivePriority : 0,
+    // keepalived: the priority of the master last heard (0 until one is heard, as when MASTER from the start).
+    master_priority: view.masterPriority ?? 0,
     last_transition: last ? Date.parse(last.wallTime) / 1000 : 0,
     garp_delay: (inst?.garp.masterDelayMs ?? 0) / 1000,
     garp_refresh: Math.floor((inst?.garp.masterRefreshMs ?? 0) / 1000),
@@ -36,7 +42,7 @@ function dataOf(view: InstanceView, inst: VrrpInstance | undefined): Record<stri
     vipset: view.state === 'MASTER',
     promote_secondaries: false,
     adver_int: (inst?.advertIntervalMs ?? 1000) / 1000,
-    master_adver_int: (inst?.advertIntervalMs ?? 1000) / 1000,
+    master_adver_int: (view.masterAdvertIntervalMs ?? inst?.advertIntervalMs ?? 1000) / 1000,
     accept: inst?.accept === false ? 0 : 1,
     nopreempt: inst?.nopreempt ?? false,
     preempt_delay: Math.floor((inst?.preemptDelayMs ?? 0) / 1000),
@@ -47,23 +53,25 @@ function dataOf(view: InstanceView, inst: VrrpInstance | undefined): Record<stri
     notify_deleted: false,
   };
   const n = inst?.notify;
-  if (n?.backup) data.script_backup = n.backup;
-  if (n?.master) data.script_master = n.master;
-  if (n?.fault) data.script_fault = n.fault;
-  if (n?.stop) data.script_stop = n.stop;
-  if (n?.any) data.script = n.any;
+  if (n?.backup) data.script_backup = cmd(n.backup);
+  if (n?.master) data.script_master = cmd(n.master);
+  if (n?.fault) data.script_fault = cmd(n.fault);
+  if (n?.stop) data.script_stop = cmd(n.stop);
+  if (n?.any) data.script = cmd(n.any);
   // vrrp_json_array_dump writes a list only when it is not empty.
   const list = (key: string, values: string[]) => {
     if (values.length) data[key] = values;
   };
+  // format_ipaddress ends with " set" while the address is configured (vipset: MASTER).
+  const set = view.state === 'MASTER' ? ' set' : '';
   if (inst) {
     list(
       'vips',
-      inst.virtualIpAddresses.map((v) => keepalivedAddress(v, inst)),
+      inst.virtualIpAddresses.map((v) => keepalivedAddress(v, inst) + set),
     );
     list(
       'evips',
-      inst.virtualIpAddressesExcluded.map((v) => keepalivedAddress(v, inst)),
+      inst.virtualIpAddressesExcluded.map((v) => keepalivedAddress(v, inst) + set),
     );
     list(
       'track_ifp',
@@ -83,15 +91,22 @@ function dataOf(view: InstanceView, inst: VrrpInstance | undefined): Record<stri
   return data;
 }
 
-/** formatJsonDump renders the SIGJSON file for a snapshot. */
-export function formatJsonDump(snap: Pick<DaemonSnapshot, 'instances' | 'config'>): string {
+/** formatJsonDump renders the SIGJSON file for a snapshot; `resolve` finds programs as keepalived does (tests: identity). */
+export function formatJsonDump(
+  snap: Pick<DaemonSnapshot, 'instances' | 'config'>,
+  resolve: (file: string) => string = resolveExecutable,
+): string {
+  const cmd = (script: string) => keepalivedCmdStr(script, resolve);
   const scripts = new Map(snap.config.vrrpScripts.map((s) => [s.name, s.script]));
   const out = snap.instances.map((view) => {
     const inst = snap.config.vrrpInstances.find((c) => c.name === view.name);
-    const data = dataOf(view, inst);
+    const data = dataOf(view, inst, cmd);
     // keepalived's track_script entries are the scripts' command strings (cmd_str).
     if (Array.isArray(data.track_script))
-      data.track_script = (data.track_script as string[]).map((name) => scripts.get(name) ?? name);
+      data.track_script = (data.track_script as string[]).map((name) => {
+        const script = scripts.get(name);
+        return script === undefined ? name : cmd(script);
+      });
     const c = view.counters;
     const s = keepalivedStats(c.drops);
     return {

@@ -36,6 +36,9 @@ export interface InstanceView {
   basePriority: number;
   effectivePriority: number;
   masterAddress?: string;
+  /** masterPriority / masterAdvertIntervalMs describe the master last heard, when the runner reports them. */
+  masterPriority?: number;
+  masterAdvertIntervalMs?: number;
   interface: string;
   vrid: number;
   version: number;
@@ -73,6 +76,8 @@ export function instanceViews(status: RunnerStatusLike, config: KeepvipConfig): 
       basePriority: s.basePriority ?? inst.priority,
       effectivePriority: s.effectivePriority ?? inst.priority,
       masterAddress: s.masterAddress,
+      ...(s.masterPriority !== undefined ? { masterPriority: s.masterPriority } : {}),
+      ...(s.masterAdvertIntervalMs !== undefined ? { masterAdvertIntervalMs: s.masterAdvertIntervalMs } : {}),
       interface: s.interface ?? inst.interface,
       vrid: s.vrid ?? inst.virtualRouterId,
       version: s.version ?? inst.version,

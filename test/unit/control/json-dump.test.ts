@@ -1,11 +1,12 @@
 /** keepalived's SIGJSON layout (vrrp/vrrp_json.c) for the fixture, and what keepalived-exporter's ParseJSON reads of it. */
 import { describe, expect, it } from 'vitest';
+import { keepalivedCmdStr } from '../../../src/control/cmd-str.js';
 import { formatJsonDump } from '../../../src/control/json-dump.js';
 import { snapshot } from './fixture.js';
 
 describe('keepalived JSON dump', () => {
   const dump = () =>
-    JSON.parse(formatJsonDump(snapshot())) as {
+    JSON.parse(formatJsonDump(snapshot(), (f) => f)) as {
       data: Record<string, unknown>;
       stats: Record<string, number>;
     }[];
@@ -33,10 +34,10 @@ describe('keepalived JSON dump', () => {
       garp_delay: 5,
       version: 2,
       vipset: true,
-      vips: ['10.0.0.100/24 dev eth0 scope global', '10.1.0.5 dev eth1 scope global'],
-      evips: ['10.2.0.9 dev eth0 scope global'],
-      track_script: ['/usr/bin/killall -0 nginx'],
-      script_master: '/etc/keepalived/master.sh',
+      vips: ['10.0.0.100/24 dev eth0 scope global set', '10.1.0.5 dev eth1 scope global set'],
+      evips: ['10.2.0.9 dev eth0 scope global set'],
+      track_script: ["'/usr/bin/killall' '-0' 'nginx'"],
+      script_master: "'/etc/keepalived/master.sh'",
       auth_type: 1,
     });
     expect(vi1.last_transition).toBe(Date.parse('2026-12-02T03:00:00.000Z') / 1000);
@@ -46,6 +47,15 @@ describe('keepalived JSON dump', () => {
       adver_int: 0.5,
       vips: ['fd00::5/64 dev eth0 scope global'],
     });
+  });
+
+  it("scripts are shown as keepalived's cmd_str: quoted words, the program resolved, shell syntax through bash", () => {
+    expect(keepalivedCmdStr('/bin/true master', (f) => (f === '/bin/true' ? '/usr/bin/true' : f))).toBe(
+      "'/usr/bin/true' 'master'",
+    );
+    expect(keepalivedCmdStr('[[ -f /etc/keepalived/down ]] && exit 1 || exit 0', (f) => f)).toBe(
+      "'/bin/bash' '-c' '[[ -f /etc/keepalived/down ]] && exit 1 || exit 0'",
+    );
   });
 
   it('the password never appears (keepalived >= 2.2.8 writes ********)', () => {
