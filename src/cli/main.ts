@@ -21,6 +21,7 @@ import { runStatus } from './status.js';
 import { runMaint } from './maint.js';
 import { runRender } from './render.js';
 import { runGenerate } from './generate.js';
+import { registerGenhash } from './genhash.js';
 import { runRealServer } from './realserver.js';
 
 /** DaemonCliOptions are the parsed top-level options. */
@@ -120,6 +121,7 @@ export function buildProgram(): Command {
     .action((opts: { pair: string; out: string }) => {
       process.exitCode = runGenerate(opts);
     });
+  registerGenhash(program);
   program
     .command('maint <on|off> [instance]')
     .description('create (on) or remove (off) the down file the configuration tracks, and say which')

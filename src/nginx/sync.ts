@@ -77,7 +77,7 @@ class UpstreamSync {
             for (const m of this.members)
               if (m.verdictKey === key)
                 this.log.info(
-                  `nginx_upstream ${up.name}: server ${m.address}:${m.port} is ${v.alive ? 'up' : 'down'} (${v.reason})`,
+                  `nginx_upstream ${up.name}: server ${m.address}:${m.port} is ${v.alive ? 'up' : 'down'} (health check)`,
                 );
             this.schedule();
           })

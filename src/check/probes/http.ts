@@ -10,7 +10,7 @@ import { createHash } from 'node:crypto';
 import { isIPv6 } from 'node:net';
 import type { Duplex } from 'node:stream';
 import type { HttpCheckUrl, HttpGetCheck } from '../../config/model.js';
-import { connectTcp, connectTls } from '../../kernel/probe-socket.js';
+import { connectTcp, connectTls, type ProbeEndpoint } from '../../kernel/probe-socket.js';
 import type { Clock } from '../../util/clock.js';
 import { errnoReason, type ProbeFactory, type ProbeResult, type ProbeTarget } from '../probe.js';
 import { readUntil } from './stream.js';
@@ -113,7 +113,7 @@ export function judgeUrl(url: HttpCheckUrl, r: HttpResponse): ProbeResult {
 export async function fetchUrl(
   check: HttpGetCheck,
   url: HttpCheckUrl,
-  target: ProbeTarget,
+  target: ProbeEndpoint,
   clock: Clock,
 ): Promise<Buffer> {
   const raw = await connectTcp(target, check.connectTimeoutMs, clock);

@@ -1,0 +1,133 @@
+import { describe, expect, it } from 'vitest';
+import { loadConfigText } from '../../../src/config/load.js';
+import { formatDiagnostic } from '../../../src/config/diagnostics.js';
+
+const load = (body: string) => {
+  const r = loadConfigText(
+    `track_file tf {\n  file /tmp/kv-tf\n  weight 0\n}\nvirtual_server 10.0.0.100 80 {\n  protocol TCP\n  real_server 10.0.0.1 80 {\n${body}\n  }\n}\n`,
+    'c.conf',
+  );
+  return {
+    checkers: r.config?.virtualServers[0]?.realServers[0]?.checkers ?? [],
+    messages: r.diagnostics.map(formatDiagnostic),
+  };
+};
+
+describe('checker blocks (keepalived 2.2.7 keywords and defaults)', () => {
+  it('every kind keepvip runs is built, with its defaults', () => {
+    const { checkers, messages } = load(`
+TCP_CHECK {
+  connect_port 81
+  bind_port 4000
+}
+HTTP_GET {
+  url {
+    path /health
+    status_code 200-204 301
+    regex "ok"
+    virtualhost a.test
+  }
+  http_protocol 1.1
+}
+SSL_GET {
+  url {
+    path /
+  }
+  enable_sni
+}
+MISC_CHECK {
+  misc_path "/bin/true"
+}
+SMTP_CHECK {
+}
+DNS_CHECK {
+  type A
+  name svc.test
+}
+UDP_CHECK {
+  payload 0a0b
+  require_reply
+}
+PING_CHECK {
+}
+FILE_CHECK {
+  track_file tf
+}`);
+    expect(messages).toEqual([]);
+    expect(checkers.map((c) => c.kind)).toEqual([
+      'TCP_CHECK',
+      'HTTP_GET',
+      'SSL_GET',
+      'MISC_CHECK',
+      'SMTP_CHECK',
+      'DNS_CHECK',
+      'UDP_CHECK',
+      'PING_CHECK',
+      'FILE_CHECK',
+    ]);
+    expect(checkers[0]).toMatchObject({
+      connectPort: 81,
+      bindPort: 4000,
+      retry: 1,
+      delayBeforeRetryMs: 1000,
+      connectTimeoutMs: 5000,
+    });
+    expect(checkers[1]).toMatchObject({
+      httpProtocol: '1.1',
+      delayBeforeRetryMs: 3000,
+      urls: [
+        {
+          path: '/health',
+          statusCodes: [200, 201, 202, 203, 204, 301],
+          virtualhost: 'a.test',
+          regex: { pattern: 'ok' },
+        },
+      ],
+    });
+    expect(checkers[2]).toMatchObject({ kind: 'SSL_GET', enableSni: true });
+    expect(checkers[3]).toMatchObject({ retry: 0 });
+    expect(checkers[4]).toMatchObject({ heloName: 'smtpchecker.keepalived.org' });
+    expect(checkers[5]).toMatchObject({ type: 'A', name: 'svc.test', retry: 3, delayBeforeRetryMs: 60_000 });
+    expect(checkers[6]).toMatchObject({
+      payload: '0a0b',
+      requireReply: true,
+      minReplyLength: 0,
+      maxReplyLength: 255,
+    });
+    expect(checkers[8]).toMatchObject({ trackFile: 'tf' });
+  });
+
+  it('fwmark and BFD_CHECK say "not supported by keepvip" at file:line:col', () => {
+    const { messages } = load(`
+TCP_CHECK {
+  fwmark 7
+}
+BFD_CHECK {
+}`);
+    expect([...messages].sort()).toEqual([
+      "c.conf:10:3: warning: 'fwmark' in a checker is not supported by keepvip; probes leave unmarked",
+      "c.conf:12:1: warning: 'BFD_CHECK' in real_server 10.0.0.1 is not supported by keepvip; ignored",
+    ]);
+  });
+
+  it('keywords of another kind are unknown in a checker (keepalived: "Unknown keyword")', () => {
+    const { messages } = load(`
+TCP_CHECK {
+  url {
+    path /
+  }
+}`);
+    expect(messages.join('\n')).toMatch(/c\.conf:10:3: warning: unknown keyword.*url/);
+  });
+
+  it('nb_get_retry keeps its 1.x meaning with a warning; alpha and log_all_failures are read', () => {
+    const { checkers, messages } = load(`
+TCP_CHECK {
+  nb_get_retry 4
+  alpha
+  log_all_failures
+}`);
+    expect(checkers[0]).toMatchObject({ retry: 4, alpha: true, logAllFailures: true });
+    expect(messages.join('\n')).toMatch(/nb_get_retry is the keepalived 1.x name of 'retry'/);
+  });
+});
