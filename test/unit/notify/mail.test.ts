@@ -92,7 +92,8 @@ describe('MailQueue', () => {
         async send(m) {
           inFlight++;
           maxInFlight = Math.max(maxInFlight, inFlight);
-          await new Promise((r) => setTimeout(r, Math.random() * 5));
+          // A few turns of the event loop, a random number of them: concurrent sends would interleave.
+          for (let i = Math.floor(Math.random() * 5); i >= 0; i--) await new Promise((r) => setImmediate(r));
           sent.push(m.subject);
           inFlight--;
         },

@@ -122,10 +122,11 @@ sleep 600
     clock.advance(15_000); // the notify timeout: SIGTERM to the group
     await done; // the script itself is gone: the queue moves on
     clock.advance(1000); // the grace: SIGKILL to whatever ignored SIGTERM
+    // kill(2) returns before the kernel has torn the processes down: look again on the next
+    // turns of the event loop (no timer), a bounded number of times.
     let left = groupMembers(pgid);
-    // Signals are delivered asynchronously; give the kernel a bounded moment to reap.
-    for (let i = 0; i < 200 && left.length > 0; i++) {
-      await new Promise((r) => setTimeout(r, 10));
+    for (let i = 0; i < 5000 && left.length > 0; i++) {
+      await new Promise((r) => setImmediate(r));
       left = groupMembers(pgid);
     }
     console.log(`[notify-scripts] process group of ${before} killed; ${left.length} left`);

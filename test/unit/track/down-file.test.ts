@@ -27,19 +27,28 @@ describe('watchPaths', () => {
     const target = join(dir, 'down');
     const seen: string[] = [];
     const errors: string[] = [];
+    let wake: (() => void) | undefined;
+    // Resolves at the next event the watch reports (an inotify event, not a timer).
+    const nextEvent = () => new Promise<void>((r) => (wake = r));
     const w = watchPaths(
       [target],
-      (p) => seen.push(p),
+      (p) => {
+        seen.push(p);
+        wake?.();
+      },
       (d) => errors.push(d),
     );
     try {
+      let event = nextEvent();
       writeFileSync(join(dir, 'other'), 'x');
       writeFileSync(target, '');
-      await waitFor(() => seen.length > 0);
+      await event;
       expect(seen.every((p) => p === target)).toBe(true);
       seen.length = 0;
+      event = nextEvent();
       rmSync(target);
-      await waitFor(() => seen.length > 0);
+      await event;
+      expect(seen).toContain(target);
       expect(errors).toEqual([]);
     } finally {
       w.close();
@@ -57,11 +66,3 @@ describe('watchPaths', () => {
     expect(errors).toEqual([join(dir, 'missing')]);
   });
 });
-
-async function waitFor(cond: () => boolean, ms = 2000): Promise<void> {
-  const end = Date.now() + ms;
-  while (!cond()) {
-    if (Date.now() > end) throw new Error('timed out waiting for a watch event');
-    await new Promise((r) => setTimeout(r, 5));
-  }
-}

@@ -128,13 +128,18 @@ describe('FileTracker (track_file)', () => {
     };
     const t = new FileTracker(def, log);
     const seen: number[] = [];
-    t.onChange((v) => seen.push(v));
+    let wake: (() => void) | undefined;
+    t.onChange((v) => {
+      seen.push(v);
+      if (v === -4) wake?.();
+    });
     t.start();
     try {
       expect(t.value).toBe(2);
+      // Resolves when the tracker reports the new value (its file watch fired), not on a timer.
+      const changed = new Promise<void>((r) => (wake = r));
       writeFileSync(file, '-4\n');
-      const end = Date.now() + 2000;
-      while (t.value !== -4 && Date.now() < end) await new Promise((r) => setTimeout(r, 5));
+      await changed;
       expect(seen).toEqual([2, -4]);
     } finally {
       t.stop();
