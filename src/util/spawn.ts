@@ -126,6 +126,7 @@ export function startProcess(call: ProcessCall, o: SpawnOptions): ProcessHandle 
   let out = '';
   let timedOut = false;
   let settled = false;
+  let exitSeen = false;
   let exitTimer: TimerHandle | undefined;
   let killTimer: TimerHandle | undefined;
   let child: ChildProcess;
@@ -184,13 +185,16 @@ export function startProcess(call: ProcessCall, o: SpawnOptions): ProcessHandle 
   }
   child.on('error', (err) => finish({ exitCode: null, signal: null, error: err.message }));
   child.on('exit', (code, signal) => {
+    exitSeen = true;
     // The pipes may still hold what the program wrote just before it exited: read it on this
     // turn of the loop, then stop (a descendant may keep them open for ever).
     setImmediate(() => setImmediate(() => finish({ exitCode: code, signal })));
   });
   if (o.timeoutMs !== undefined) {
     exitTimer = o.clock.at(started + o.timeoutMs, () => {
-      if (settled) return;
+      // Due in the same turn as the exit: the program made it in time, and what it left in
+      // the background is not ours to kill.
+      if (settled || exitSeen) return;
       timedOut = true;
       closePipes();
       terminate();
