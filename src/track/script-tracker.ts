@@ -21,7 +21,7 @@ import type { Clock, TimerHandle } from '../util/clock.js';
 import { resolveInvocation } from '../util/command.js';
 import type { Logger } from '../util/logger.js';
 import type { ScriptIdentity } from '../util/script-security.js';
-import { KILL_GRACE_MS, runProcess } from '../util/spawn.js';
+import { KILL_GRACE_MS, type ProcessHandle, startProcess } from '../util/spawn.js';
 import { applyResult, initialCounter, isGood, type ScriptCounter } from './script-result.js';
 
 /** ScriptRun is the outcome of one run, kept for `keepvip status`. */
@@ -59,6 +59,7 @@ export class ScriptTracker {
   private stopped = false;
   private pendingWatch = false;
   private current: Promise<void> | undefined;
+  private process: ProcessHandle | undefined;
   private readonly listeners: ((good: boolean) => void)[] = [];
 
   constructor(
@@ -93,9 +94,12 @@ export class ScriptTracker {
     this.tick(this.clock.nowMs());
   }
 
-  /** stop cancels future runs (a run in progress finishes and is ignored). */
+  /** stop cancels future runs and terminates a run in progress (its result is ignored). */
   stop(): void {
     this.stopped = true;
+    // A run in progress is ended with its process group (as execa's cleanup did at exit):
+    // nothing a stopped tracker started outlives it.
+    this.process?.stop();
     this.timer?.cancel();
   }
 
@@ -149,13 +153,16 @@ export class ScriptTracker {
     this.runs++;
     const inv = resolveInvocation(this.def.script);
     const started = this.clock.nowMs();
-    const result = await runProcess(inv, {
+    const proc = startProcess(inv, {
       clock: this.clock,
       timeoutMs: this.def.timeoutMs,
       killGraceMs: SCRIPT_KILL_GRACE_MS,
       identity: this.opts.identity,
       maxOutputBytes: SCRIPT_OUTPUT_BYTES,
     });
+    this.process = proc;
+    const result = await proc.exited;
+    this.process = undefined;
     const timedOut = result.timedOut;
     this.running = false;
     if (this.stopped) return undefined;

@@ -63,6 +63,20 @@ describe('ScriptTracker', () => {
     await t.whenIdle();
   });
 
+  it('stop ends a run in progress with its process group', async () => {
+    const clock = new ManualClock();
+    const t = new ScriptTracker(
+      script({ script: 'sleep 60; exit 0', intervalMs: 100, timeoutMs: 60_000 }),
+      clock,
+      silentLogger,
+    );
+    t.start();
+    t.stop();
+    await t.whenIdle(); // SIGTERM to the group: bash and sleep end now, not in 60 s
+    clock.advance(1000);
+    expect(t.runs).toBe(1);
+  });
+
   it('grandchild keeping pipes open does not stall the tracker', async () => {
     const clock = new ManualClock();
     // The background sleep inherits bash's stdout; the run must end when bash exits, not in 60 s.
