@@ -14,6 +14,7 @@ import { NginxSync } from '../nginx/sync.js';
 import { withUpstreamHealth } from '../nginx/health.js';
 import { CheckScheduler } from '../check/scheduler.js';
 import { CheckerAlerts } from '../notify/checker-alerts.js';
+import { DaemonLvs } from './lvs.js';
 import { VERSION } from '../util/version.js';
 import { acquirePidFile, releasePidFile } from './pidfile.js';
 import { startControlServer } from '../control/server.js';
@@ -71,11 +72,14 @@ export async function runDaemon(o: DaemonOptions): Promise<number> {
   const checks = new CheckScheduler({ config: checkersSide(loaded.config, side), clock: systemClock, log });
   const checkAlerts = new CheckerAlerts(loaded.config, log);
   checks.onEvent((e) => checkAlerts.handle(e));
+  // virtual_server blocks and lvs_sync_daemon (lvs/); -P (VRRP only) programs no IPVS service.
+  const lvs = new DaemonLvs({ config: lvsSide(loaded.config, side), clock: systemClock, log, verdicts: checks });
   const runner = new VrrpRunner({
     config: vrrpConfig,
     kernel: linuxKernel(log),
     clock: systemClock,
     log,
+    onTransition: (instance, t) => lvs.onInstanceState(instance, t.to),
   });
   const stopSignal = waitForStopSignal(log);
   try {
@@ -91,6 +95,7 @@ export async function runDaemon(o: DaemonOptions): Promise<number> {
   const nginx = new NginxSync({ config: checkSide(loaded.config, side), log, verdicts: checks });
   checks.start();
   await nginx.start();
+  await lvs.start();
   const startedAt = new Date().toISOString();
   const statusDoc = () => ({
     pid: process.pid,
@@ -101,6 +106,7 @@ export async function runDaemon(o: DaemonOptions): Promise<number> {
     ...runner.status(),
     nginxUpstreams: nginx.status(),
     checkers: checks.snapshot(),
+    lvs: lvs.status(),
   });
   const control = await startControlServer(o.controlSocket, { status: statusDoc }, log).catch(
     (err: Error) => {
@@ -109,7 +115,7 @@ export async function runDaemon(o: DaemonOptions): Promise<number> {
     },
   );
   const onHup = () => {
-    void reloadConfig(o, runner, nginx, log, { checks, checkAlerts });
+    void reloadConfig(o, runner, nginx, lvs, log, { checks, checkAlerts });
   };
   // keepalived: SIGUSR1 writes a data dump, SIGUSR2 statistics, SIGJSON (SIGRTMIN+2) its JSON
   // state; control/dump-signals.ts writes them safely and never lets a failure stop the daemon.
@@ -144,6 +150,7 @@ export async function runDaemon(o: DaemonOptions): Promise<number> {
   checks.stop();
   await nginx.stop();
   await runner.stop();
+  await lvs.stop();
   await checkAlerts.drain();
   checkAlerts.close();
   control?.close();
@@ -156,6 +163,11 @@ export async function runDaemon(o: DaemonOptions): Promise<number> {
 /** vrrpSide is the part of the configuration the VRRP runner runs (none under -C). */
 function vrrpSide(config: KeepvipConfig, side: DaemonOptions['side']): KeepvipConfig {
   return side === 'check' ? { ...config, vrrpInstances: [], vrrpSyncGroups: [] } : config;
+}
+
+/** lvsSide is the part the LVS side runs: no virtual servers under -P (keepalived's checker process programs IPVS). */
+function lvsSide(config: KeepvipConfig, side: DaemonOptions['side']): KeepvipConfig {
+  return side === 'vrrp' ? { ...config, virtualServers: [] } : config;
 }
 
 /** checkersSide is what the real-server checkers run: the virtual servers and the upstreams' health_check members (none under -P). */
@@ -178,6 +190,7 @@ function reloadConfig(
   o: DaemonOptions,
   runner: VrrpRunner,
   nginx: NginxSync,
+  lvs: DaemonLvs,
   log: Logger,
   check: { checks: CheckScheduler; checkAlerts: CheckerAlerts },
 ): Promise<void> {
@@ -195,6 +208,7 @@ function reloadConfig(
       check.checks.reload(checkersSide(loaded.config, o.side ?? 'both'));
       check.checkAlerts.reconfigure(loaded.config);
       await nginx.rerender(checkSide(loaded.config, o.side ?? 'both'));
+      await lvs.reload(lvsSide(loaded.config, o.side ?? 'both'));
     } catch (err) {
       log.error(`reload failed: ${(err as Error).message}`);
     }

@@ -1,8 +1,8 @@
 /**
  * The daemon's LVS side: the IPVS client (kernel/ipvs), the reconciler and the sync daemon
- * (lvs/), and what their events become (notify_up / notify_down / quorum_up / quorum_down
- * scripts, lines in lvs_notify_fifo and notify_fifo, as keepalived writes them). The checkers'
- * verdicts are connected with `connectVerdicts` by whoever starts the checker scheduler.
+ * (lvs/), and what their events become: quorum_up / quorum_down scripts, RS and VS lines in
+ * lvs_notify_fifo and VS lines in notify_fifo, as keepalived writes them (notify_up / notify_down
+ * and the notify_fifo RS lines are the checker alerts', notify/checker-alerts.ts).
  */
 import type { VerdictSource } from '../check/verdict.js';
 import type { KeepvipConfig } from '../config/model.js';
@@ -26,6 +26,8 @@ export interface DaemonLvsOptions {
   log: Logger;
   /** port replaces the kernel's IPVS (tests). */
   port?: IpvsPort;
+  /** verdicts are the checkers' (check/CheckScheduler). */
+  verdicts?: VerdictSource;
 }
 
 /** DaemonLvs runs the LVS side of the daemon. */
@@ -35,7 +37,9 @@ export class DaemonLvs {
   readonly sync: LvsSyncDaemon;
   private config: KeepvipConfig;
   private readonly scripts: NotifyQueue;
-  private fifos: NotifyFifo[] = [];
+  /** lvsFifo is lvs_notify_fifo (RS and VS lines); notifyFifo is notify_fifo (VS lines: the checker alerts write its RS lines). */
+  private lvsFifo: NotifyFifo | undefined;
+  private notifyFifo: NotifyFifo | undefined;
   private fifoKey = '';
   private available = false;
 
@@ -47,6 +51,7 @@ export class DaemonLvs {
       port: this.port,
       clock: o.clock,
       log: o.log,
+      ...(o.verdicts ? { verdicts: o.verdicts } : {}),
       onEvent: (e) => this.onEvent(e),
     });
     this.sync = new LvsSyncDaemon(this.port, o.log);
@@ -92,8 +97,7 @@ export class DaemonLvs {
     await this.reconciler.stop(keep);
     if (this.available && !keep) await this.sync.stop();
     await this.scripts.drain();
-    for (const f of this.fifos) f.close();
-    this.fifos = [];
+    this.closeFifos();
     this.port.close();
   }
 
@@ -110,17 +114,19 @@ export class DaemonLvs {
 
   private onEvent(e: LvsEvent): void {
     const line = lvsFifoLine(e);
-    for (const f of this.fifos) f.write(line);
-    // keepalived: when stopping, only omega runs the notifiers (do_vs_notifies / clear_service_rs).
+    this.lvsFifo?.write(line);
+    // Real-server up/down: notify_up/notify_down and the notify_fifo RS line are the checker
+    // alerts' (notify/checker-alerts.ts); the quorum is ours.
+    if (e.type === 'rs') return;
+    this.notifyFifo?.write(line);
+    // keepalived: when stopping, only omega runs the notifiers (do_vs_notifies).
     if (e.stopping && !e.vs.omega) return;
     const script = lvsEventScript(e);
     if (!script) return;
     const g = this.config.globalDefs;
     const policy = scriptPolicy(script, g.scriptUser, g.enableScriptSecurity);
     if (policy.refused !== undefined) {
-      this.o.log.error(
-        `SECURITY VIOLATION - ${e.type === 'rs' ? 'notify' : 'quorum'} script ${script} is not run: ${policy.refused}`,
-      );
+      this.o.log.error(`SECURITY VIOLATION - quorum script ${script} is not run: ${policy.refused}`);
       return;
     }
     void this.scripts.enqueue(`lvs/${e.vsKey}`, [resolveInvocation(script)], policy.identity);
@@ -132,17 +138,19 @@ export class DaemonLvs {
     const key = JSON.stringify([g.lvs?.notifyFifo, g.notifyFifo?.path]);
     if (key === this.fifoKey) return;
     this.fifoKey = key;
-    for (const f of this.fifos) f.close();
-    this.fifos = [];
+    this.closeFifos();
     const run = { clock: this.o.clock };
     const lvsFifo = g.lvs?.notifyFifo;
-    if (lvsFifo?.path) {
-      const f = NotifyFifo.open(lvsFifo.path, lvsFifo.script, this.o.log, run);
-      if (f) this.fifos.push(f);
-    }
-    if (g.notifyFifo?.path && g.notifyFifo.path !== lvsFifo?.path) {
-      const f = NotifyFifo.open(g.notifyFifo.path, undefined, this.o.log, run);
-      if (f) this.fifos.push(f);
-    }
+    if (lvsFifo?.path) this.lvsFifo = NotifyFifo.open(lvsFifo.path, lvsFifo.script, this.o.log, run);
+    // The runner's notifier starts notify_fifo_script; this writer only adds the VS lines.
+    if (g.notifyFifo?.path && g.notifyFifo.path !== lvsFifo?.path)
+      this.notifyFifo = NotifyFifo.open(g.notifyFifo.path, undefined, this.o.log, run);
+  }
+
+  private closeFifos(): void {
+    this.lvsFifo?.close();
+    this.notifyFifo?.close();
+    this.lvsFifo = undefined;
+    this.notifyFifo = undefined;
   }
 }
