@@ -18,7 +18,7 @@
  * most ZOMBIE_WAIT_MS) until the exited pids are gone, then fires once for the whole burst
  * (nginx's master and its workers die together).
  */
-import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { closeSync, openSync, readdirSync, readFileSync, readSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ConfigNote } from '../config/config-test.js';
 import type { KeepvipConfig, VrrpScript } from '../config/model.js';
@@ -115,6 +115,27 @@ export function scriptWatchNotes(
   return notes;
 }
 
+/** STAT_BUFFER holds one /proc/PID/stat line (a few hundred bytes; the name is at most 15). */
+const STAT_BUFFER = Buffer.alloc(1024);
+
+/**
+ * readProcStat reads /proc/PID/stat with one open/read/close into a fixed buffer: a third of
+ * readFileSync's cost, which stats the file and grows its buffer (proc files have no size).
+ * Undefined when the process is gone.
+ */
+export function readProcStat(procRoot: string, pid: number | string): ReturnType<typeof parseProcStat> {
+  let fd: number | undefined;
+  try {
+    fd = openSync(join(procRoot, String(pid), 'stat'), 'r');
+    const n = readSync(fd, STAT_BUFFER, 0, STAT_BUFFER.length, 0);
+    return parseProcStat(STAT_BUFFER.toString('latin1', 0, n));
+  } catch {
+    return undefined;
+  } finally {
+    if (fd !== undefined) closeSync(fd);
+  }
+}
+
 interface Watched {
   pids: Map<number, { close(): void }>;
 }
@@ -144,13 +165,9 @@ export function watchIdioms(def: VrrpScript, onTrigger: () => void, deps: IdiomW
   };
 
   const isGone = (pid: number): boolean => {
-    try {
-      const stat = parseProcStat(readFileSync(join(procRoot, String(pid), 'stat'), 'utf8'));
-      // Gone, or the pid already belongs to a new process: either way no longer our zombie.
-      return stat === undefined || stat.state !== 'Z';
-    } catch {
-      return true;
-    }
+    const stat = readProcStat(procRoot, pid);
+    // Gone, or the pid already belongs to a new process: either way no longer our zombie.
+    return stat === undefined || stat.state !== 'Z';
   };
 
   /** settle fires one trigger once every exited pid is reaped (or ZOMBIE_WAIT_MS passed). */
@@ -166,6 +183,9 @@ export function watchIdioms(def: VrrpScript, onTrigger: () => void, deps: IdiomW
     const waited = now - settleSince;
     const zombies = [...exited];
     exited.clear();
+    // Watch what appeared since the last scan (new nginx workers after a reload), so their
+    // exits, which may come after this run, trigger runs too.
+    scan();
     trigger(
       zombies.length > 0
         ? `a watched process exited (pids ${zombies.join(' ')} still zombies after ${waited.toFixed(1)} ms)`
@@ -224,16 +244,25 @@ export function watchIdioms(def: VrrpScript, onTrigger: () => void, deps: IdiomW
     }
   };
 
-  const matches = (i: Extract<Idiom, { kind: 'process' }>, pid: number): boolean => {
+  const patterns = new Map(
+    processes.map((i) => [i, i.match === 'regex' || i.full ? safeRegex(i.name) : undefined] as const),
+  );
+  /**
+   * matches tests a process by its name (from /proc/PID/stat), reading /proc/PID/cmdline only
+   * when needed: for pgrep -f, and for an exact name of 15 characters or more, which the
+   * kernel's name truncates.
+   */
+  const matches = (i: Extract<Idiom, { kind: 'process' }>, comm: string, pid: number): boolean => {
+    const re = patterns.get(i);
+    if (!i.full) {
+      if (i.match === 'regex') return re?.test(comm) ?? comm.includes(i.name);
+      if (comm !== i.name.slice(0, TASK_COMM_LEN - 1)) return false;
+      if (i.name.length < TASK_COMM_LEN - 1) return true;
+    }
     try {
-      const stat = parseProcStat(readFileSync(join(procRoot, String(pid), 'stat'), 'utf8'));
-      if (!stat || stat.state === 'Z' || stat.state === 'X') return false;
-      if (i.match === 'exact' && !i.full && stat.comm === i.name.slice(0, TASK_COMM_LEN - 1)) return true;
       const argv = parseCmdline(readFileSync(join(procRoot, String(pid), 'cmdline'), 'utf8'));
-      if (i.full) return safeRegex(i.name)?.test(argv.join(' ')) ?? argv.join(' ').includes(i.name);
-      if (i.match === 'exact')
-        return argv[0] !== undefined && argv[0].slice(argv[0].lastIndexOf('/') + 1) === i.name;
-      return safeRegex(i.name)?.test(stat.comm) ?? stat.comm.includes(i.name);
+      if (i.full) return re?.test(argv.join(' ')) ?? argv.join(' ').includes(i.name);
+      return argv[0] !== undefined && argv[0].slice(argv[0].lastIndexOf('/') + 1) === i.name;
     } catch {
       return false; // exited while we looked
     }
@@ -250,9 +279,15 @@ export function watchIdioms(def: VrrpScript, onTrigger: () => void, deps: IdiomW
         entries = [];
       }
       const self = process.pid;
-      for (const i of processes) {
-        const pids = entries.map(Number).filter((pid) => pid !== self && matches(i, pid));
-        fresh += follow(byIdiom.get(i)!, pids);
+      for (const e of entries) {
+        const pid = Number(e);
+        if (pid === self) continue;
+        // One read of /proc/PID/stat per process for all idioms; pids already watched are skipped.
+        const todo = processes.filter((i) => !byIdiom.get(i)!.pids.has(pid));
+        if (todo.length === 0) continue;
+        const stat = readProcStat(procRoot, e);
+        if (!stat || stat.state === 'Z' || stat.state === 'X') continue;
+        for (const i of todo) if (matches(i, stat.comm, pid)) fresh += follow(byIdiom.get(i)!, [pid]);
       }
     }
     for (const i of pidFiles) {
