@@ -87,7 +87,7 @@ describe.skipIf(!!skip)('dumps and metrics of a live daemon', () => {
     console.log(`[dumps] ${shared}/keepalived.json: ${JSON.stringify(compat).slice(0, 300)}...`);
     expect(own).toEqual(compat);
     expect(compat[0].data).toMatchObject({ iname: 'VI_1', vrid: 81, state: 2, ifp_ifname: 'eth0' });
-    expect(compat[0].data.vips).toEqual([`${vip}/24 dev eth0 scope global`]);
+    expect(compat[0].data.vips).toEqual([`${vip}/24 dev eth0 scope global set`]);
     expect(compat[0].stats.advert_sent).toBeGreaterThan(0);
     expect(JSON.stringify(compat)).not.toContain('hunter2');
     expect(statSync(join(shared, 'keepalived.json')).mode & 0o777).toBe(0o600);
