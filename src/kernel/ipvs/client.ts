@@ -75,6 +75,11 @@ export class IpvsClient implements IpvsPort {
     return this.sock?.sends ?? 0;
   }
 
+  /** received counts netlink messages received: with one ACK per batch, about `sends` for writes. */
+  get received(): number {
+    return this.sock?.received ?? 0;
+  }
+
   async available(): Promise<boolean> {
     try {
       await this.family();

@@ -48,7 +48,7 @@ const FORWARDS: Record<IpvsForward, number> = {
 };
 const TUN_TYPES = ['ipip', 'gue', 'gre'] as const;
 
-/** ipvsFamily maps AF_INET / AF_INET6 to 'inet' / 'inet6'. */
+/** familyOf maps AF_INET / AF_INET6 to 'inet' / 'inet6'. */
 function familyOf(af: number | undefined): 'inet' | 'inet6' | undefined {
   return af === K.AF_INET ? 'inet' : af === K.AF_INET6 ? 'inet6' : undefined;
 }
@@ -69,11 +69,12 @@ function readAddress(family: 'inet' | 'inet6', d: Buffer): string | undefined {
   return d.length >= n ? formatAddress(family, d) : undefined;
 }
 
-/** prefixToMask / maskToPrefix convert an IPv4 prefix length to a 32-bit mask and back (leading ones). */
+/** prefixToMask turns an IPv4 prefix length into its 32-bit mask (24 -> 0xffffff00). */
 export function prefixToMask(prefix: number): number {
   const p = Math.max(0, Math.min(32, prefix));
   return p === 0 ? 0 : (0xffffffff << (32 - p)) >>> 0;
 }
+/** maskToPrefix counts a mask's leading ones (0xffffff00 -> 24). */
 export function maskToPrefix(mask: number): number {
   let n = 0;
   for (let bit = 31; bit >= 0 && (mask >>> bit) & 1; bit--) n++;

@@ -1,9 +1,12 @@
 /**
  * GenlSocket is one generic netlink socket with many requests in flight: every request gets
  * its own sequence number, requests issued in the same tick leave in one sendmsg (the kernel
- * walks every message of a datagram in order, answering each), and replies are matched back
- * by sequence number. A window bounds the answers the kernel may have queued for us, so the
- * socket's receive buffer never overflows (an overflow would lose ACKs: ENOBUFS); it refills
+ * walks every message of a datagram in order), and replies are matched back by sequence
+ * number. Only the last request of a batch asks for an ACK (NLM_F_ACK): a failing request gets
+ * its NLMSG_ERROR anyway, so when the last one is answered, every earlier one without an error
+ * succeeded. One ACK per batch instead of one per request spares the receive side (a recvmsg
+ * each). A window bounds what the kernel may have queued for us (in the worst case, an error
+ * per request), so the receive buffer never overflows (ENOBUFS would lose answers); it refills
  * at half, so requests keep leaving in batches. Order is kept: the kernel executes a socket's
  * messages in the order sent, and nothing is sent while a dump runs (one dump per socket, or
  * the kernel says EBUSY; and what follows a dump must not change what it reads).
@@ -26,7 +29,7 @@ import { decodeNlError, encodeNlMessage, splitMessages } from './nlmsg.js';
 
 /** GenlSocketOptions tunes the pipeline. */
 export interface GenlSocketOptions {
-  /** window is the most requests awaiting an answer at once (default 128). */
+  /** window is the most requests awaiting an answer at once (default 256). */
   window?: number;
   /** maxBatchBytes bounds one sendmsg (default 64 KiB, below the kernel's sk_sndbuf limit). */
   maxBatchBytes?: number;
@@ -59,6 +62,8 @@ export class GenlSocket {
   operations = 0;
   /** sends counts sendmsg calls (batches). */
   sends = 0;
+  /** received counts netlink messages received (answers, reply parts, dump parts). */
+  received = 0;
   /** strays counts messages whose sequence number matched no request (late answers after an error). */
   strays = 0;
   private readonly sock: RawNetlinkSocket;
@@ -73,7 +78,7 @@ export class GenlSocket {
   private referenced = false;
 
   constructor(options: GenlSocketOptions = {}) {
-    this.window = options.window ?? 128;
+    this.window = options.window ?? 256;
     this.maxBatchBytes = options.maxBatchBytes ?? 65536;
     try {
       this.sock = new RawNetlinkSocket(NETLINK_GENERIC, {
@@ -95,7 +100,8 @@ export class GenlSocket {
     if (this.closed) return Promise.reject(new KeepvipError('E_NETLINK', 'generic netlink socket is closed'));
     return new Promise((resolve, reject) => {
       const seq = this.nextSeq();
-      const flags = NLM_F_REQUEST | (r.dump ? NLM_F_DUMP : NLM_F_ACK);
+      // NLM_F_ACK is added at send time to the last request of each batch only (see flush).
+      const flags = NLM_F_REQUEST | (r.dump ? NLM_F_DUMP : 0);
       const bytes = encodeNlMessage({ type: r.type, flags, seq, pid: 0, payload: r.payload });
       this.queue.push({
         seq,
@@ -153,6 +159,8 @@ export class GenlSocket {
           break;
         }
       }
+      const last = batch[batch.length - 1] as Pending;
+      if (!last.dump) last.bytes.writeUInt16LE(last.bytes.readUInt16LE(6) | NLM_F_ACK, 6);
       for (const p of batch) this.inFlight.set(p.seq, p);
       this.operations += batch.length;
       this.sends++;
@@ -170,12 +178,14 @@ export class GenlSocket {
 
   private receive(buf: Buffer): void {
     const { messages } = splitMessages(buf);
+    this.received += messages.length;
     for (const m of messages) {
       const p = this.inFlight.get(m.seq);
       if (!p) {
         if (m.type !== NLMSG_NOOP) this.strays++;
         continue;
       }
+      if (m.type === NLMSG_ERROR || m.type === NLMSG_DONE || m.type === NLMSG_OVERRUN) this.settleBefore(p);
       if (m.type === NLMSG_ERROR) {
         const e = decodeNlError(m.payload);
         if (!e) this.settle(p, new KeepvipError('E_NETLINK', `${p.describe()}: short NLMSG_ERROR`));
@@ -193,6 +203,19 @@ export class GenlSocket {
     }
     // Refill at half the window, so requests keep leaving in batches rather than one per answer.
     if (this.inFlight.size <= this.window / 2) this.flush();
+  }
+
+  /**
+   * settleBefore resolves every request sent before `p` that is still waiting: the kernel
+   * answered `p`, and it handles a socket's messages in order, so they are done, and none
+   * failed (a failure always gets its own NLMSG_ERROR, ACK flag or not). Any reply messages
+   * they had came before too.
+   */
+  private settleBefore(p: Pending): void {
+    for (const q of this.inFlight.values()) {
+      if (q === p) return;
+      this.settle(q);
+    }
   }
 
   private settle(p: Pending, error?: Error): void {

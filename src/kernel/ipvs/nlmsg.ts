@@ -185,22 +185,27 @@ export function parseAttrs(buf: Buffer): { attrs: NlAttr[]; malformed?: string }
   return { attrs };
 }
 
-/** readU8 / readU16 / readU32 / readBe16 / readBe32 / readU64 read a scalar attribute, or undefined when too short. */
+/** readU8 reads a u8 attribute, or undefined when too short (as the other read* do). */
 export function readU8(d: Buffer): number | undefined {
   return d.length >= 1 ? d.readUInt8(0) : undefined;
 }
+/** readU16 reads a host-order u16 attribute. */
 export function readU16(d: Buffer): number | undefined {
   return d.length >= 2 ? d.readUInt16LE(0) : undefined;
 }
+/** readBe16 reads a network-order u16 (__be16: ports) attribute. */
 export function readBe16(d: Buffer): number | undefined {
   return d.length >= 2 ? d.readUInt16BE(0) : undefined;
 }
+/** readU32 reads a host-order u32 attribute. */
 export function readU32(d: Buffer): number | undefined {
   return d.length >= 4 ? d.readUInt32LE(0) : undefined;
 }
+/** readBe32 reads a network-order u32 (__be32) attribute. */
 export function readBe32(d: Buffer): number | undefined {
   return d.length >= 4 ? d.readUInt32BE(0) : undefined;
 }
+/** readU64 reads a u64 attribute (a u32 one widened: 32-bit counters). */
 export function readU64(d: Buffer): bigint | undefined {
   if (d.length >= 8) return d.readBigUInt64LE(0);
   if (d.length >= 4) return BigInt(d.readUInt32LE(0));

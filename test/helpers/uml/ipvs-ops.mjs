@@ -30,7 +30,13 @@ if (spec.sequential) {
   results = await Promise.all(spec.ops.map(call));
 }
 const elapsedMs = Number(process.hrtime.bigint() - started) / 1e6;
-const out = { results, operations: client.operations, sends: client.sends, elapsedMs };
+const out = {
+  results,
+  operations: client.operations,
+  sends: client.sends,
+  received: client.received,
+  elapsedMs,
+};
 client.close();
 process.stdout.write(
   `${JSON.stringify(out, (_k, v) => {
