@@ -5,7 +5,7 @@
  * `--syslog-socket` pointing at a stand-in syslog socket; it has no VRRP instance, so it sends
  * nothing on any network.
  */
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -25,6 +25,16 @@ afterAll(() => {
   }
   rmSync(dir, { recursive: true, force: true });
 });
+
+/** writeEntry writes the tsx entry that runs src/cli/main.ts with this process's argv. */
+function writeEntry(): string {
+  const entry = join(dir, 'keepvip.mts');
+  writeFileSync(
+    entry,
+    `import { main } from ${JSON.stringify(join(ROOT, 'src/cli/main.ts'))};\nawait main(process.argv);\n`,
+  );
+  return entry;
+}
 
 describe('logging of a detached daemon', () => {
   it('a detached daemon writes its logs to syslog (facility from -S)', async () => {
@@ -62,5 +72,32 @@ describe('logging of a detached daemon', () => {
     } finally {
       rx.stop();
     }
+  });
+
+  it('under systemd (INVOCATION_ID) it stays in the foreground and writes journal lines with levels to stdout', async () => {
+    const conf = join(dir, 'journal.conf');
+    const pidFile = join(dir, 'journal.pid');
+    writeFileSync(conf, 'global_defs {\n  router_id journal-test\n}\n');
+    const child = spawn(process.execPath, ['--import', 'tsx', writeEntry(), '-f', conf, '-p', pidFile], {
+      cwd: ROOT,
+      env: { ...process.env, INVOCATION_ID: 'kv-test-invocation' },
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
+    let out = '';
+    const started = new Promise<void>((resolve) => {
+      child.stdout!.on('data', (d: Buffer) => {
+        out += d.toString();
+        if (/Starting Keepvip/.test(out)) resolve();
+      });
+    });
+    await started;
+    // The control socket comes after the signal handlers: then SIGTERM is a graceful stop.
+    const sock = pidFile.replace(/\.pid$/, '.sock');
+    for (let i = 0; i < 1000 && !existsSync(sock); i++) await new Promise((r) => setTimeout(r, 10));
+    child.kill('SIGTERM');
+    const code = await new Promise<number | null>((r) => child.on('exit', (c) => r(c)));
+    expect(code).toBe(0);
+    expect(out).toMatch(/^<6>Starting Keepvip v/m);
+    expect(out).toMatch(/^<6>Stopped Keepvip$/m);
   });
 });

@@ -1,5 +1,9 @@
 /** A stand-in syslog daemon for tests: a Unix datagram socket (python3, Node has none) printing each message. */
 import { type ChildProcess, spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
+
+/** PYTHON is Debian's interpreter when present (a pyenv shim costs a second per start). */
+const PYTHON = existsSync('/usr/bin/python3') ? '/usr/bin/python3' : 'python3';
 
 const RECEIVER = `
 import socket, sys
@@ -17,7 +21,10 @@ export class SyslogReceiver {
   private waiters: (() => void)[] = [];
 
   private constructor(readonly socket: string) {
-    this.proc = spawn('python3', ['-u', '-c', RECEIVER, socket], { stdio: ['ignore', 'pipe', 'inherit'] });
+    this.proc = spawn(PYTHON, ['-u', '-c', RECEIVER, socket], { stdio: ['ignore', 'pipe', 'inherit'] });
+    this.proc.on('exit', () => {
+      for (const w of this.waiters.splice(0)) w();
+    });
     let buf = '';
     this.proc.stdout!.on('data', (d: Buffer) => {
       buf += d.toString();
