@@ -30,6 +30,7 @@ import {
 /** PROCESS_RESCAN_MS: how often /proc is scanned again for new processes. */
 export const PROCESS_RESCAN_MS = 1000;
 
+/** ExitWatcher is kernel/pidfd.ts's exit watch, re-exported for the trackers' callers. */
 export type { ExitWatcher };
 
 /** ProcessTrackerDeps are the seams tests replace: where /proc is and how exits are watched. */
