@@ -277,6 +277,8 @@ export interface VrrpInstance {
   preemptDelayMs: number;
   unicastSrcIp?: string;
   unicastPeers: string[];
+  /** unicastPeerTtl: a peer's `min_ttl N` / `max_ttl N` window (keepalived's defaults 0..255), by peer address. */
+  unicastPeerTtl?: Record<string, { min: number; max: number }>;
   /** mcastSrcIp is mcast_src_ip: the source address of multicast adverts. */
   mcastSrcIp?: string;
   notify: NotifyCommands;

@@ -174,12 +174,15 @@ export class InstanceDriver {
   receive(advert: VrrpAdvert, srcAddress: string): void {
     this.counters.advertsReceived++;
     if (advert.priority === 0) this.counters.priorityZeroReceived++;
+    const lowerWhileMaster =
+      this.state.name === 'MASTER' && advert.priority > 0 && advert.priority < this.state.priority;
     this.dispatch({
       type: 'advert',
       priority: advert.priority,
       advertIntervalMs: advert.advertIntervalMs,
       srcAddress,
     });
+    if (lowerWhileMaster && this.state.name === 'MASTER') this.lowerPriorityGarps();
   }
 
   /** setFault tells the instance its interface or a tracked object failed (true) or recovered. */
@@ -393,21 +396,8 @@ export class InstanceDriver {
 
   /** scheduleGarps sends keepalived's announcement pattern: a burst now, another after garp_master_delay, then refreshes. */
   private scheduleGarps(): void {
-    const inst = this.o.instance;
-    const g = inst.garp;
-    const byDev = new Map<string, VipSpec[]>();
-    for (const v of [...this.vips, ...this.excluded]) byDev.set(v.dev, [...(byDev.get(v.dev) ?? []), v]);
-    const burst = (repeat: number) => {
-      for (const [dev, vips] of byDev) {
-        const what = inst.family === 'inet' ? 'gratuitous ARPs' : 'unsolicited neighbour advertisements';
-        this.o.log.info(
-          `(${this.name}) Sending/queueing ${what} on ${dev} for ${vips.map((v) => v.address).join(' ')}`,
-        );
-        this.o.io.announce(dev, vips, repeat, g.intervalMs).catch((err: Error) => {
-          this.o.log.warn(`(${this.name}) announcing VIPs on ${dev} failed: ${err.message}`);
-        });
-      }
-    };
+    const g = this.o.instance.garp;
+    const burst = (repeat: number) => this.announceBurst(repeat);
     this.cancelGarps();
     burst(g.masterRepeat);
     const now = this.o.clock.nowMs();
@@ -424,6 +414,42 @@ export class InstanceDriver {
         );
       };
       refresh(now + g.masterRefreshMs);
+    }
+  }
+
+  /** announceBurst sends one burst of `repeat` gratuitous ARPs / unsolicited NAs for every held address, per device. */
+  private announceBurst(repeat: number): void {
+    const inst = this.o.instance;
+    const byDev = new Map<string, VipSpec[]>();
+    for (const v of [...this.vips, ...this.excluded]) byDev.set(v.dev, [...(byDev.get(v.dev) ?? []), v]);
+    for (const [dev, vips] of byDev) {
+      const what = inst.family === 'inet' ? 'gratuitous ARPs' : 'unsolicited neighbour advertisements';
+      this.o.log.info(
+        `(${this.name}) Sending/queueing ${what} on ${dev} for ${vips.map((v) => v.address).join(' ')}`,
+      );
+      this.o.io.announce(dev, vips, repeat, inst.garp.intervalMs).catch((err: Error) => {
+        this.o.log.warn(`(${this.name}) announcing VIPs on ${dev} failed: ${err.message}`);
+      });
+    }
+  }
+
+  /**
+   * lowerPriorityGarps is keepalived's answer to a lower-priority advert heard as MASTER
+   * (vrrp_state_master_rx): besides the advert the state machine sends, garp_lower_prio_repeat
+   * gratuitous ARPs at once and as many again after garp_lower_prio_delay, so hosts that followed
+   * the other router's ARPs come back.
+   */
+  private lowerPriorityGarps(): void {
+    const g = this.o.instance.garp;
+    if (g.lowerPrioRepeat <= 0 || !this.vipsHeld) return;
+    this.announceBurst(g.lowerPrioRepeat);
+    if (g.lowerPrioDelayMs > 0) {
+      const at = this.o.clock.nowMs() + g.lowerPrioDelayMs;
+      this.garpTimers.push(
+        this.o.clock.at(at, () => {
+          if (this.state.name === 'MASTER') this.announceBurst(g.lowerPrioRepeat);
+        }),
+      );
     }
   }
 

@@ -442,6 +442,13 @@ export class VrrpRunner {
       this.drop(entry, driver, 'ttl', detail, datagram.srcAddress);
       return;
     }
+    // keepalived 2.2.7: `unicast_peer { ADDR min_ttl N max_ttl M }` bounds that peer's TTL / hop limit.
+    const window = inst.unicastPeerTtl?.[datagram.srcAddress];
+    if (window && ttlKnown && (datagram.ttl < window.min || datagram.ttl > window.max)) {
+      const detail = `TTL ${datagram.ttl} outside min_ttl ${window.min} / max_ttl ${window.max}`;
+      this.drop(entry, driver, 'ttl', detail, datagram.srcAddress);
+      return;
+    }
     const checked = checkAdvertForInstance(advert, driver.checks);
     if (!checked.ok) {
       this.drop(entry, driver, checked.reason, checked.detail, datagram.srcAddress);

@@ -168,9 +168,18 @@ const handlers: Record<string, Handler<GlobalDraft>> = {
     const n = readInteger(ctx, st, garpCount, outOfRange('using 1'));
     if (n !== undefined) d.defs.garp.masterRefreshRepeat = n;
   },
-  // keepvip sends no GARPs on hearing a lower-priority advert while MASTER.
-  vrrp_garp_lower_prio_delay: notSupportedInGlobals,
-  vrrp_garp_lower_prio_repeat: notSupportedInGlobals,
+  vrrp_garp_lower_prio_delay(ctx, st, d) {
+    const ms = readSecondsMs(ctx, st, garpDelay, outOfRange('ignored'));
+    if (ms === undefined) return;
+    d.defs.garp.lowerPrioDelayMs = ms;
+    d.lowerPrioDelaySet = true;
+  },
+  vrrp_garp_lower_prio_repeat(ctx, st, d) {
+    const n = readInteger(ctx, st, garpCount, outOfRange('ignored'));
+    if (n === undefined) return;
+    d.defs.garp.lowerPrioRepeat = n;
+    d.lowerPrioRepeatSet = true;
+  },
   vrrp_garp_interval(ctx, st, d) {
     const ms = readSecondsMs(ctx, st, { minS: 0, maxS: 1 }, outOfRange('using 0'));
     if (ms !== undefined) d.defs.garp.intervalMs = ms;

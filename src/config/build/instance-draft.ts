@@ -34,6 +34,7 @@ export interface InstanceDraft {
   preemptDelayMs: number;
   unicastSrcIp?: string;
   unicastPeers: string[];
+  unicastPeerTtl: Record<string, { min: number; max: number }>;
   unicastWord?: Word;
   mcastSrcIp?: string;
   notify: NotifyCommands;
@@ -61,6 +62,7 @@ export function newInstanceDraft(name: string, pos: SourcePos): InstanceDraft {
     trackProcesses: [],
     preemptDelayMs: 0,
     unicastPeers: [],
+    unicastPeerTtl: {},
     notify: {},
     garp: {},
     promoteSecondaries: false,

@@ -10,6 +10,7 @@ import {
   type Handler,
   notSupported,
   outOfRange,
+  parseIntegerText,
   parseIpAddress,
   readBool,
   readCommand,
@@ -30,14 +31,14 @@ const setCommand =
   };
 
 const garpSeconds =
-  (key: 'masterDelayMs' | 'masterRefreshMs'): Handler<InstanceDraft> =>
+  (key: 'masterDelayMs' | 'masterRefreshMs' | 'lowerPrioDelayMs'): Handler<InstanceDraft> =>
   (ctx, st, d) => {
     const ms = readSecondsMs(ctx, st, GARP_RANGE_S, outOfRange('using the global setting'));
     if (ms !== undefined) d.garp[key] = ms;
   };
 
 const garpCount =
-  (key: 'masterRepeat' | 'masterRefreshRepeat'): Handler<InstanceDraft> =>
+  (key: 'masterRepeat' | 'masterRefreshRepeat' | 'lowerPrioRepeat'): Handler<InstanceDraft> =>
   (ctx, st, d) => {
     const n = readInteger(ctx, st, COUNT_RANGE, outOfRange('using the global setting'));
     if (n !== undefined) d.garp[key] = n;
@@ -209,7 +210,8 @@ export const INSTANCE_KEYWORDS: Readonly<Record<string, Handler<InstanceDraft>>>
   },
   unicast_peer(ctx, st, d) {
     d.unicastWord ??= st.keyword;
-    // One peer per line: `ADDR [min_ttl N] [max_ttl N]` (keepalived 2.2.7 vrrp_parser.c).
+    // One peer per line: `ADDR [min_ttl N] [max_ttl N]` (keepalived 2.2.7 vrrp_parser.c); an
+    // advert from the peer whose TTL / hop limit is outside the window is dropped.
     for (const line of st.block ?? []) {
       const ip = parseIpAddress(line.keyword.text);
       if (ip === undefined)
@@ -219,12 +221,24 @@ export const INSTANCE_KEYWORDS: Readonly<Record<string, Handler<InstanceDraft>>>
           `unicast_peer '${line.keyword.text}' is not an IP address; peer skipped`,
         );
       else d.unicastPeers.push(ip.address);
+      const ttl = { min: 0, max: 255 };
+      let windowed = false;
       for (let i = 0; i < line.args.length; i++) {
         const opt = line.args[i]!;
         if (opt.text === 'min_ttl' || opt.text === 'max_ttl') {
-          // The TTL window per peer needs the receive path's per-peer check, which keepvip lacks.
-          notSupported(ctx, opt, 'unicast_peer');
-          i++;
+          const value = line.args[++i];
+          const n = value === undefined ? undefined : parseIntegerText(value.text);
+          if (n === undefined || n < 0 || n > 255) {
+            // keepalived: "Invalid min_ttl/max_ttl X specified for unicast peer Y - ignoring"
+            ctx.sink.warning(
+              (value ?? opt).pos,
+              'value-range',
+              `unicast_peer ${line.keyword.text}: ${opt.text} '${value?.text ?? ''}' outside 0..255; ignored`,
+            );
+            continue;
+          }
+          ttl[opt.text === 'min_ttl' ? 'min' : 'max'] = n;
+          windowed = true;
         } else {
           // keepalived 1.x style: several addresses on one line.
           const more = parseIpAddress(opt.text);
@@ -236,6 +250,15 @@ export const INSTANCE_KEYWORDS: Readonly<Record<string, Handler<InstanceDraft>>>
             );
           else d.unicastPeers.push(more.address);
         }
+      }
+      if (windowed && ip !== undefined) {
+        if (ttl.min > ttl.max)
+          ctx.sink.warning(
+            line.keyword.pos,
+            'value-range',
+            `unicast_peer ${line.keyword.text}: min_ttl ${ttl.min} above max_ttl ${ttl.max}; every advert from it is dropped`,
+          );
+        d.unicastPeerTtl[ip.address] = ttl;
       }
     }
   },
@@ -257,11 +280,10 @@ export const INSTANCE_KEYWORDS: Readonly<Record<string, Handler<InstanceDraft>>>
   },
   garp_master_delay: garpSeconds('masterDelayMs'),
   garp_master_refresh: garpSeconds('masterRefreshMs'),
-  // keepvip sends no GARPs on hearing a lower-priority advert while MASTER.
-  garp_lower_prio_delay: notSupportedHere,
+  garp_lower_prio_delay: garpSeconds('lowerPrioDelayMs'),
   garp_master_repeat: garpCount('masterRepeat'),
   garp_master_refresh_repeat: garpCount('masterRefreshRepeat'),
-  garp_lower_prio_repeat: notSupportedHere,
+  garp_lower_prio_repeat: garpCount('lowerPrioRepeat'),
   accept(_ctx, _st, d) {
     // keepvip never filters traffic to the VIPs, which is accept mode.
     d.accept = true;

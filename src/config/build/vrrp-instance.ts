@@ -225,6 +225,7 @@ function completeInstance(
   };
   if (authentication) instance.authentication = authentication;
   if (d.unicastSrcIp !== undefined) instance.unicastSrcIp = d.unicastSrcIp;
+  if (Object.keys(d.unicastPeerTtl).length > 0) instance.unicastPeerTtl = d.unicastPeerTtl;
   if (d.mcastSrcIp !== undefined) instance.mcastSrcIp = d.mcastSrcIp;
   if (d.smtpAlert !== undefined) instance.smtpAlert = d.smtpAlert;
   if (d.handoff !== undefined) instance.handoff = d.handoff;

@@ -271,6 +271,8 @@ vrrp_instance VI_1 {
  garp_master_repeat 2
  garp_master_refresh 30
  garp_master_refresh_repeat 3
+ garp_lower_prio_delay 4
+ garp_lower_prio_repeat 6
  accept
  dont_track_primary
  virtual_ipaddress {
@@ -292,6 +294,8 @@ vrrp_instance VI_1 {
         masterRepeat: 2,
         masterRefreshMs: 30_000,
         masterRefreshRepeat: 3,
+        lowerPrioDelayMs: 4000,
+        lowerPrioRepeat: 6,
       },
       accept: true,
       dontTrackPrimary: true,

@@ -115,6 +115,8 @@ const IMPLEMENTED: Record<string, readonly string[]> = {
     'vrrp_garp_master_repeat',
     'vrrp_garp_master_refresh',
     'vrrp_garp_master_refresh_repeat',
+    'vrrp_garp_lower_prio_delay',
+    'vrrp_garp_lower_prio_repeat',
     'vrrp_garp_interval',
     'vrrp_gna_interval',
     'script_user',
@@ -174,6 +176,8 @@ const IMPLEMENTED: Record<string, readonly string[]> = {
     'garp_master_refresh',
     'garp_master_repeat',
     'garp_master_refresh_repeat',
+    'garp_lower_prio_delay',
+    'garp_lower_prio_repeat',
     // accept is what keepvip always does (it never filters traffic to the VIPs).
     'accept',
     'dont_track_primary',
@@ -245,7 +249,7 @@ const IMPLEMENTED: Record<string, readonly string[]> = {
     'prohibit',
   ],
   auth_type: ['PASS'],
-  'unicast_peer option': [],
+  'unicast_peer option': ['min_ttl', 'max_ttl'],
 };
 
 /**

@@ -109,3 +109,24 @@ describe('virtual_ipaddress_excluded and promote_secondaries', () => {
     expect(vi.promoteSecondaries).toBe(true);
   });
 });
+
+describe('unicast_peer min_ttl / max_ttl', () => {
+  it('a peer line keeps its TTL window; others have none', () => {
+    const vi = instance(
+      ' unicast_peer {\n  10.0.0.2 min_ttl 250 max_ttl 255\n  10.0.0.3\n  10.0.0.4 max_ttl 64\n }',
+    ).config!.vrrpInstances[0]!;
+    expect(vi.unicastPeers).toEqual(['10.0.0.2', '10.0.0.3', '10.0.0.4']);
+    expect(vi.unicastPeerTtl).toEqual({
+      '10.0.0.2': { min: 250, max: 255 },
+      '10.0.0.4': { min: 0, max: 64 },
+    });
+  });
+
+  it.each([
+    ['out of range', '10.0.0.2 min_ttl 300', 'warning:value-range'],
+    ['missing value', '10.0.0.2 max_ttl', 'warning:value-range'],
+    ['min above max', '10.0.0.2 min_ttl 200 max_ttl 100', 'warning:value-range'],
+  ])('%s', (_name, line, code) => {
+    expect(codes(instance(` unicast_peer {\n  ${line}\n }`))).toEqual([code]);
+  });
+});
