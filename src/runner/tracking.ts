@@ -22,7 +22,7 @@ import { type IdiomWatch, watchIdioms } from '../track/idiom-watch.js';
 import { FileTracker } from '../track/file-tracker.js';
 import type { TrackedState } from '../track/priority.js';
 import { type ExitWatcher, ProcessTracker } from '../track/process-tracker.js';
-import { resolveScriptUser, type ScriptIdentity, scriptInsecurity } from '../util/script-security.js';
+import { scriptPolicy } from '../util/script-security.js';
 import { type ScriptRun, ScriptTracker } from '../track/script-tracker.js';
 import type { Clock } from '../util/clock.js';
 
@@ -255,21 +255,8 @@ export class Tracking {
   /** newScript makes a tracker with keepalived's user and security rules applied. */
   private newScript(def: VrrpScript, config: KeepvipConfig): ScriptEntry {
     const g = config.globalDefs;
-    let identity: ScriptIdentity | undefined;
-    let refused: string | undefined;
-    const user = def.user ?? g.scriptUser;
-    if (user) {
-      try {
-        identity = resolveScriptUser(user);
-      } catch (err) {
-        refused = (err as Error).message;
-      }
-    }
-    // keepalived check_script_secure: a script run as root must not be modifiable by anyone else.
-    if (refused === undefined && g.enableScriptSecurity && (identity === undefined || identity.uid === 0)) {
-      const why = scriptInsecurity(def.script);
-      if (why !== undefined) refused = `${why}, so running it as root is unsafe`;
-    }
+    // keepalived's rules (util/script-security.ts): its own user, else script_user; check_script_secure.
+    const { identity, refused } = scriptPolicy(def.script, def.user ?? g.scriptUser, g.enableScriptSecurity);
     const tracker = new ScriptTracker(def, this.o.clock, this.o.log, { identity, refused });
     tracker.onChange(() => this.o.onChange());
     return { key: stableKey([def, g.scriptUser, g.enableScriptSecurity]), tracker };
