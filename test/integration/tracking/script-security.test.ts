@@ -7,6 +7,10 @@ import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:f
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import type { VrrpScript } from '../../../src/config/model.js';
+import { ScriptTracker } from '../../../src/track/script-tracker.js';
+import { silentLogger } from '../../../src/util/logger.js';
+import { ManualClock } from '../../../src/util/manual-clock.js';
 import { insecureReason, scriptInsecurity, scriptPolicy } from '../../../src/util/script-security.js';
 
 const isRoot = process.getuid?.() === 0;
@@ -42,5 +46,27 @@ describe.skipIf(!isRoot)('script security (keepalived check_script_secure)', () 
     expect(asNobody.refused).toBeUndefined();
     expect(asNobody.identity).toMatchObject({ uid: 65534 });
     expect(scriptPolicy('/bin/true', { user: 'no-such-user-kv' }, false).refused).toMatch(/does not exist/);
+  });
+
+  it('a vrrp_script runs as its script user (uid and gid)', async () => {
+    const def: VrrpScript = {
+      name: 'as_nobody',
+      script: '[ "$(id -u):$(id -g)" = 65534:65534 ]',
+      intervalMs: 60_000,
+      timeoutMs: 5000,
+      weight: -5,
+      weightReverse: false,
+      fall: 1,
+      rise: 1,
+      initFail: true,
+      pos: { file: 't', line: 1, col: 1 },
+    };
+    const { identity } = scriptPolicy(def.script, { user: 'nobody' }, true);
+    const t = new ScriptTracker(def, new ManualClock(), silentLogger, { identity });
+    t.start();
+    await t.whenIdle();
+    t.stop();
+    expect(t.lastRun).toMatchObject({ exitCode: 0 });
+    expect(t.good).toBe(true);
   });
 });
