@@ -61,38 +61,55 @@ export function supplementaryGroups(user: string, groupFile = '/etc/group'): num
   return out;
 }
 
+/** AccountFiles are where users and groups are read (tests point them elsewhere). */
+export interface AccountFiles {
+  passwd: string;
+  group: string;
+}
+
+/** SYSTEM_ACCOUNTS are /etc/passwd and /etc/group. */
+export const SYSTEM_ACCOUNTS: AccountFiles = { passwd: '/etc/passwd', group: '/etc/group' };
+
 /**
  * resolveScriptUser turns `user [group]` into ids: the user's uid, the group's gid (default the
  * user's primary group) and the user's supplementary groups, as initgroups(3) gives a login.
  * Throws KeepvipError E_SCRIPT_USER when the user or group is unknown.
  */
-export function resolveScriptUser(u: ScriptUser): ScriptIdentity {
-  const user = lookupId('/etc/passwd', u.user);
+export function resolveScriptUser(u: ScriptUser, files: AccountFiles = SYSTEM_ACCOUNTS): ScriptIdentity {
+  const user = lookupId(files.passwd, u.user);
   if (!user) throw new KeepvipError('E_SCRIPT_USER', `script user '${u.user}' does not exist`);
   let gid = user.gid ?? user.id;
   if (u.group !== undefined) {
-    const group = lookupId('/etc/group', u.group);
+    const group = lookupId(files.group, u.group);
     if (!group) throw new KeepvipError('E_SCRIPT_USER', `script group '${u.group}' does not exist`);
     gid = group.id;
   }
-  const groups = /^\d+$/.test(u.user) ? [] : supplementaryGroups(u.user).filter((g) => g !== gid);
+  const groups = /^\d+$/.test(u.user)
+    ? []
+    : supplementaryGroups(u.user, files.group).filter((g) => g !== gid);
   return { uid: user.id, gid, groups };
 }
 
+/** DEFAULT_SCRIPT_USER is the user keepalived runs scripts as when `script_user` is not set and it exists. */
+export const DEFAULT_SCRIPT_USER = 'keepalived_script';
+
 /**
  * scriptPolicy applies keepalived's rules to one script string: it runs as its own `user`, else
- * `script_user`, else root; with `enable_script_security` a script that would run as root is
- * refused when a non-root user could modify what it runs (keepalived check_script_secure).
+ * `script_user`, else keepalived_script when that user exists (keepalived.conf(5)), else root;
+ * with `enable_script_security` a script that would run as root is refused when a non-root
+ * user could modify what it runs (keepalived check_script_secure).
  */
 export function scriptPolicy(
   script: string,
   user: ScriptUser | undefined,
   enableScriptSecurity: boolean,
+  files: AccountFiles = SYSTEM_ACCOUNTS,
 ): ScriptPolicy {
   let identity: ScriptIdentity | undefined;
+  if (!user && lookupId(files.passwd, DEFAULT_SCRIPT_USER)) user = { user: DEFAULT_SCRIPT_USER };
   if (user) {
     try {
-      identity = resolveScriptUser(user);
+      identity = resolveScriptUser(user, files);
     } catch (err) {
       return { refused: (err as Error).message };
     }
