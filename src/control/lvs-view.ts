@@ -1,10 +1,10 @@
 /**
  * LvsView is the IPVS table as control/ renders it (status, Prometheus under node_exporter's
  * ipvs names): what is programmed, each destination's counters and its real-server verdict.
- * The LVS part (src/lvs/) fills it from its `lvsStatus()` snapshot; until that is wired the
- * daemon passes NO_IPVS. Counters are plain numbers (JSON-safe; exact up to 2^53).
+ * lvs-adapter.ts fills it from the LVS part's status (src/lvs/status.ts); without virtual
+ * servers it is NO_IPVS. Counters are plain numbers (JSON-safe; exact up to 2^53).
  */
-import type { IpvsForward, IpvsProtocol, IpvsStats } from '../kernel/ipvs/types.js';
+import type { IpvsForward, IpvsProtocol } from '../kernel/ipvs/types.js';
 
 /** LvsCounters are IPVS_STATS_ATTR_CONNS / INPKTS / OUTPKTS / INBYTES / OUTBYTES. */
 export interface LvsCounters {
@@ -56,15 +56,3 @@ export interface LvsView {
 
 /** NO_IPVS is the view while no LVS part reports a table. */
 export const NO_IPVS: LvsView = { programmed: false, reason: 'no IPVS', services: [] };
-
-/** lvsCounters converts the kernel's 64-bit counters (bigint) to the view's numbers. */
-export function lvsCounters(s: IpvsStats | undefined): LvsCounters | undefined {
-  if (!s) return undefined;
-  return {
-    conns: Number(s.conns),
-    inPkts: Number(s.inPkts),
-    outPkts: Number(s.outPkts),
-    inBytes: Number(s.inBytes),
-    outBytes: Number(s.outBytes),
-  };
-}
