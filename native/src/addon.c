@@ -33,6 +33,7 @@ static napi_value init(napi_env env, napi_value exports) {
       {"ifNameToIndex", NULL, if_name_to_index, NULL, NULL, NULL, napi_default, NULL},
   };
   if (napi_define_properties(env, exports, 1, props) != napi_ok) return NULL;
+  if (kv_register_vrrp4(env, exports) != napi_ok) return NULL;
   if (kv_register_vrrp6(env, exports) != napi_ok) return NULL;
   if (kv_register_packet(env, exports) != napi_ok) return NULL;
   if (kv_register_pidfd(env, exports) != napi_ok) return NULL;

@@ -16,6 +16,7 @@
 
 #include <arpa/inet.h>
 #include <errno.h>
+#include <linux/if_ether.h>
 #include <linux/if_packet.h>
 #include <net/ethernet.h>
 #include <net/if.h>
@@ -25,8 +26,11 @@
 #include <stdint.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <sys/socket.h>
 #include <unistd.h>
+#include <uv.h>
 
 #define ETH_HLEN_BYTES 14
 #define ARP_FRAME_BYTES (ETH_HLEN_BYTES + 28)
@@ -205,10 +209,140 @@ static napi_value send_unsolicited_na(napi_env env, napi_callback_info info) {
   return NULL;
 }
 
+/* sendArpProbe(ifname, ipv4) sends one duplicate-address probe (RFC 5227 2.1.1: sender IP 0.0.0.0,
+ * target hardware address zero), as `arping -D` does: every host holding ipv4 answers it, and no
+ * neighbour's ARP cache changes. */
+static napi_value send_arp_probe(napi_env env, napi_callback_info info) {
+  size_t argc = 2;
+  napi_value argv[2];
+  NAPI_CALL(env, napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  if (argc < 2) {
+    kv_throw_type(env, "sendArpProbe(ifname, ipv4) needs two arguments");
+    return NULL;
+  }
+  char ifname[IF_NAMESIZE + 1];
+  struct in_addr target;
+  if (kv_get_string(env, argv[0], ifname, sizeof ifname, "ifname") < 0) return NULL;
+  if (kv_get_in4(env, argv[1], &target, "address") < 0) return NULL;
+  int fd = open_packet_socket(env);
+  if (fd < 0) return NULL;
+  int ifindex;
+  unsigned char mac[6];
+  static const unsigned char broadcast[6] = {0xff, 0xff, 0xff, 0xff, 0xff, 0xff};
+  if (interface_info(env, fd, ifname, &ifindex, mac) < 0) return NULL;
+  unsigned char frame[ARP_FRAME_BYTES];
+  memset(frame, 0, sizeof frame);
+  put_ethernet(frame, broadcast, mac, ETHERTYPE_ARP);
+  unsigned char *arp = frame + ETH_HLEN_BYTES;
+  arp[1] = ARPHRD_ETHER;
+  arp[2] = 0x08;
+  arp[4] = 6;
+  arp[5] = 4;
+  arp[7] = ARPOP_REQUEST;
+  memcpy(arp + 8, mac, 6);       /* ar_sha; ar_sip stays 0.0.0.0, ar_tha zero */
+  memcpy(arp + 24, &target, 4);  /* ar_tip */
+  send_frame(env, fd, ifindex, ETHERTYPE_ARP, broadcast, frame, sizeof frame);
+  return NULL;
+}
+
+/* The ARP reply listener: one AF_PACKET socket for ETH_P_ARP that hands each reply
+ * (ifindex, sender MAC, sender IP) to JS; it does not keep the event loop alive. */
+typedef struct arp_listener {
+  napi_env env;
+  int fd;
+  uv_poll_t poll;
+  napi_ref callback;
+  napi_async_context async_context;
+} arp_listener;
+
+static void on_arp_readable(uv_poll_t *handle, int status, int events) {
+  arp_listener *l = handle->data;
+  if (status < 0) {
+    uv_poll_start(&l->poll, UV_READABLE, on_arp_readable);
+    return;
+  }
+  for (int i = 0; i < 64; i++) {
+    unsigned char buf[128];
+    struct sockaddr_ll from;
+    socklen_t len = sizeof from;
+    ssize_t n = recvfrom(l->fd, buf, sizeof buf, MSG_DONTWAIT, (struct sockaddr *)&from, &len);
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      return; /* EAGAIN, or an error the next wakeup reports again */
+    }
+    /* SOCK_DGRAM: buf is the ARP packet. Only Ethernet/IPv4 replies matter. */
+    if (n < 28 || buf[7] != ARPOP_REPLY || buf[4] != 6 || buf[5] != 4) continue;
+    if (from.sll_pkttype == PACKET_OUTGOING) continue;
+    char mac[18], ip[INET_ADDRSTRLEN];
+    snprintf(mac, sizeof mac, "%02x:%02x:%02x:%02x:%02x:%02x", buf[8], buf[9], buf[10], buf[11], buf[12], buf[13]);
+    inet_ntop(AF_INET, buf + 14, ip, sizeof ip);
+    napi_env env = l->env;
+    napi_handle_scope scope;
+    if (napi_open_handle_scope(env, &scope) != napi_ok) return;
+    napi_value fn, global, result, argv[3];
+    if (napi_get_reference_value(env, l->callback, &fn) == napi_ok && fn != NULL) {
+      napi_get_global(env, &global);
+      napi_create_uint32(env, (uint32_t)from.sll_ifindex, &argv[0]);
+      napi_create_string_utf8(env, mac, NAPI_AUTO_LENGTH, &argv[1]);
+      napi_create_string_utf8(env, ip, NAPI_AUTO_LENGTH, &argv[2]);
+      if (napi_make_callback(env, l->async_context, global, fn, 3, argv, &result) == napi_pending_exception) {
+        napi_value exception;
+        napi_get_and_clear_last_exception(env, &exception);
+        napi_fatal_exception(env, exception);
+      }
+    }
+    napi_close_handle_scope(env, scope);
+  }
+}
+
+/* arpListen(callback(ifindex, mac, ip)) starts the process's ARP reply listener (once; later calls
+ * replace the callback). */
+static arp_listener *listener;
+static napi_value arp_listen(napi_env env, napi_callback_info info) {
+  size_t argc = 1;
+  napi_value argv[1];
+  NAPI_CALL(env, napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  if (argc < 1) {
+    kv_throw_type(env, "arpListen(callback) needs a callback");
+    return NULL;
+  }
+  if (listener) {
+    napi_delete_reference(env, listener->callback);
+    NAPI_CALL(env, napi_create_reference(env, argv[0], 1, &listener->callback));
+    return NULL;
+  }
+  int fd = socket(AF_PACKET, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, htons(ETH_P_ARP));
+  if (fd < 0) {
+    kv_throw_errno(env, "socket(AF_PACKET, ETH_P_ARP)", errno);
+    return NULL;
+  }
+  arp_listener *l = calloc(1, sizeof *l);
+  uv_loop_t *loop;
+  napi_value name;
+  if (!l || napi_get_uv_event_loop(env, &loop) != napi_ok || uv_poll_init(loop, &l->poll, fd) != 0) {
+    free(l);
+    close(fd);
+    kv_throw_napi_failure(env, "arpListen");
+    return NULL;
+  }
+  l->env = env;
+  l->fd = fd;
+  l->poll.data = l;
+  napi_create_reference(env, argv[0], 1, &l->callback);
+  napi_create_string_utf8(env, "keepvip:arp", NAPI_AUTO_LENGTH, &name);
+  napi_async_init(env, NULL, name, &l->async_context);
+  uv_poll_start(&l->poll, UV_READABLE, on_arp_readable);
+  uv_unref((uv_handle_t *)&l->poll);
+  listener = l;
+  return NULL;
+}
+
 napi_status kv_register_packet(napi_env env, napi_value exports) {
   napi_property_descriptor props[] = {
       {"sendGratuitousArp", NULL, send_gratuitous_arp, NULL, NULL, NULL, napi_default, NULL},
       {"sendUnsolicitedNa", NULL, send_unsolicited_na, NULL, NULL, NULL, napi_default, NULL},
+      {"sendArpProbe", NULL, send_arp_probe, NULL, NULL, NULL, napi_default, NULL},
+      {"arpListen", NULL, arp_listen, NULL, NULL, NULL, napi_default, NULL},
   };
   return napi_define_properties(env, exports, sizeof props / sizeof props[0], props);
 }

@@ -37,6 +37,7 @@ int kv_get_in6(napi_env env, napi_value v, struct in6_addr *out, const char *nam
 int kv_get_in4(napi_env env, napi_value v, struct in_addr *out, const char *name);
 
 /* Module parts register their functions on the exports object. */
+napi_status kv_register_vrrp4(napi_env env, napi_value exports);
 napi_status kv_register_vrrp6(napi_env env, napi_value exports);
 napi_status kv_register_packet(napi_env env, napi_value exports);
 napi_status kv_register_pidfd(napi_env env, napi_value exports);

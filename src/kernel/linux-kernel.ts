@@ -1,12 +1,20 @@
 /**
- * linuxKernel binds the runner's KernelPort to the real kernel: raw VRRP sockets, rtnetlink
+ * linuxKernel binds the KernelPort (port.ts) to the real kernel: raw VRRP sockets, rtnetlink
  * addresses and links, and gratuitous ARP / unsolicited NA through the native addon.
  */
 import type { Logger } from '../util/logger.js';
-import type { KernelPort } from '../runner/kernel-port.js';
-import { addAddress, closeRtnetlink, deleteAddress, forgetLinkIndex, listAddresses } from './addresses.js';
+import type { KernelPort } from './port.js';
+import {
+  addAddress,
+  closeRtnetlink,
+  deleteAddress,
+  forgetLinkIndex,
+  listAddresses,
+  onNetlinkError,
+} from './addresses.js';
 import { sendGarpBurst } from './garp.js';
 import { getLink, getPrimaryAddress, watchLinks } from './links.js';
+import { pidfdExitWatcher } from './pidfd.js';
 import { addRoute, addRule, deleteRoute, deleteRule } from './routes.js';
 import { setPromoteSecondaries } from './sysctl.js';
 import { openVrrpSocket } from './vrrp-socket.js';
@@ -31,7 +39,9 @@ export function linuxKernel(log: Logger): KernelPort & { close(): void } {
         vips.map((v) => v.address),
         { repeat, intervalMs },
       ),
-    watchLinks: (onChange) =>
+    watchExit: pidfdExitWatcher,
+    onNetlinkError: (listener) => onNetlinkError(listener),
+    watchLinks: (onChange, onLost) =>
       watchLinks(
         (link) => {
           // A deleted or re-created interface changes its index: never reuse a cached one.
@@ -41,6 +51,8 @@ export function linuxKernel(log: Logger): KernelPort & { close(): void } {
         (err) => {
           forgetLinkIndex();
           log.warn(`link watch: ${err.message}`);
+          // ENOBUFS: notifications were lost; the runner re-reads every link it tracks.
+          onLost?.();
         },
       ),
     close: () => closeRtnetlink(),

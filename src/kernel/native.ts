@@ -2,6 +2,9 @@ import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import { KeepvipError, SystemCallError } from '../util/errors.js';
 
+/** Vrrp4Handle is the opaque socket handle the addon returns from vrrp4Open. */
+export type Vrrp4Handle = { readonly __brand: 'Vrrp4Handle' };
+
 /** Vrrp6Handle is the opaque socket handle the addon returns from vrrp6Open. */
 export type Vrrp6Handle = { readonly __brand: 'Vrrp6Handle' };
 
@@ -17,6 +20,16 @@ export type Vrrp6Callback = (
 
 /** NativeAddon is the surface of native/build/Release/keepvip_native.node (see native/src/*.c). */
 export interface NativeAddon {
+  /** vrrp4Open opens the IPv4 VRRP socket (native/src/vrrp4.c); the callback gets (error) or (null, datagram). */
+  vrrp4Open(
+    ifname: string,
+    groups: string[],
+    rcvbufBytes: number,
+    callback: (error: (Error & { code?: string }) | null, datagram?: Buffer) => void,
+  ): Vrrp4Handle;
+  vrrp4Send(handle: Vrrp4Handle, datagram: Buffer, dst: string): void;
+  vrrp4Close(handle: Vrrp4Handle): void;
+  vrrp4Ref(handle: Vrrp4Handle, ref: boolean): void;
   vrrp6Open(ifname: string, groups: string[], callback: Vrrp6Callback): Vrrp6Handle;
   vrrp6Send(handle: Vrrp6Handle, data: Buffer, dst: string, src?: string): number;
   vrrp6Close(handle: Vrrp6Handle): void;
@@ -24,6 +37,10 @@ export interface NativeAddon {
   ifNameToIndex(ifname: string): number;
   sendGratuitousArp(ifname: string, ipv4: string): void;
   sendUnsolicitedNa(ifname: string, ipv6: string, router: boolean): void;
+  /** sendArpProbe sends one RFC 5227 duplicate-address probe (sender IP 0.0.0.0) for ipv4. */
+  sendArpProbe(ifname: string, ipv4: string): void;
+  /** arpListen starts (once) the process's ARP reply listener; it does not keep the loop alive. */
+  arpListen(onReply: (ifindex: number, mac: string, ip: string) => void): void;
   /** pidfdWatch calls back once when the process exits (pidfd_open; native/src/pidfd.c); throws ESRCH if gone. */
   pidfdWatch(pid: number, onExit: () => void): PidfdHandle;
   pidfdUnwatch(handle: PidfdHandle): void;

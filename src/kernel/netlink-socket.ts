@@ -19,6 +19,9 @@ export const NETLINK_RCVBUF_BYTES = 4 << 20;
  */
 export const NETLINK_REQUEST_TIMEOUT_MS = 3000;
 
+/** NETLINK_MAX_IN_FLIGHT bounds the requests outstanding on one socket. */
+export const NETLINK_MAX_IN_FLIGHT = 8;
+
 /** AddonRawSocket mimics the package's RawNetlinkSocket over the addon socket. */
 class AddonRawSocket extends EventEmitter {
   private readonly handle: NetlinkHandle;
@@ -82,6 +85,8 @@ export interface RtNetlinkOptions {
   ref?: boolean;
   /** rcvbufBytes overrides NETLINK_RCVBUF_BYTES (tests provoke overruns with a small queue). */
   rcvbufBytes?: number;
+  /** maxInFlight overrides NETLINK_MAX_IN_FLIGHT (the overrun test sends everything at once). */
+  maxInFlight?: number;
   /** onError receives socket errors; ENOBUFS means messages were lost. Pending requests have failed. */
   onError: (error: Error & { code?: string }) => void;
 }
@@ -99,9 +104,23 @@ export function openRtNetlink(o: RtNetlinkOptions): RtNetlinkSocket {
     for (const callback of [...pending.values()]) callback(error);
     o.onError(error);
   });
+  // At most NETLINK_MAX_IN_FLIGHT requests at once: each sendmsg runs the request in the kernel
+  // synchronously (~0.5 ms for an address), so 255 VIP adds issued in one tick stalled the event
+  // loop (and the adverts) for over 100 ms; queued requests go out as replies come back.
   const request = nl.request.bind(nl);
-  nl.request = (type, data, options) =>
-    request(type, data, { timeout: NETLINK_REQUEST_TIMEOUT_MS, ...options });
+  let inFlight = 0;
+  const waiting: (() => void)[] = [];
+  nl.request = async (type, data, options) => {
+    if (inFlight >= (o.maxInFlight ?? NETLINK_MAX_IN_FLIGHT))
+      await new Promise<void>((resolve) => waiting.push(resolve));
+    inFlight++;
+    try {
+      return await request(type, data, { timeout: NETLINK_REQUEST_TIMEOUT_MS, ...options });
+    } finally {
+      inFlight--;
+      waiting.shift()?.();
+    }
+  };
   // A message the package cannot parse is dropped ('invalid'); nothing is waiting on it.
   nl.on('invalid', () => undefined);
   return new RtNetlinkSocket(nl);

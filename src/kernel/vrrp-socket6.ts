@@ -1,5 +1,5 @@
 import { callNative, loadNative, toKernelError } from './native.js';
-import type { VrrpSocket, VrrpSocketOptions } from './vrrp-socket.js';
+import type { VrrpSocket, VrrpSocketOptions } from './vrrp-socket-types.js';
 
 /**
  * openVrrpSocket6 opens the IPv6 VRRP socket through the native addon (native/src/vrrp6.c):

@@ -36,7 +36,8 @@ import {
   type SplitBrainEvidence,
   splitBrainParams,
 } from './split-brain.js';
-import { type ArpProber, arpingProber, ProbeUnavailableError } from '../kernel/arp-probe.js';
+import { type ArpProber, ProbeUnavailableError } from '../kernel/arp-probe.js';
+import { nativeArpProber } from '../kernel/arp-probe-native.js';
 
 /** DEFAULT_PROBE_INTERVAL_MS is the period of split-brain VIP probes while MASTER. */
 export const DEFAULT_PROBE_INTERVAL_MS = 2000;
@@ -91,7 +92,7 @@ export class Notifier {
     const g = config.globalDefs;
     this.clock = options.clock ?? systemClock;
     this.scripts = new NotifyQueue(log, g.notifyScriptTimeoutMs, this.clock);
-    this.prober = options.prober === null ? undefined : (options.prober ?? arpingProber(this.clock));
+    this.prober = options.prober === null ? undefined : (options.prober ?? nativeArpProber(this.clock));
     this.probeIntervalMs = options.probeIntervalMs ?? DEFAULT_PROBE_INTERVAL_MS;
     this.host = options.hostname ?? hostname();
     this.mail = this.mailQueueFor(config);

@@ -6,7 +6,7 @@
  */
 import type { GlobalDefs, VirtualIpAddress, VrrpInstance } from '../config/model.js';
 import type { Logger } from '../util/logger.js';
-import type { VrrpAdvert } from '../vrrp/packet.js';
+import { IPPROTO_VRRP, type VrrpAdvert, VRRP_TTL } from '../vrrp/packet.js';
 import type { InstanceForChecks } from '../vrrp/checks.js';
 import { authDataFromPassword, encodeAdvert } from '../vrrp/codec.js';
 import { encodeIpv4Datagram } from '../vrrp/ipv4.js';
@@ -21,26 +21,14 @@ import {
 } from '../vrrp/state-machine.js';
 import type { Clock, TimerHandle } from '../util/clock.js';
 import { newInstanceCounters, type InstanceCounters } from '../util/counters.js';
+import type { VipSpec } from '../kernel/port.js';
 import type { RouteSpec, RuleSpec } from '../kernel/routes.js';
-
-/** IP protocol number of VRRP (RFC 5798 5.1.1.4). */
-export const IPPROTO_VRRP = 112;
-/** VRRP_TTL: adverts are sent with TTL / hop limit 255 (RFC 5798 5.1.1.3). */
-export const VRRP_TTL = 255;
 
 /** RELEASE_GRACE_MS: how long a master that yielded (fast hand-off) keeps its VIPs, while the new master's GARPs move the clients. */
 export const RELEASE_GRACE_MS = 150;
 
-/** VipSpec is a VIP as the kernel layer adds it: the configured address with its device resolved. */
-export interface VipSpec {
-  address: string;
-  family: 'inet' | 'inet6';
-  prefixLength: number;
-  dev: string;
-  brd?: string;
-  scope?: string;
-  label?: string;
-}
+/** VipSpec is defined by the kernel seam (kernel/port.ts). */
+export type { VipSpec } from '../kernel/port.js';
 
 /** InstanceIo is everything the driver asks of the kernel. */
 export interface InstanceIo {
@@ -193,6 +181,18 @@ export class InstanceDriver {
   /** setPriority applies a new effective priority computed from tracking. */
   setPriority(priority: number): void {
     if (priority !== this.state.priority) this.dispatch({ type: 'priority', priority });
+  }
+
+  /**
+   * reassertVips re-applies the address state the protocol state asks for, after the kernel seam
+   * lost netlink replies (ENOBUFS): a MASTER adds its VIPs again (EEXIST counts as done), any
+   * other state removes them if it believes it holds them.
+   */
+  reassertVips(): void {
+    if (this.state.name === 'MASTER') {
+      this.vipsHeld = false;
+      void this.enqueueVips('add');
+    } else if (this.vipsHeld && !this.releaseTimer) void this.enqueueVips('remove');
   }
 
   /** followGroup moves this member with its vrrp_sync_group (another member became or left MASTER). */

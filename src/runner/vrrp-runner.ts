@@ -13,8 +13,7 @@ import { type ReceivedDatagram, VRRP_TTL } from '../vrrp/packet.js';
 import type { Clock } from '../util/clock.js';
 import { countDrop } from '../util/counters.js';
 import { InstanceDriver, type InstanceIo, type TransitionRecord, toVipSpec } from './instance.js';
-import type { KernelPort, PacketSocket, ReceivedPacket } from './kernel-port.js';
-import { pidfdExitWatcher } from '../kernel/pidfd.js';
+import type { KernelPort, PacketSocket, ReceivedPacket } from '../kernel/port.js';
 import { effectivePriority } from '../track/priority.js';
 import { Tracking } from './tracking.js';
 import type { NotifyState } from '../notify/notify-scripts.js';
@@ -60,6 +59,7 @@ export class VrrpRunner {
   private readonly sockets = new Map<string, SocketEntry>();
   private readonly localAddresses = new Set<string>();
   private linkWatch?: { close(): void };
+  private netlinkOff?: () => void;
   private readonly lastDropLogMs = new Map<string, number>();
   /** tracking runs each vrrp_script, track_file and vrrp_track_process some instance tracks, once, shared. */
   readonly tracking: Tracking;
@@ -80,7 +80,7 @@ export class VrrpRunner {
       clock: o.clock,
       log: o.log,
       onChange: () => this.retrack(),
-      watchExit: pidfdExitWatcher,
+      watchExit: o.kernel.watchExit ?? (() => undefined),
     });
     this.indexConfig();
     this.notifier =
@@ -105,13 +105,26 @@ export class VrrpRunner {
     }
     const trackers = this.tracking.sync(this.config);
     await this.refreshLinks();
-    this.linkWatch = kernel.watchLinks((link) => {
-      if (!this.linkUp.has(link.name)) return;
-      const up = link.up && link.carrier;
-      if (this.linkUp.get(link.name) === up) return;
-      this.linkUp.set(link.name, up);
-      log.info(`Netlink reports ${link.name} ${up ? 'up' : 'down'}`);
-      this.retrack();
+    this.linkWatch = kernel.watchLinks(
+      (link) => {
+        if (!this.linkUp.has(link.name)) return;
+        const up = link.up && link.carrier;
+        if (this.linkUp.get(link.name) === up) return;
+        this.linkUp.set(link.name, up);
+        log.info(`Netlink reports ${link.name} ${up ? 'up' : 'down'}`);
+        this.retrack();
+      },
+      () => {
+        // ENOBUFS on the link watch: changes were lost. Re-read every tracked link.
+        log.warn('link notifications lost (ENOBUFS): re-reading the links');
+        void this.refreshLinks(true).then(() => this.retrack());
+      },
+    );
+    // ENOBUFS on the request socket: replies were lost, so some VIP adds or removes may not have
+    // happened. Every instance re-applies the address state its protocol state asks for.
+    this.netlinkOff = kernel.onNetlinkError?.((error) => {
+      log.warn(`netlink request socket: ${error.message}; re-applying the VIP state`);
+      for (const driver of this.drivers.values()) driver.reassertVips();
     });
     for (const driver of this.drivers.values()) driver.start();
     this.retrack();
@@ -210,13 +223,14 @@ export class VrrpRunner {
     }
   }
 
-  private async refreshLinks(): Promise<void> {
+  /** refreshLinks reads the links not known yet, or every tracked one when `all` (after lost notifications). */
+  private async refreshLinks(all = false): Promise<void> {
     const ifnames = new Set([
       ...this.config.vrrpInstances.flatMap((i) => [i.interface, ...i.trackInterfaces.map((t) => t.name)]),
       ...this.config.vrrpSyncGroups.flatMap((g) => g.trackInterfaces.map((t) => t.name)),
     ]);
     for (const name of ifnames) {
-      if (this.linkUp.has(name)) continue;
+      if (!all && this.linkUp.has(name)) continue;
       const link = await this.o.kernel.getLink(name).catch(() => undefined);
       this.linkUp.set(name, !!link && link.up && link.carrier);
     }
@@ -320,6 +334,7 @@ export class VrrpRunner {
     await Promise.all([...this.drivers.values()].map((d) => d.stop()));
     await this.notifier.drain();
     this.linkWatch?.close();
+    this.netlinkOff?.();
     for (const entry of this.sockets.values()) entry.socket.close();
     this.sockets.clear();
     // As keepalived (reset_promote_secondaries): put back promote_secondaries where we changed it.

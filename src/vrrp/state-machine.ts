@@ -14,10 +14,11 @@
  */
 import { KeepvipError } from '../util/errors.js';
 import { parseIpv4, parseIpv6 } from './address.js';
+import type { VrrpVersion } from './packet.js';
 import { masterDownIntervalMs, OWNER_PRIORITY, releaseBoundMs, skewTimeMs, STOP_PRIORITY } from './timers.js';
 
-/** VrrpVersion is the protocol version: 2 (RFC 3768) or 3 (RFC 5798). */
-export type VrrpVersion = 2 | 3;
+/** VrrpVersion is the protocol version (defined in packet.ts, re-exported for the machine's users). */
+export type { VrrpVersion } from './packet.js';
 
 /** VrrpStateName is the protocol state; FAULT and STOPPED are keepalived's, INIT is RFC 5798's Initialize. */
 export type VrrpStateName = 'INIT' | 'BACKUP' | 'MASTER' | 'FAULT' | 'STOPPED';

@@ -6,7 +6,7 @@
  * microseconds and truncates: the results here are whole microseconds expressed in ms, so
  * Skew_Time for priority 100 and a 1 s interval is 609.375 ms, not a rounded centisecond.
  */
-import type { VrrpVersion } from './state-machine.js';
+import type { VrrpVersion } from './packet.js';
 
 /** OWNER_PRIORITY is the priority of the router that owns the virtual addresses (RFC 5798 5.2.4). */
 export const OWNER_PRIORITY = 255;

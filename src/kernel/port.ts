@@ -1,10 +1,25 @@
 /**
- * KernelPort is the runner's view of the kernel seam (src/kernel/): every privileged operation
- * the VRRP runner needs, in one interface, so the runner itself holds no socket or netlink code.
+ * KernelPort is the kernel seam as the runner sees it: every privileged operation the VRRP runner
+ * needs, in one interface, so the runner holds no socket or netlink code and unit tests drive it
+ * with a fake port. linux-kernel.ts binds it to the real kernel. It lives in kernel/ (the runner
+ * imports it), so the kernel layer imports nothing above it.
  */
-import type { RouteSpec, RuleSpec } from '../kernel/routes.js';
-import type { ReceivedPacket } from '../kernel/vrrp-socket.js';
-import type { VipSpec } from './instance.js';
+import type { ExitWatcher } from './pidfd.js';
+import type { RouteSpec, RuleSpec } from './routes.js';
+import type { ReceivedPacket } from './vrrp-socket-types.js';
+
+export type { ReceivedPacket } from './vrrp-socket-types.js';
+
+/** VipSpec is a VIP as the kernel layer adds it: the configured address with its device resolved. */
+export interface VipSpec {
+  address: string;
+  family: 'inet' | 'inet6';
+  prefixLength: number;
+  dev: string;
+  brd?: string;
+  scope?: string;
+  label?: string;
+}
 
 /** LinkInfo is an interface's state as rtnetlink reports it. */
 export interface LinkInfo {
@@ -14,9 +29,6 @@ export interface LinkInfo {
   carrier: boolean;
   mac?: string;
 }
-
-/** ReceivedPacket is one datagram from a VRRP socket, as the kernel seam defines it. */
-export type { ReceivedPacket } from '../kernel/vrrp-socket.js';
 
 /** PacketSocket sends VRRP datagrams and closes. */
 export interface PacketSocket {
@@ -46,7 +58,12 @@ export interface KernelPort {
   addAddress(vip: VipSpec): Promise<void>;
   deleteAddress(vip: VipSpec): Promise<void>;
   announce(ifname: string, vips: VipSpec[], repeat: number, intervalMs: number): Promise<void>;
-  watchLinks(onChange: (link: LinkInfo) => void): { close(): void };
+  /** watchLinks reports link changes; onLost says notifications were lost (ENOBUFS): re-read the links. */
+  watchLinks(onChange: (link: LinkInfo) => void, onLost?: () => void): { close(): void };
+  /** watchExit watches a process with a pidfd (vrrp_track_process); undefined when it is gone. */
+  watchExit?: ExitWatcher;
+  /** onNetlinkError registers for request-socket errors (ENOBUFS: replies lost, re-apply the VIP state). */
+  onNetlinkError?(listener: (error: Error) => void): () => void;
   /** addRoute / deleteRoute / addRule / deleteRule: virtual_routes and virtual_rules (kernel/routes.ts). */
   addRoute?(route: RouteSpec): Promise<void>;
   deleteRoute?(route: RouteSpec): Promise<void>;
