@@ -10,8 +10,11 @@
  *   takes it down and the next run comes after `delay_loop`.
  * - TCP_CHECK (and the socket checkers that share its epilog) keep retrying while down; HTTP_GET
  *   and MISC_CHECK do not (their next run is `delay_loop` away).
- * - fast_recovery (HTTP_GET/SSL_GET): while down without a known failure (alpha start), the next
- *   run is at once.
+ * - HTTP_GET/SSL_GET after a failure: the first success only clears the failed url and every url
+ *   is checked again one delay_loop later; that second success brings it up (check_http.c
+ *   epilog: "If the failed URL is now up, check all the URLs").
+ * - fast_recovery (HTTP_GET/SSL_GET): while down without a known failure (alpha start, or the
+ *   failed url just cleared), the next run is at once.
  * - keepvip's nginx_upstream `health_check ... rise N` (not a keepalived rule) needs N
  *   successes in a row to bring a down checker back; keepalived's checkers have rise 1.
  */
@@ -38,6 +41,8 @@ export interface CheckerTiming {
   /** retryWhileDown: failures of a down checker are retried too (TCP_CHECK's epilog). */
   retryWhileDown: boolean;
   fastRecovery: boolean;
+  /** confirmRecovery: after a failure, one success clears it and the next brings the checker up (HTTP_GET). */
+  confirmRecovery?: boolean;
   /** rise is how many successes in a row bring a down checker up (default 1). */
   rise?: number;
 }
@@ -66,6 +71,14 @@ export function countResult(s: CheckerState, ok: boolean, t: CheckerTiming): Che
   if (ok && s.hasRun && !s.isUp && (t.rise ?? 1) > 1 && (s.riseIt ?? 0) + 1 < (t.rise ?? 1)) {
     return {
       state: { ...s, riseIt: (s.riseIt ?? 0) + 1, knownFailure: false },
+      transition: undefined,
+      retrying: false,
+      nextDelayMs: t.delayLoopMs,
+    };
+  }
+  if (ok && t.confirmRecovery && s.hasRun && !s.isUp && s.knownFailure) {
+    return {
+      state: { ...s, retryIt: 0, knownFailure: false },
       transition: undefined,
       retrying: false,
       nextDelayMs: t.delayLoopMs,

@@ -111,6 +111,7 @@ function timingOf(c: Checker, vs: VirtualServer): CheckerTiming {
     delayBeforeRetryMs: c.delayBeforeRetryMs,
     retryWhileDown: c.kind === 'TCP_CHECK' || c.kind === 'UDP_CHECK' || c.kind === 'PING_CHECK',
     fastRecovery: (c.kind === 'HTTP_GET' || c.kind === 'SSL_GET') && c.fastRecovery,
+    confirmRecovery: c.kind === 'HTTP_GET' || c.kind === 'SSL_GET',
     ...(c.rise === undefined ? {} : { rise: c.rise }),
   };
 }
@@ -370,7 +371,8 @@ export class CheckScheduler implements VerdictSource {
         reason: r.reason,
         script: c.checker.kind === 'MISC_CHECK' ? c.checker.miscPath.split(' ')[0] : undefined,
       });
-      this.log.info(step.transition === 'up' ? line.log : `${line.log} (${r.reason})`);
+      const withReason = step.transition === 'down' && c.checker.kind !== 'MISC_CHECK';
+      this.log.info(withReason ? `${line.log} (${r.reason})` : line.log);
       const changed = this.recompute(s, s.verdict, wasFirst, r.reason);
       this.emit({
         type: 'checker',
@@ -385,7 +387,9 @@ export class CheckScheduler implements VerdictSource {
     } else {
       this.recompute(s, s.verdict, false, r.reason);
     }
-    this.arm(s, c, fastRecoveryDelay(c.state, c.timing, step.nextDelayMs));
+    // MISC_CHECK times its next run from the start of the last one (check_misc.c: last_ran + delay).
+    const elapsed = c.checker.kind === 'MISC_CHECK' ? latencyMs : 0;
+    this.arm(s, c, fastRecoveryDelay(c.state, c.timing, Math.max(0, step.nextDelayMs - elapsed)));
   }
 
   private weightDeltaOf(c: CheckerRun, rs: RealServer, r: ProbeResult): number {

@@ -81,3 +81,22 @@ describe('checker counting (keepalived 2.2.7 check_tcp.c / check_http.c / check_
     expect(fastRecoveryDelay(failed, t, 10_000)).toBe(10_000);
   });
 });
+
+describe('HTTP_GET recovery (check_http.c epilog: a failed url is re-checked once more)', () => {
+  const t: CheckerTiming = { ...http, confirmRecovery: true };
+  it('after a failure, the first success clears it and the second, one delay_loop later, brings it up', () => {
+    const down = countResult(initialCheckerState(t, false), false, t).state;
+    const first = countResult(down, true, t);
+    expect(first).toMatchObject({ transition: undefined, nextDelayMs: 10_000 });
+    expect(countResult(first.state, true, t).transition).toBe('up');
+  });
+  it('with fast_recovery the confirming run is at once', () => {
+    const f = { ...t, fastRecovery: true };
+    const down = countResult(initialCheckerState(f, false), false, f).state;
+    const first = countResult(down, true, f);
+    expect(fastRecoveryDelay(first.state, f, first.nextDelayMs)).toBe(0);
+  });
+  it('alpha start: the first success brings it up', () => {
+    expect(countResult(initialCheckerState(t, true), true, t).transition).toBe('up');
+  });
+});

@@ -151,6 +151,8 @@ warmup 4
     await h.clock.advance(0);
     expect(h.s.get(KEY)).toMatchObject({ alive: false, reason: 'HTTP status code error to /: 500' });
     h.results.set('HTTP_GET', { ok: true, reason: 'HTTP status 200' });
+    await h.clock.advance(10_000); // the failed url passes once: checked again a delay_loop later
+    expect(h.s.get(KEY)?.alive).toBe(false);
     await h.clock.advance(10_000);
     expect(h.s.get(KEY)?.alive).toBe(true);
     h.s.stop();
