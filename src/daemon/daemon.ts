@@ -6,6 +6,7 @@ import { dumpConfig, loadConfig } from '../config/load.js';
 import type { KeepvipConfig } from '../config/model.js';
 import { formatDiagnostic } from '../config/diagnostics.js';
 import type { Logger } from '../util/logger.js';
+import { installCrashPolicy } from './crash-policy.js';
 import { daemonLog } from './log.js';
 import { linuxKernel } from '../kernel/linux-kernel.js';
 import { systemClock } from '../util/clock.js';
@@ -81,6 +82,9 @@ export async function runDaemon(o: DaemonOptions): Promise<number> {
     log,
     onTransition: (instance, t) => lvs.onInstanceState(instance, t.to),
   });
+  // Errors nobody caught: logged as bugs; an uncaught exception stops the VRRP side cleanly and
+  // exits 70 for a restart (daemon/crash-policy.ts).
+  installCrashPolicy({ log, emergencyStop: () => runner.stop() });
   const stopSignal = waitForStopSignal(log);
   try {
     await runner.start();
