@@ -6,7 +6,7 @@
  * long reading the whole table back takes. Both ways must leave the same `ipvsadm -Sn`.
  * The client is timed inside its process (socket, family lookup, every request answered);
  * ipvsadm from exec to exit, as `ipvsadm -R` is used. Rounds alternate the two.
- * `npm run bench -- ipvs [--services 500] [--dests 20] [--rounds 3] [--window 128]`.
+ * `npm run bench -- ipvs [--services 500] [--dests 20] [--rounds 3] [--window 256]`.
  */
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -16,7 +16,7 @@ import { argValue, median } from './lib/args.js';
 const services = Number(argValue('--services') ?? 500);
 const dests = Number(argValue('--dests') ?? 20);
 const rounds = Number(argValue('--rounds') ?? 3);
-const windowSize = Number(argValue('--window') ?? 128);
+const windowSize = Number(argValue('--window') ?? 256);
 const changes = 20;
 
 // Runs in the guest: one round of the client, or the weight changes and the read-back.

@@ -35,6 +35,8 @@ export interface GenlSocketOptions {
   maxBatchBytes?: number;
   /** recvBufferSize asks for SO_RCVBUF (the kernel caps it at net.core.rmem_max). */
   recvBufferSize?: number;
+  /** messagePeeking reads each datagram's size first (MSG_PEEK), then the datagram: two recvmsg each (default off). */
+  messagePeeking?: boolean;
 }
 
 /** GenlRequest is one message to send: family id, payload (genlmsghdr + attributes), dump or not. */
@@ -81,9 +83,14 @@ export class GenlSocket {
     this.window = options.window ?? 256;
     this.maxBatchBytes = options.maxBatchBytes ?? 65536;
     try {
+      // One recvmsg per datagram into a 64 KiB buffer, not a peek then a read: half the
+      // syscalls, and the kernel sizes dump datagrams to what we read (up to 32 KiB), so a
+      // service's destinations arrive in one datagram.
       this.sock = new RawNetlinkSocket(NETLINK_GENERIC, {
         recvBufferSize: options.recvBufferSize ?? 4 * 1024 * 1024,
         sendBufferSize: 1024 * 1024,
+        messagePeeking: options.messagePeeking ?? false,
+        msgBufferSize: 65536,
       });
     } catch (error) {
       throw errnoError('open NETLINK_GENERIC socket', error);
