@@ -15,6 +15,7 @@ import {
 import { sendGarpBurst } from './garp.js';
 import { getLink, getPrimaryAddress, watchLinks } from './links.js';
 import { pidfdExitWatcher } from './pidfd.js';
+import { nftBlockVips, nftCleanup, nftUnblockVips } from './nftables.js';
 import { addRoute, addRule, deleteRoute, deleteRule } from './routes.js';
 import { setPromoteSecondaries } from './sysctl.js';
 import { openVrrpSocket } from './vrrp-socket.js';
@@ -33,6 +34,9 @@ export function linuxKernel(log: Logger): KernelPort & { close(): void } {
     addRule: (r) => addRule(r, log),
     deleteRule: (r) => deleteRule(r, log),
     setPromoteSecondaries: (ifname) => setPromoteSecondaries(ifname),
+    nftBlockVips: (addresses) => nftBlockVips(addresses),
+    nftUnblockVips: (addresses) => nftUnblockVips(addresses),
+    nftCleanup: () => nftCleanup(),
     announce: (ifname, vips, repeat, intervalMs) =>
       sendGarpBurst(
         ifname,

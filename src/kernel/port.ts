@@ -71,4 +71,8 @@ export interface KernelPort {
   deleteRule?(rule: RuleSpec): Promise<void>;
   /** setPromoteSecondaries sets net.ipv4.conf.IFNAME.promote_secondaries to 1; resolves to the restore step when it changed it. */
   setPromoteSecondaries?(ifname: string): Promise<(() => Promise<void>) | undefined>;
+  /** nftBlockVips / nftUnblockVips / nftCleanup: keepalived's no_accept nftables set (kernel/nftables.ts). */
+  nftBlockVips?(addresses: string[]): Promise<void>;
+  nftUnblockVips?(addresses: string[]): Promise<void>;
+  nftCleanup?(): Promise<void>;
 }

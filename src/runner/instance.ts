@@ -43,6 +43,9 @@ export interface InstanceIo {
   deleteRoute?(route: RouteSpec): Promise<void>;
   addRule?(rule: RuleSpec): Promise<void>;
   deleteRule?(rule: RuleSpec): Promise<void>;
+  /** blockVips / unblockVips: no_accept, traffic to the addresses is dropped while held (kernel/nftables.ts). */
+  blockVips?(addresses: string[]): Promise<void>;
+  unblockVips?(addresses: string[]): Promise<void>;
 }
 
 /** TransitionRecord is one state change, kept for `keepvip status`. */
@@ -353,12 +356,19 @@ export class InstanceDriver {
       if (op === 'add') {
         this.o.log.info(`(${this.name}) setting VIPs.`);
         this.vipsHeld = true;
+        // keepalived (no_accept, vrrp_strict): the addresses join the nftables drop set before they exist.
+        if (!this.o.instance.accept)
+          await this.o.io.blockVips?.(this.allAddresses()).catch((err: Error) => {
+            this.o.log.error(`(${this.name}) cannot install the no_accept rules: ${err.message}`);
+          });
         for (const vip of [...this.vips, ...this.excluded]) {
           await this.o.io.addAddress(vip).catch((err: Error) => {
             this.o.log.error(`(${this.name}) cannot add VIP ${vip.address}: ${err.message}`);
           });
         }
-        this.scheduleGarps();
+        // The add is asynchronous: a fast MASTER -> BACKUP change may have come meanwhile, and
+        // its remove-vips found no GARP timer to cancel yet. Announce only while still MASTER.
+        if (this.state.name === 'MASTER') this.scheduleGarps();
         // keepalived adds virtual_routes, then virtual_rules, after the addresses they may use.
         for (const r of this.routes)
           await this.o.io.addRoute?.(r).catch((err: Error) => {
@@ -389,6 +399,10 @@ export class InstanceDriver {
             this.o.log.error(`(${this.name}) cannot remove VIP ${vip.address}: ${err.message}`);
           });
         }
+        if (!this.o.instance.accept)
+          await this.o.io.unblockVips?.(this.allAddresses()).catch((err: Error) => {
+            this.o.log.error(`(${this.name}) cannot remove the no_accept rules: ${err.message}`);
+          });
       }
     });
     return this.vipChain;
@@ -415,6 +429,11 @@ export class InstanceDriver {
       };
       refresh(now + g.masterRefreshMs);
     }
+  }
+
+  /** allAddresses are the VIPs and excluded addresses, without prefix length. */
+  private allAddresses(): string[] {
+    return [...this.vips, ...this.excluded].map((v) => v.address);
   }
 
   /** announceBurst sends one burst of `repeat` gratuitous ARPs / unsolicited NAs for every held address, per device. */

@@ -343,6 +343,10 @@ export class VrrpRunner {
         this.o.log.warn(`cannot reset promote_secondaries on ${ifname}: ${err.message}`),
       );
     this.promoted.clear();
+    // As keepalived at stop: the no_accept nftables tables go.
+    await this.o.kernel
+      .nftCleanup?.()
+      .catch((err: Error) => this.o.log.warn(`nftables cleanup: ${err.message}`));
   }
 
   private async localAddressFor(inst: VrrpInstance): Promise<string> {
@@ -410,6 +414,8 @@ export class VrrpRunner {
       deleteRoute: k.deleteRoute && ((r) => k.deleteRoute!(r)),
       addRule: k.addRule && ((r) => k.addRule!(r)),
       deleteRule: k.deleteRule && ((r) => k.deleteRule!(r)),
+      blockVips: k.nftBlockVips && ((a) => k.nftBlockVips!(a)),
+      unblockVips: k.nftUnblockVips && ((a) => k.nftUnblockVips!(a)),
     };
   }
 

@@ -188,16 +188,10 @@ const handlers: Record<string, Handler<GlobalDraft>> = {
     const ms = readSecondsMs(ctx, st, { minS: 0, maxS: 1 }, outOfRange('using 0'));
     if (ms !== undefined) d.defs.gnaIntervalMs = ms;
   },
-  vrrp_strict(ctx, st, d) {
-    // The configuration rules of strict mode apply (no authentication, VIPs required, no_accept
-    // default...); the firewall rules keepalived installs to drop traffic to the VIPs do not.
+  vrrp_strict(_ctx, _st, d) {
+    // Strict mode's configuration rules (./vrrp-instance.ts) and no_accept by default, enforced
+    // with keepalived's nftables rules (kernel/nftables.ts).
     d.defs.vrrpStrict = true;
-    notSupported(
-      ctx,
-      st.keyword,
-      'global_defs',
-      'its configuration rules apply, but no firewall rule drops traffic to the VIPs',
-    );
   },
   script_user(ctx, st, d) {
     if (requireArg(ctx, st, 0, 'a user name') !== undefined) d.defs.scriptUser = readScriptUser(st, 0);

@@ -285,12 +285,11 @@ export const INSTANCE_KEYWORDS: Readonly<Record<string, Handler<InstanceDraft>>>
   garp_master_refresh_repeat: garpCount('masterRefreshRepeat'),
   garp_lower_prio_repeat: garpCount('lowerPrioRepeat'),
   accept(_ctx, _st, d) {
-    // keepvip never filters traffic to the VIPs, which is accept mode.
     d.accept = true;
   },
-  no_accept(ctx, st, d) {
-    // keepalived drops traffic to the VIPs with nftables/iptables rules; keepvip installs none.
-    notSupported(ctx, st.keyword, `vrrp_instance ${d.name}`, 'the VIPs accept traffic (accept mode)');
+  no_accept(_ctx, _st, d) {
+    // As keepalived 2.2.7: a MASTER drops traffic to its VIPs with nftables (kernel/nftables.ts).
+    d.accept = false;
   },
   use_vmac: notSupportedHere,
   dont_track_primary(_ctx, _st, d) {

@@ -219,7 +219,9 @@ function completeInstance(
     unicastPeers: d.unicastPeers,
     notify: d.notify,
     garp,
-    accept: d.accept ?? !globals.vrrpStrict,
+    // keepalived: the address owner (priority 255) always accepts; otherwise accept unless
+    // no_accept, and under vrrp_strict only with accept written.
+    accept: priority === 255 || (d.accept ?? !globals.vrrpStrict),
     dontTrackPrimary: d.dontTrackPrimary,
     pos: d.pos,
   };

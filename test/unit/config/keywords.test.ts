@@ -122,6 +122,7 @@ const IMPLEMENTED: Record<string, readonly string[]> = {
     'script_user',
     'enable_script_security',
     'vrrp_handoff',
+    'vrrp_strict',
     'default_interface',
     'notify_fifo',
     'notify_fifo_script',
@@ -178,8 +179,8 @@ const IMPLEMENTED: Record<string, readonly string[]> = {
     'garp_master_refresh_repeat',
     'garp_lower_prio_delay',
     'garp_lower_prio_repeat',
-    // accept is what keepvip always does (it never filters traffic to the VIPs).
     'accept',
+    'no_accept',
     'dont_track_primary',
     'promote_secondaries',
   ],
@@ -549,11 +550,6 @@ describe('keyword walk: every keyword works or says not supported by keepvip', (
     const line = `    auth_type ${type}`;
     const text = WRAP.vrrp_instance!(`  authentication {\n${line}\n    auth_pass secret\n  }`);
     check('auth_type', type, text, line, line.indexOf(type) + 1);
-  });
-
-  it('vrrp_strict in global_defs says which part is not supported', () => {
-    const r = load(`global_defs {\n vrrp_strict\n}\n${INSTANCE}`);
-    expect(notSupportedAt(r.diagnostics, 2, 2)?.message).toMatch(/no firewall rule/);
   });
 
   it('IMPLEMENTED and PENDING name only keywords that exist', () => {

@@ -130,3 +130,19 @@ describe('unicast_peer min_ttl / max_ttl', () => {
     expect(codes(instance(` unicast_peer {\n  ${line}\n }`))).toEqual([code]);
   });
 });
+
+describe('accept / no_accept / vrrp_strict', () => {
+  const accept = (body: string, globals = '') =>
+    load(
+      `global_defs {\n${globals}\n}\nvrrp_instance VI_1 {\n interface eth0\n virtual_router_id 51\n version 3\n${body}\n virtual_ipaddress {\n  10.0.0.1/24\n }\n}\n`,
+    ).config!.vrrpInstances[0]!.accept;
+  it.each([
+    ['default: accept', '', '', true],
+    ['no_accept', ' no_accept', '', false],
+    ['vrrp_strict: no_accept by default', '', ' vrrp_strict', false],
+    ['vrrp_strict with accept', ' accept', ' vrrp_strict', true],
+    ['the address owner always accepts', ' priority 255\n no_accept', ' vrrp_strict', true],
+  ])('%s', (_name, body, globals, expected) => {
+    expect(accept(body, globals)).toBe(expected);
+  });
+});
