@@ -1,0 +1,127 @@
+/**
+ * FakeKernel is a KernelPort in memory for runner unit tests: sockets record what is sent and let
+ * a test inject received bytes; addresses live in a set; every address operation can be held
+ * pending (`holdAddresses`) so a test controls when the asynchronous VIP add completes.
+ */
+import type {
+  KernelPort,
+  LinkInfo,
+  PacketSocket,
+  ReceivedPacket,
+  VipSpec,
+} from '../../../src/kernel/port.js';
+
+/** SentPacket is one datagram a fake socket was asked to send. */
+export interface SentPacket {
+  ifname: string;
+  family: 'inet' | 'inet6';
+  data: Buffer;
+  dst: string;
+}
+
+/** FakeSocket is one opened VRRP socket. */
+export interface FakeSocket {
+  family: 'inet' | 'inet6';
+  ifname: string;
+  groups: string[];
+  closed: boolean;
+  deliver(p: ReceivedPacket): void;
+}
+
+/** KernelCall is one address or announce call, in order. */
+export type KernelCall =
+  | { op: 'add' | 'delete'; address: string }
+  | { op: 'announce'; ifname: string; addresses: string[]; repeat: number };
+
+/** FakeKernel records the runner's kernel calls. */
+export class FakeKernel implements KernelPort {
+  readonly sockets: FakeSocket[] = [];
+  readonly sent: SentPacket[] = [];
+  readonly calls: KernelCall[] = [];
+  readonly addresses = new Set<string>();
+  private held: (() => void)[] | undefined;
+
+  constructor(
+    private readonly primary = '10.0.0.2',
+    private readonly link: LinkInfo = { name: 'eth0', index: 2, up: true, carrier: true },
+  ) {}
+
+  /** holdAddresses makes address operations wait until releaseAddresses(). */
+  holdAddresses(): void {
+    this.held = [];
+  }
+
+  /** releaseAddresses lets the held operations complete, in order. */
+  releaseAddresses(): void {
+    const held = this.held ?? [];
+    this.held = undefined;
+    for (const go of held) go();
+  }
+
+  async openVrrpSocket(o: Parameters<KernelPort['openVrrpSocket']>[0]): Promise<PacketSocket> {
+    const s: FakeSocket = {
+      family: o.family,
+      ifname: o.ifname,
+      groups: [...o.multicastGroups],
+      closed: false,
+      deliver: (p) => {
+        if (!s.closed) o.onPacket(p);
+      },
+    };
+    this.sockets.push(s);
+    return {
+      send: async (data, dst) => {
+        this.sent.push({ ifname: o.ifname, family: o.family, data: Buffer.from(data), dst });
+      },
+      close: () => {
+        s.closed = true;
+      },
+    };
+  }
+
+  async getLink(): Promise<LinkInfo> {
+    return this.link;
+  }
+
+  async getPrimaryAddress(): Promise<string> {
+    return this.primary;
+  }
+
+  async listAddresses() {
+    return [...this.addresses].map((address) => ({ address, prefixLength: 32, ifname: 'eth0' }));
+  }
+
+  private async gate(): Promise<void> {
+    if (this.held) await new Promise<void>((resolve) => this.held!.push(resolve));
+  }
+
+  async addAddress(vip: VipSpec): Promise<void> {
+    await this.gate();
+    this.calls.push({ op: 'add', address: vip.address });
+    this.addresses.add(vip.address);
+  }
+
+  async deleteAddress(vip: VipSpec): Promise<void> {
+    await this.gate();
+    this.calls.push({ op: 'delete', address: vip.address });
+    this.addresses.delete(vip.address);
+  }
+
+  async announce(ifname: string, vips: VipSpec[], repeat: number): Promise<void> {
+    this.calls.push({ op: 'announce', ifname, addresses: vips.map((v) => v.address), repeat });
+  }
+
+  watchLinks(): { close(): void } {
+    return { close: () => undefined };
+  }
+
+  /** announces counts announce calls (GARP bursts). */
+  get announces(): number {
+    return this.calls.filter((c) => c.op === 'announce').length;
+  }
+}
+
+/** settle lets promise chains started by a timer run (the VIP chain awaits the fake kernel). */
+export async function settle(turns = 5): Promise<void> {
+  for (let i = 0; i < turns; i++) await new Promise((r) => setImmediate(r));
+}
