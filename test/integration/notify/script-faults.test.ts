@@ -9,10 +9,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { afterAll, describe, expect, it } from 'vitest';
-import { loadConfigText } from '../../../src/config/load.js';
 import { Notifier } from '../../../src/notify/notifier.js';
 import { silentLogger } from '../../../src/util/logger.js';
-import { fileAppears, groupMembers } from '../../unit/util/process-events.js';
+import { fileAppears, groupMembers, writeForker } from '../../unit/util/process-events.js';
+import { notifierConfig } from './notifier-config.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'kv-notify-faults-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -24,32 +24,9 @@ describe('notify script faults', () => {
     const master = join(dir, 'master.sh');
     const any = join(dir, 'notify.sh');
     // notify_master forks 200 children (20 ignore SIGTERM) and hangs; notify records events.
-    writeFileSync(
-      master,
-      `#!/bin/bash
-for i in $(seq 180); do sleep 600 & done
-for i in $(seq 20); do (trap '' TERM; exec sleep 600) & done
-echo $$ > ${ready}.tmp && mv ${ready}.tmp ${ready}
-sleep 600
-`,
-      { mode: 0o755 },
-    );
+    writeForker(master, ready);
     writeFileSync(any, `#!/bin/bash\necho "$*" >> ${events}\n`, { mode: 0o755 });
-    const loaded = loadConfigText(
-      `vrrp_instance VI_1 {
-  interface eth0
-  virtual_router_id 51
-  priority 100
-  virtual_ipaddress {
-    10.9.9.100/24
-  }
-  notify_master ${master}
-  notify ${any}
-}
-`,
-      join(dir, 'keepalived.conf'),
-    );
-    const config = loaded.config!;
+    const config = notifierConfig(dir, '', `  notify_master ${master}\n  notify ${any}`);
     config.globalDefs.notifyScriptTimeoutMs = 1500; // keepvip's default is 15 s
     const warnings: string[] = [];
     const n = new Notifier(

@@ -7,10 +7,10 @@ import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync 
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { loadConfigText } from '../../../src/config/load.js';
 import { Notifier } from '../../../src/notify/notifier.js';
 import { silentLogger } from '../../../src/util/logger.js';
 import { resolveScriptUser } from '../../../src/util/script-security.js';
+import { notifierConfig } from './notifier-config.js';
 
 const isRoot = process.getuid?.() === 0;
 if (!isRoot) console.warn('SKIPPED notify script_user tests: need root to change user');
@@ -36,24 +36,9 @@ async function waitForLines(path: string, lines: number): Promise<string[]> {
 }
 
 function notifierFor(globals: string, notify: string, logs: string[]) {
-  const text = `global_defs {
-  router_id u1
-${globals}
-}
-vrrp_instance VI_1 {
-  interface eth0
-  virtual_router_id 51
-  priority 100
-  virtual_ipaddress {
-    10.9.9.100/24
-  }
-  ${notify}
-}
-`;
-  const r = loadConfigText(text, join(dir, 'keepalived.conf'));
-  if (!r.config) throw new Error(JSON.stringify(r.diagnostics));
+  const config = notifierConfig(dir, `  router_id u1\n${globals}`, `  ${notify}`);
   const log = { ...silentLogger, error: (m: string) => logs.push(m), warn: (m: string) => logs.push(m) };
-  return { n: new Notifier(r.config, log, { prober: null, mailTransport: null }), config: r.config };
+  return { n: new Notifier(config, log, { prober: null, mailTransport: null }), config };
 }
 
 describe.skipIf(!isRoot)('notify scripts and script_user', () => {

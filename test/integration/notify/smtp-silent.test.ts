@@ -12,9 +12,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { afterAll, describe, expect, it } from 'vitest';
-import { loadConfigText } from '../../../src/config/load.js';
 import { Notifier } from '../../../src/notify/notifier.js';
 import { silentLogger } from '../../../src/util/logger.js';
+import { notifierConfig } from './notifier-config.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'kv-smtp-silent-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -31,28 +31,18 @@ describe('SMTP server that never answers', () => {
     const events = join(dir, 'events.log');
     const notify = join(dir, 'notify.sh');
     writeFileSync(notify, `#!/bin/bash\necho "$*" >> ${events}\n`, { mode: 0o755 });
-    const text = `global_defs {
-  router_id silent
+    const config = notifierConfig(
+      dir,
+      `  router_id silent
   notification_email {
     ops@example.com
   }
   notification_email_from keepvip@silent
   smtp_server 127.0.0.1 ${port}
   smtp_connect_timeout 1
-  smtp_alert
-}
-vrrp_instance VI_1 {
-  interface eth0
-  virtual_router_id 51
-  priority 100
-  virtual_ipaddress {
-    10.9.9.100/24
-  }
-  notify ${notify}
-}
-`;
-    const loaded = loadConfigText(text, join(dir, 'keepalived.conf'));
-    const config = loaded.config!;
+  smtp_alert`,
+      `  notify ${notify}`,
+    );
     expect(config.globalDefs.smtpConnectTimeoutMs).toBe(1000);
     const logs: string[] = [];
     const log = { ...silentLogger, warn: (m: string) => logs.push(m), error: (m: string) => logs.push(m) };

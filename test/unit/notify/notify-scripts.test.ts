@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { commandsFor, NotifyQueue } from '../../../src/notify/notify-scripts.js';
 import { silentLogger } from '../../../src/util/logger.js';
 import { ManualClock } from '../../../src/util/manual-clock.js';
-import { fileAppears, groupMembers, untilArmed } from '../util/process-events.js';
+import { fileAppears, groupMembers, untilArmed, writeForker } from '../util/process-events.js';
 
 describe('commandsFor: keepalived argument conventions', () => {
   const notify = {
@@ -101,17 +101,7 @@ describe('NotifyQueue runs real scripts in transition order', () => {
   it('a notify script that forks 200 children and hangs is killed with its process group', async () => {
     const ready = join(dir, 'forker.ready');
     const forker = join(dir, 'forker.sh');
-    // 180 children die of SIGTERM; 20 ignore it (inherited SIG_IGN) and need the SIGKILL.
-    await writeFile(
-      forker,
-      `#!/bin/bash
-for i in $(seq 180); do sleep 600 & done
-for i in $(seq 20); do (trap '' TERM; exec sleep 600) & done
-echo $$ > ${ready}.tmp && mv ${ready}.tmp ${ready}
-sleep 600
-`,
-      { mode: 0o755 },
-    );
+    writeForker(forker, ready);
     const clock = new ManualClock();
     const q = new NotifyQueue(silentLogger, 15_000, clock);
     const done = q.enqueue('INSTANCE/VI_1', [{ file: forker, args: [] }]);

@@ -1,5 +1,5 @@
 /** Waiting for real process events in unit tests, without sleeping on a timer. */
-import { existsSync, readdirSync, readFileSync, watch } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, watch, writeFileSync } from 'node:fs';
 import { basename, dirname } from 'node:path';
 import type { ManualClock } from '../../../src/util/manual-clock.js';
 
@@ -40,4 +40,21 @@ export function groupMembers(pgid: number): number[] {
     if (Number(pgrp) === pgid && state !== 'Z') out.push(Number(name));
   }
   return out;
+}
+
+/**
+ * writeForker writes a script that forks 200 children (20 of them ignore SIGTERM, an inherited
+ * SIG_IGN, and need the SIGKILL), writes its pid (the process group id) to `ready`, and hangs.
+ */
+export function writeForker(path: string, ready: string): void {
+  writeFileSync(
+    path,
+    `#!/bin/bash
+for i in $(seq 180); do sleep 600 & done
+for i in $(seq 20); do (trap '' TERM; exec sleep 600) & done
+echo $$ > ${ready}.tmp && mv ${ready}.tmp ${ready}
+sleep 600
+`,
+    { mode: 0o755 },
+  );
 }
