@@ -8,6 +8,7 @@ import type { VrrpInstance } from '../../../src/config/model.js';
 import { loadConfigText } from '../../../src/config/load.js';
 import { InstanceDriver } from '../../../src/runner/instance.js';
 import { ManualClock } from '../../../src/util/manual-clock.js';
+import type { VrrpAdvert } from '../../../src/vrrp/packet.js';
 import { silentLogger } from '../../../src/util/logger.js';
 import { FakeKernel, settle } from './fake-kernel.js';
 
@@ -45,8 +46,8 @@ function driverFor(extra = '') {
   return { driver, clock, kernel, sentAt };
 }
 
-const higher = {
-  version: 3 as const,
+const higher: VrrpAdvert = {
+  version: 3,
   vrid: 7,
   priority: 200,
   advertIntervalMs: 1000,
