@@ -167,7 +167,9 @@ async function runTopLevel(opts: DaemonCliOptions): Promise<number> {
   }
   const facility = opts.logFacility === undefined ? 'daemon' : parseFacility(opts.logFacility);
   if (facility === undefined) {
-    process.stderr.write(`keepvip: -S ${opts.logFacility}: not a syslog facility (0-7, local0-7, user, daemon...)\n`);
+    process.stderr.write(
+      `keepvip: -S ${opts.logFacility}: not a syslog facility (0-7, local0-7, user, daemon...)\n`,
+    );
     return 2;
   }
   if (!opts.dontFork && !process.env.INVOCATION_ID) {
