@@ -74,7 +74,12 @@ export async function runDaemon(o: DaemonOptions): Promise<number> {
   const checkAlerts = new CheckerAlerts(loaded.config, log);
   checks.onEvent((e) => checkAlerts.handle(e));
   // virtual_server blocks and lvs_sync_daemon (lvs/); -P (VRRP only) programs no IPVS service.
-  const lvs = new DaemonLvs({ config: lvsSide(loaded.config, side), clock: systemClock, log, verdicts: checks });
+  const lvs = new DaemonLvs({
+    config: lvsSide(loaded.config, side),
+    clock: systemClock,
+    log,
+    verdicts: checks,
+  });
   const runner = new VrrpRunner({
     config: vrrpConfig,
     kernel: linuxKernel(log),
