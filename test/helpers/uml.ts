@@ -156,6 +156,8 @@ export class UmlGuest {
       `KV_MODULES=${(options.modules ?? []).join(',')}`,
       `KV_TMPFS=${(options.tmpfs ?? []).join(':')}`,
       `KV_TSX=file://${TSX_LOADER}`,
+      // The guest's own watchdog, a little after the host's kill, in case the host side is gone.
+      `KV_TIMEOUT=${Math.ceil((options.timeoutMs ?? 600_000) / 1000) + 30}`,
     ];
     const child = spawn(UML_KERNEL, args, { detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
     if (child.pid === undefined) throw new Error(`spawn ${UML_KERNEL} failed`);

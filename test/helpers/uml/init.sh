@@ -46,6 +46,12 @@ for m in "${mods[@]}"; do
   [ -n "$m" ] && { modprobe -d /run/kv-modules "$m" 2>"$KV_JOB/modprobe.err" || fail "modprobe $m: $(cat "$KV_JOB/modprobe.err")"; }
 done
 
+# Watchdog: power off after KV_TIMEOUT seconds even if the host side died without killing us.
+if [ -n "${KV_TIMEOUT:-}" ]; then
+  ( sleep "$KV_TIMEOUT"; echo "kv-uml: guest timeout after ${KV_TIMEOUT}s, powering off" >&2; sync; echo o >/proc/sysrq-trigger ) &
+  watchdog=$!
+fi
+
 steps="$KV_JOB/steps"
 mkdir -p "$steps" "$KV_JOB/results"
 touch "$KV_JOB/ready"
@@ -69,6 +75,7 @@ exec {idle}<> <(:)
 next=1
 while :; do
   if [ -e "$steps/halt" ]; then
+    [ -n "${watchdog:-}" ] && kill "$watchdog" 2>/dev/null
     wait
     exit 0
   fi
