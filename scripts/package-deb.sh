@@ -59,7 +59,9 @@ for pkg in $(cd "$OUT/npm" && node -e '
     if (path && p.hasInstallScript && !p.dev) console.log(path.replace(/^.*node_modules\//, ""));'); do
   [[ " $approved " == *" $pkg "* ]] || die "production dependency $pkg has an install script that allowScripts does not approve"
 done
-[[ -f "$OUT/npm/node_modules/raw-socket/build/Release/raw.node" ]] || die "raw-socket was not built"
+if [[ "$(node -p 'Boolean(require("./package.json").dependencies?.["raw-socket"])')" == true ]]; then
+  [[ -f "$OUT/npm/node_modules/raw-socket/build/Release/raw.node" ]] || die "raw-socket was not built"
+fi
 # Build intermediates and other platforms' prebuilt addons are not needed at run time.
 node_arch="$(node -p process.arch)"
 while IFS= read -r dir; do
