@@ -7,7 +7,9 @@
  * succeeded. One ACK per batch instead of one per request spares the receive side (a recvmsg
  * each). A window bounds what the kernel may have queued for us (in the worst case, an error
  * per request), so the receive buffer never overflows (ENOBUFS would lose answers); it refills
- * at half, so requests keep leaving in batches. Order is kept: the kernel executes a socket's
+ * at half, so requests keep leaving in batches. Should the kernel still report an overrun
+ * (ENOBUFS), every request in flight is rejected with it: their outcome is unknown, so a
+ * caller re-reads what it needs (the reconciler re-reads the table). Order is kept: the kernel executes a socket's
  * messages in the order sent, and nothing is sent while a dump runs (one dump per socket, or
  * the kernel says EBUSY; and what follows a dump must not change what it reads).
  */

@@ -56,6 +56,9 @@ describe.skipIf(skipReason !== undefined)('GenlSocket against nlctrl', () => {
     // At most `window` requests per sendmsg: 1000 / 128 -> 8 batches (more only if answers came in between).
     expect(sock.sends).toBeGreaterThanOrEqual(8);
     expect(sock.sends).toBeLessThan(1000 / 4);
+    // Only a batch's last request asks for an ACK: a reply per success, an error per failure,
+    // one ACK per batch (when that last request succeeded).
+    expect(sock.received).toBeLessThanOrEqual(1000 + sock.sends);
     expect(sock.strays).toBe(0);
     expect(sock.pending).toBe(0);
   });
