@@ -175,6 +175,9 @@ export class LvsReconciler {
         this.emit({ type: 'quorum', vs, vsKey, up: q.up, stopping });
       }
     }
+    // A virtual server or real server that left the configuration starts afresh if it comes back.
+    for (const k of this.quorum.keys()) if (!d.quorum.has(k)) this.quorum.delete(k);
+    for (const k of this.alive.keys()) if (!d.servers.has(k)) this.alive.delete(k);
     this.desired = d;
     return d;
   }

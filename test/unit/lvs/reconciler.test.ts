@@ -161,3 +161,16 @@ describe('LvsReconciler', () => {
     expect(t.port.operations - ops).toBe(1);
   });
 });
+
+describe('LvsReconciler state across reloads', () => {
+  it('a virtual server removed and added back starts with a fresh quorum (keepalived set_quorum_states)', async () => {
+    const text = `virtual_server 10.0.0.1 80 {\n protocol TCP\n quorum 2\n hysteresis 1\n sorry_server 10.0.0.9 80\n real_server 10.0.0.2 80 {\n }\n real_server 10.0.0.3 80 {\n }\n}`;
+    const plain = `virtual_server 10.0.0.1 80 {\n protocol TCP\n real_server 10.0.0.2 80 {\n }\n real_server 10.0.0.3 80 {\n }\n}`;
+    const t = setup(plain);
+    await t.r.start(t.config);
+    await t.r.reload(lvsConfig('vrrp_instance V {\n interface lo\n virtual_router_id 1\n}'));
+    await t.r.reload(lvsConfig(text));
+    // live weight 2 < quorum + hysteresis 3: starts with quorum down, the sorry server serves.
+    expect(t.port.weights()).toEqual(['inet tcp [10.0.0.1]:80 -> [10.0.0.9]:80 nat 1']);
+  });
+});
