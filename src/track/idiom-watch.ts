@@ -109,7 +109,7 @@ export function scriptWatchNotes(
         : '';
     notes.push({
       pos: def.pos,
-      message: `vrrp_script ${def.name} gets no event watch${unread}: no killall -0, pidof, pgrep, kill -0 $(cat FILE), systemctl is-active or [ -f FILE ] found, so it runs only every ${def.intervalMs / 1000} s`,
+      message: `vrrp_script ${def.name} gets no event watch${unread}: no killall -0, pidof, pgrep, ps -C, ps | grep, kill -0 $(cat FILE), systemctl is-active or [ -f FILE ] found, so it runs only every ${def.intervalMs / 1000} s`,
     });
   }
   return notes;

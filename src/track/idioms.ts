@@ -4,6 +4,7 @@
  * that changes (track/idiom-watch.ts), instead of waiting for the next interval:
  *
  *   killall -0 NAME, pidof NAME, pgrep [-x|-f] NAME     -> the processes named NAME (pidfd)
+ *   ps -C NAME, ps aux | grep NAME                      -> likewise (the seed write-ups' habit)
  *   kill -0 $(cat FILE), kill -0 `cat FILE`, $(< FILE)  -> FILE (inotify) and the pid in it (pidfd)
  *   systemctl is-active [--quiet] UNIT                  -> the unit's invocation file and cgroup
  *   [ -f FILE ], [[ -e FILE ]], test -s FILE ...        -> FILE (inotify), as down-file.ts does
@@ -109,6 +110,21 @@ function processIdioms(text: string): Idiom[] {
       if (w.startsWith('-') || /^[&|;>]/.test(w) || /^\d*[<>]/.test(w)) break;
       out.push({ kind: 'process', name: unquote(w), match: 'exact', full: false, source: m[0].trim() });
     }
+  }
+  // ps -C NAME (exact command name), as in `ps -C nginx --no-header | wc -l`.
+  const psC = new RegExp(String.raw`\bps\s+(?:-[a-zA-Z]+\s+)*-C\s+(${WORD})`, 'g');
+  for (const m of text.matchAll(psC)) {
+    for (const name of unquote(m[1]!).split(',')) {
+      if (name !== '') out.push({ kind: 'process', name, match: 'exact', full: false, source: m[0].trim() });
+    }
+  }
+  // ps aux | grep [opts] PATTERN (grep -v grep or the [n]ginx trick after it): the pattern
+  // against whole command lines, as grep sees ps's output.
+  const psGrep = /\bps\b[^|\n]*\|\s*grep\s+(?:-[a-zA-Z]+\s+)*("[^"]+"|'[^']+'|[^\s|;&)]+)/g;
+  for (const m of text.matchAll(psGrep)) {
+    const pattern = unquote(m[1]!);
+    if (pattern === 'grep' || pattern.startsWith('-')) continue;
+    out.push({ kind: 'process', name: pattern, match: 'regex', full: true, source: m[0].trim() });
   }
   // pgrep [opts] PATTERN: one pattern. Options that take an argument.
   const pgrep = new RegExp(

@@ -61,6 +61,21 @@ describe('recogniseIdioms', () => {
     { name: 'pgrep -u root -x', text: 'pgrep -u root -x sshd', want: ['process exact sshd'] },
     { name: 'pgrep -f quoted', text: "pgrep -f 'nginx: master'", want: ['process regex full nginx: master'] },
     {
+      name: "ps -C NAME | wc -l (the write-ups' counter)",
+      text: 'A=`ps -C nginx --no-header | wc -l`\nif [ $A -eq 0 ]; then exit 1; fi',
+      want: ['process exact nginx'],
+    },
+    {
+      name: 'ps -ef | grep NAME | grep -v grep',
+      text: 'ps -ef | grep nginx | grep -v grep >/dev/null',
+      want: ['process regex full nginx'],
+    },
+    {
+      name: 'ps aux | grep [n]ginx',
+      text: "ps aux | grep -q '[n]ginx: master'",
+      want: ['process regex full [n]ginx: master'],
+    },
+    {
       name: 'kill -0 $(cat FILE)',
       text: 'kill -0 $(cat /run/nginx.pid) 2>/dev/null',
       want: ['pid-file /run/nginx.pid'],
