@@ -1,0 +1,207 @@
+/**
+ * bench/scale.ts (issue 15, cost at scale): keepalived 2.2.7 and keepvip side by side on the same
+ * topology (two nodes in namespaces, N instances VI_1..VI_N, VRIDs 1..N on eth0, v3, advert_int
+ * 0.1, one /32 VIP each). For each N and daemon: start the pair, wait until every VIP is on the
+ * master only, let it settle, then measure over 10 s the CPU of each daemon's process tree
+ * (utime + stime of the process and its descendants) and its RSS; then SIGKILL the master and
+ * read, per VRID, the backup's Master_Down timer lateness on the wire: (first advert of the
+ * backup) - (last advert of the master) - Master_Down_Interval (RFC 5798 6.1: 3 x 100 ms +
+ * Skew_Time (256 - 100) x 100 / 256 ms = 360.94 ms). Prints p50/p99 and the keepvip/keepalived
+ * ratios. Goals (issue 15): CPU ratio <= 1.0 for master and backup, keepvip RSS <= 64 MB,
+ * lateness p99 < 2 ms. `npm run bench -- scale [--counts 100,255] [--settle-ms 5000]`.
+ */
+import { spawn } from 'node:child_process';
+import { readFile } from 'node:fs/promises';
+import { scaleVip, scaleVrrpConfig } from './lib/scale-config.js';
+import { argValue } from './lib/args.js';
+import { startVrrpDaemon, type VrrpDaemon, type VrrpPreset } from '../test/helpers/keepalived.js';
+import { run } from '../test/helpers/netns.js';
+import { createTopology, type Topology } from '../test/helpers/topology.js';
+import { waitUntil } from '../test/helpers/wait.js';
+
+const PREFIX = 'kvbsc';
+const MEASURE_MS = 10_000;
+const MASTER_DOWN_MS = 3 * 100 + ((256 - 100) * 100) / 256;
+const HZ = 100; // USER_HZ on Linux
+
+/** treePids is pid and all its descendants (/proc/PID/task/TID/children). */
+async function treePids(pid: number): Promise<number[]> {
+  const out = [pid];
+  for (let i = 0; i < out.length; i++) {
+    const p = out[i]!;
+    const tasks = await import('node:fs/promises').then((fs) =>
+      fs.readdir(`/proc/${p}/task`).catch(() => []),
+    );
+    for (const t of tasks) {
+      const kids = await readFile(`/proc/${p}/task/${t}/children`, 'utf8').catch(() => '');
+      for (const k of kids.trim().split(/\s+/).filter(Boolean)) out.push(Number(k));
+    }
+  }
+  return out;
+}
+
+/** treeStat sums utime+stime (ticks) and RSS (MB) over a process tree. */
+async function treeStat(pid: number): Promise<{ ticks: number; rssMb: number }> {
+  let ticks = 0;
+  let rssKb = 0;
+  for (const p of await treePids(pid)) {
+    const stat = await readFile(`/proc/${p}/stat`, 'utf8').catch(() => '');
+    if (!stat) continue;
+    const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    ticks += Number(f[11]) + Number(f[12]);
+    const status = await readFile(`/proc/${p}/status`, 'utf8').catch(() => '');
+    rssKb += Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0);
+  }
+  return { ticks, rssMb: rssKb / 1024 };
+}
+
+/** percentile of sorted values (nearest rank). */
+function percentile(sorted: number[], p: number): number {
+  if (sorted.length === 0) return Number.NaN;
+  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]!;
+}
+
+interface Figures {
+  masterCpu: number;
+  backupCpu: number;
+  masterRssMb: number;
+  backupRssMb: number;
+  convergeMs: number;
+  latenessP50: number;
+  latenessP99: number;
+  takeovers: number;
+}
+
+async function measure(
+  topo: Topology,
+  preset: VrrpPreset,
+  count: number,
+  settleMs: number,
+): Promise<Figures> {
+  const vips = new Set(Array.from({ length: count }, (_, i) => scaleVip(topo.subnet4Base, i + 1)));
+  const held = async (name: string) =>
+    (await topo.node(name).addresses('eth0')).filter((a) => vips.has(a)).length;
+  const t0 = performance.now();
+  const daemons: VrrpDaemon[] = [];
+  for (const [name, priority, state] of [
+    ['n1', 200, 'MASTER'],
+    ['n2', 100, 'BACKUP'],
+  ] as const) {
+    daemons.push(
+      await startVrrpDaemon(topo.node(name), {
+        preset,
+        config: scaleVrrpConfig({
+          routerId: name,
+          count,
+          priority,
+          state,
+          vipOf: (i) => scaleVip(topo.subnet4Base, i),
+        }),
+      }),
+    );
+  }
+  const [master, backup] = daemons as [VrrpDaemon, VrrpDaemon];
+  await waitUntil(async () => (await held('n1')) === count && (await held('n2')) === 0, {
+    timeoutMs: 120_000,
+    intervalMs: 200,
+    what: `${preset} ${count}: all VIPs on n1 only`,
+  });
+  const convergeMs = performance.now() - t0;
+  await new Promise((r) => setTimeout(r, settleMs));
+  const before = [await treeStat(master.proc.pid), await treeStat(backup.proc.pid)];
+  await new Promise((r) => setTimeout(r, MEASURE_MS));
+  const after = [await treeStat(master.proc.pid), await treeStat(backup.proc.pid)];
+  const cpu = (i: number) => ((after[i]!.ticks - before[i]!.ticks) / HZ / (MEASURE_MS / 1000)) * 100;
+
+  // Master_Down lateness: capture on the backup, SIGKILL the master, wait for every takeover.
+  const dump = spawn(
+    'ip',
+    ['netns', 'exec', topo.node('n2').netns, 'tcpdump', '-i', 'eth0', '-nn', '-tt', '-l', '-U', 'vrrp'],
+    {
+      stdio: ['ignore', 'pipe', 'ignore'],
+    },
+  );
+  let text = '';
+  dump.stdout.on('data', (b: Buffer) => {
+    text += b.toString();
+  });
+  await new Promise((r) => setTimeout(r, 1500));
+  await master.crash();
+  await waitUntil(async () => (await held('n2')) === count, {
+    timeoutMs: 30_000,
+    intervalMs: 200,
+    what: 'takeover',
+  });
+  await new Promise((r) => setTimeout(r, 500));
+  dump.kill('SIGTERM');
+  const last = new Map<number, number>();
+  const first = new Map<number, number>();
+  const a1 = topo.node('n1').addr4;
+  const a2 = topo.node('n2').addr4;
+  for (const line of text.split('\n')) {
+    const m = /^(\d+\.\d+) IP (\S+) > \S+: VRRPv\d, Advertisement, vrid (\d+),/.exec(line);
+    if (!m) continue;
+    const t = Number(m[1]) * 1000;
+    const vrid = Number(m[3]);
+    if (m[2] === a1) last.set(vrid, t);
+    else if (m[2] === a2 && last.has(vrid) && !first.has(vrid)) first.set(vrid, t);
+  }
+  // The SIGKILLed master left its VIPs (as a crash does): remove them before the next run.
+  const [a, b, c] = topo.subnet4Base.split('.').map(Number);
+  await run('ip', [
+    '-n',
+    topo.node('n1').netns,
+    'addr',
+    'flush',
+    'dev',
+    'eth0',
+    'to',
+    `${a}.${b}.${(c! + 100) % 256}.0/24`,
+  ]);
+  const lateness = [...first].map(([vrid, t]) => t - last.get(vrid)! - MASTER_DOWN_MS).sort((x, y) => x - y);
+  await backup.stop(30_000);
+  return {
+    masterCpu: cpu(0),
+    backupCpu: cpu(1),
+    masterRssMb: after[0]!.rssMb,
+    backupRssMb: after[1]!.rssMb,
+    convergeMs,
+    latenessP50: percentile(lateness, 50),
+    latenessP99: percentile(lateness, 99),
+    takeovers: lateness.length,
+  };
+}
+
+async function main(): Promise<void> {
+  const counts = (argValue('--counts') ?? '100,255').split(',').map(Number);
+  const settleMs = Number(argValue('--settle-ms') ?? 5000);
+  await run('npx', ['tsc', '-p', 'tsconfig.json'], { timeoutMs: 120_000 });
+  const topo = await createTopology({ prefix: PREFIX, nodes: ['n1', 'n2'] });
+  try {
+    console.log(
+      '[scale] N    daemon      master_cpu_%  backup_cpu_%  master_rss_mb  backup_rss_mb  converge_ms  lateness_p50_ms  lateness_p99_ms  takeovers',
+    );
+    for (const count of counts) {
+      const f: Partial<Record<VrrpPreset, Figures>> = {};
+      for (const preset of ['keepalived', 'keepvip'] as const) {
+        const r = await measure(topo, preset, count, settleMs);
+        f[preset] = r;
+        console.log(
+          `[scale] ${String(count).padEnd(4)} ${preset.padEnd(11)} ${r.masterCpu.toFixed(1).padStart(12)} ${r.backupCpu.toFixed(1).padStart(13)} ${r.masterRssMb.toFixed(1).padStart(14)} ${r.backupRssMb.toFixed(1).padStart(14)} ${r.convergeMs.toFixed(0).padStart(12)} ${r.latenessP50.toFixed(2).padStart(16)} ${r.latenessP99.toFixed(2).padStart(16)} ${String(r.takeovers).padStart(10)}`,
+        );
+      }
+      const k = f.keepvip!;
+      const a = f.keepalived!;
+      console.log(
+        `[scale] ${count} ratios keepvip/keepalived: master CPU ${(k.masterCpu / a.masterCpu).toFixed(2)} (goal <= 1.0), backup CPU ${(k.backupCpu / a.backupCpu).toFixed(2)} (goal <= 1.0), master RSS ${(k.masterRssMb / a.masterRssMb).toFixed(2)}; keepvip RSS ${k.masterRssMb.toFixed(1)} MB (goal <= 64), lateness p99 ${k.latenessP99.toFixed(2)} ms (goal < 2)`,
+      );
+    }
+  } finally {
+    await topo.destroy();
+  }
+}
+
+main().catch((err) => {
+  console.error(err);
+  process.exitCode = 1;
+});
