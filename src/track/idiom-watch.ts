@@ -115,6 +115,23 @@ export function scriptWatchNotes(
   return notes;
 }
 
+/** CHECK_TOOLS are the programs a check script itself runs, never watched by a command-line pattern. */
+const CHECK_TOOLS = new Set([
+  'sh',
+  'bash',
+  'dash',
+  'ash',
+  'busybox',
+  'grep',
+  'egrep',
+  'fgrep',
+  'pgrep',
+  'ps',
+  'awk',
+  'wc',
+  'timeout',
+]);
+
 /** STAT_BUFFER holds one /proc/PID/stat line (a few hundred bytes; the name is at most 15). */
 const STAT_BUFFER = Buffer.alloc(1024);
 
@@ -259,6 +276,9 @@ export function watchIdioms(def: VrrpScript, onTrigger: () => void, deps: IdiomW
       if (comm !== i.name.slice(0, TASK_COMM_LEN - 1)) return false;
       if (i.name.length < TASK_COMM_LEN - 1) return true;
     }
+    // A whole-command-line pattern (pgrep -f, ps | grep) also matches the check's own shell,
+    // grep and ps while they run: watching those would make every run trigger the next.
+    if (i.full && CHECK_TOOLS.has(comm)) return false;
     try {
       const argv = parseCmdline(readFileSync(join(procRoot, String(pid), 'cmdline'), 'utf8'));
       if (i.full) return re?.test(argv.join(' ')) ?? argv.join(' ').includes(i.name);

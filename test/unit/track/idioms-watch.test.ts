@@ -122,6 +122,20 @@ describe('watchIdioms', () => {
     await until(clock, () => triggers > before);
   });
 
+  it('ps | grep NAME watches the program, not a shell or grep whose command line names it', () => {
+    const clock = new ManualClock(0);
+    const shell = spawn('bash', ['-c', `sleep 300; : ${NAME}`], { stdio: 'ignore' });
+    children.push(shell);
+    startNamed();
+    const w = watchIdioms(def('chk', `ps -ef | grep ${NAME} | grep -v grep`), () => {}, {
+      clock,
+      log,
+      watchExit: pidfdExitWatcher,
+    });
+    watches.push(w);
+    expect(w.describe()).toEqual([`process ${NAME} (pattern) (full command): 1 pid (ps -ef | grep ${NAME})`]);
+  });
+
   it('a script with no idiom gets no watch and never triggers', () => {
     const clock = new ManualClock(0);
     let triggers = 0;
