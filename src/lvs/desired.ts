@@ -266,8 +266,8 @@ export function computeDesired(
 
 function serverState(vs: VirtualServer, vsKey: string, rs: RealServer, verdicts: VerdictLookup): ServerState {
   const key = lvsRealServerKey(vs, rs);
-  const v = rs.checkers.length === 0 ? undefined : verdicts(key);
-  const alive = rs.checkers.length === 0 ? true : (v?.alive ?? !rs.alpha);
+  const v = verdicts(key);
+  const alive = v?.alive ?? (rs.checkers.length === 0 || !rs.alpha);
   const reason =
     v?.reason ??
     (rs.checkers.length === 0 ? 'no checker' : rs.alpha ? 'alpha: down until checked' : 'not checked yet');
