@@ -12,11 +12,7 @@ import {
 } from '../../../../src/kernel/ipvs/codec.js';
 import * as K from '../../../../src/kernel/ipvs/constants.js';
 import { parseAttrs } from '../../../../src/kernel/ipvs/nlmsg.js';
-import type {
-  IpvsDestination,
-  IpvsService,
-  IpvsServiceId,
-} from '../../../../src/kernel/ipvs/types.js';
+import type { IpvsDestination, IpvsService, IpvsServiceId } from '../../../../src/kernel/ipvs/types.js';
 import * as kernel from './kernel-replies.js';
 import * as libipvs from './libipvs-requests.js';
 
