@@ -419,13 +419,13 @@ export class InstanceDriver {
       this.garpTimers.push(this.o.clock.at(now + g.masterDelayMs, () => burst(g.masterRepeat)));
     }
     if (g.masterRefreshMs > 0) {
+      // One refresh timer at a time: the slot is re-armed, not appended (they used to pile up).
+      const slot = this.garpTimers.length;
       const refresh = (at: number) => {
-        this.garpTimers.push(
-          this.o.clock.at(at, () => {
-            burst(g.masterRefreshRepeat);
-            refresh(at + g.masterRefreshMs);
-          }),
-        );
+        this.garpTimers[slot] = this.o.clock.at(at, () => {
+          burst(g.masterRefreshRepeat);
+          refresh(at + g.masterRefreshMs);
+        });
       };
       refresh(now + g.masterRefreshMs);
     }

@@ -49,7 +49,15 @@ interface SocketEntry {
   ifname: string;
   family: 'inet' | 'inet6';
   byVrid: Map<number, InstanceDriver>;
+  /** broken is set while the socket failed and is being reopened: its instances are in FAULT. */
+  broken?: boolean;
+  /** retryMs is the next reopen back-off (SOCKET_RETRY_MIN_MS doubling to SOCKET_RETRY_MAX_MS). */
+  retryMs?: number;
 }
+
+/** SOCKET_RETRY_MIN_MS / SOCKET_RETRY_MAX_MS bound the back-off of reopening a failed VRRP socket. */
+const SOCKET_RETRY_MIN_MS = 250;
+const SOCKET_RETRY_MAX_MS = 10_000;
 
 /** VrrpRunner runs every vrrp_instance of a configuration. */
 export class VrrpRunner {
@@ -218,8 +226,13 @@ export class VrrpRunner {
     await driver.stop();
     this.drivers.delete(name);
     this.faults.delete(name);
-    for (const entry of this.sockets.values()) {
+    for (const [key, entry] of this.sockets) {
       for (const [vrid, d] of entry.byVrid) if (d === driver) entry.byVrid.delete(vrid);
+      // A socket no instance uses any more (its group changed, its instances went) is closed.
+      if (entry.byVrid.size === 0) {
+        entry.socket.close();
+        this.sockets.delete(key);
+      }
     }
   }
 
@@ -273,6 +286,10 @@ export class VrrpRunner {
       if (!inst.dontTrackPrimary && !view.interfaceUp(inst.interface))
         faults.add(`interface ${inst.interface}`);
       for (const f of verdict.faultBy) faults.add(f);
+      const socket = [...this.sockets.values()].find(
+        (e) => e.broken && e.byVrid.get(inst.virtualRouterId)?.name === inst.name,
+      );
+      if (socket) faults.add(`VRRP socket on ${socket.ifname}`);
       own.set(inst.name, { priority: verdict.priority, faults });
     }
     for (const inst of this.config.vrrpInstances) {
@@ -381,26 +398,63 @@ export class VrrpRunner {
   }
 
   private async socketFor(ifname: string, family: 'inet' | 'inet6'): Promise<SocketEntry> {
-    const key = `${family}/${ifname}`;
-    const existing = this.sockets.get(key);
-    if (existing) return existing;
     const g = this.config.globalDefs;
     const groups = family === 'inet' ? [g.vrrpMcastGroup4] : [g.vrrpMcastGroup6];
+    // The groups are part of the key: a reload that changes vrrp_mcast_group4/6 needs a socket
+    // that joined the new group (issue 11: the old one kept the instance deaf to its peer).
+    const key = `${family}/${ifname}/${groups.join(',')}`;
+    const existing = this.sockets.get(key);
+    if (existing) return existing;
     const entry: SocketEntry = {
       ifname,
       family,
       byVrid: new Map(),
       socket: undefined as unknown as PacketSocket,
     };
-    entry.socket = await this.o.kernel.openVrrpSocket({
-      family,
-      ifname,
-      multicastGroups: groups,
-      onPacket: (p) => this.onPacket(entry, p),
-      onError: (err) => this.o.log.error(`VRRP socket on ${ifname}: ${err.message}`),
-    });
+    const open = () =>
+      this.o.kernel.openVrrpSocket({
+        family,
+        ifname,
+        multicastGroups: groups,
+        onPacket: (p) => this.onPacket(entry, p),
+        onError: (err) => this.socketFailed(key, entry, open, err),
+      });
+    entry.socket = await open();
     this.sockets.set(key, entry);
     return entry;
+  }
+
+  /**
+   * socketFailed handles a VRRP socket that died: its instances can neither send nor hear adverts,
+   * so they are in FAULT (issue 11: the socket used to close for good and the instance ran on
+   * deaf) until the socket is reopened, retried with back-off on the injected clock.
+   */
+  private socketFailed(key: string, entry: SocketEntry, open: () => Promise<PacketSocket>, err: Error): void {
+    this.o.log.error(
+      `VRRP socket on ${entry.ifname}: ${err.message}; its instances are in FAULT until it is reopened`,
+    );
+    entry.socket.close();
+    entry.broken = true;
+    this.retrack();
+    const retry = () => {
+      if (this.sockets.get(key) !== entry) return; // the socket went with its instances
+      open().then(
+        (socket) => {
+          entry.socket = socket;
+          entry.broken = false;
+          entry.retryMs = undefined;
+          this.o.log.info(`VRRP socket on ${entry.ifname} reopened`);
+          this.retrack();
+        },
+        (e: Error) => {
+          this.o.log.warn(`reopening the VRRP socket on ${entry.ifname}: ${e.message}`);
+          entry.retryMs = Math.min(SOCKET_RETRY_MAX_MS, (entry.retryMs ?? SOCKET_RETRY_MIN_MS) * 2);
+          this.o.clock.at(this.o.clock.nowMs() + entry.retryMs, retry);
+        },
+      );
+    };
+    entry.retryMs = SOCKET_RETRY_MIN_MS;
+    this.o.clock.at(this.o.clock.nowMs() + SOCKET_RETRY_MIN_MS, retry);
   }
 
   private ioFor(entry: SocketEntry): InstanceIo {

@@ -26,6 +26,8 @@ export interface FakeSocket {
   groups: string[];
   closed: boolean;
   deliver(p: ReceivedPacket): void;
+  /** fail reports a socket error, as the addon does when the socket dies. */
+  fail(error: Error): void;
 }
 
 /** KernelCall is one address or announce call, in order. */
@@ -58,7 +60,14 @@ export class FakeKernel implements KernelPort {
     for (const go of held) go();
   }
 
+  /** failOpens makes the next n openVrrpSocket calls fail (ENODEV), to exercise the back-off. */
+  failOpens = 0;
+
   async openVrrpSocket(o: Parameters<KernelPort['openVrrpSocket']>[0]): Promise<PacketSocket> {
+    if (this.failOpens > 0) {
+      this.failOpens--;
+      throw new Error('open VRRP socket: ENODEV');
+    }
     const s: FakeSocket = {
       family: o.family,
       ifname: o.ifname,
@@ -67,6 +76,7 @@ export class FakeKernel implements KernelPort {
       deliver: (p) => {
         if (!s.closed) o.onPacket(p);
       },
+      fail: (error) => o.onError?.(error),
     };
     this.sockets.push(s);
     return {

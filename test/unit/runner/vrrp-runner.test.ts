@@ -126,4 +126,22 @@ describe('VrrpRunner', () => {
     expect(runner.drivers.get('VI_1')!.stateName).toBe('BACKUP');
     await runner.stop();
   });
+
+  it('a VRRP socket that fails puts its instances in FAULT until it is reopened with back-off (issue 11)', async () => {
+    const { runner, clock, kernel } = runnerFor(configOf());
+    await runner.start();
+    clock.advance(3700); // no peer: MASTER
+    await settle();
+    expect(runner.drivers.get('VI_1')!.stateName).toBe('MASTER');
+    kernel.failOpens = 2;
+    kernel.sockets[0]!.fail(new Error('recvfrom failed: ENETDOWN'));
+    expect(runner.drivers.get('VI_1')!.stateName).toBe('FAULT');
+    await clock.advanceSettled(250); // first retry fails
+    await clock.advanceSettled(500); // second retry fails
+    expect(runner.drivers.get('VI_1')!.stateName).toBe('FAULT');
+    await clock.advanceSettled(1000); // third retry opens it
+    expect(kernel.sockets.filter((s) => !s.closed)).toHaveLength(1);
+    expect(runner.drivers.get('VI_1')!.stateName).not.toBe('FAULT');
+    await runner.stop();
+  });
 });
