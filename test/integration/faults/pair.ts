@@ -1,0 +1,102 @@
+/**
+ * Shared pieces of the VRRP fault suite (issue 11 item 4): a keepvip pair on one topology, the
+ * state transitions each daemon logged, and who holds a VIP. Every test here measures real
+ * daemons in real namespaces.
+ */
+import { simpleVrrpConfig, startVrrpDaemon, type VrrpDaemon } from '../../helpers/keepalived.js';
+import { run } from '../../helpers/netns.js';
+import type { Topology } from '../../helpers/topology.js';
+import { keepvipInstance } from '../vrrp/status.js';
+
+/** buildDist compiles dist/ (bin/keepvip runs it); integration tests build it once per file. */
+export async function buildDist(): Promise<void> {
+  await run('npx', ['tsc', '-p', 'tsconfig.json'], { timeoutMs: 180_000 });
+}
+
+/** Transition is one `(NAME) Entering X STATE` line a daemon logged, stamped by the harness (nowMs). */
+export interface Transition {
+  t: number;
+  instance: string;
+  to: string;
+  /** index is the line's index in the daemon's captured output. */
+  index: number;
+}
+
+/** transitionsOf lists the state changes daemon `d` logged from line `since` on, in order. */
+export function transitionsOf(d: VrrpDaemon, since = 0, instance?: string): Transition[] {
+  const out: Transition[] = [];
+  d.lines.forEach((l, index) => {
+    if (index < since) return;
+    const m = /\((\S+)\) Entering (MASTER|BACKUP|FAULT|STOP\w*) STATE/.exec(l.text);
+    if (m && (instance === undefined || m[1] === instance))
+      out.push({ t: l.t, instance: m[1]!, to: m[2]!, index });
+  });
+  return out;
+}
+
+/** PairNodeOptions are one node's part of a one-instance pair. */
+export interface PairNodeOptions {
+  name: string;
+  priority: number;
+  state?: 'MASTER' | 'BACKUP';
+  instanceExtra?: string;
+  topLevelExtra?: string;
+  interface?: string;
+}
+
+/**
+ * pairConfig renders one node's keepalived.conf: VI_1 (VRRPv3, so sub-second advert_int is kept;
+ * v2 rounds it to whole seconds) with `vip`/24 on eth0, advert_int `advertIntSec`.
+ */
+export function pairConfig(n: PairNodeOptions, vrid: number, vip: string, advertIntSec: number): string {
+  return simpleVrrpConfig({
+    routerId: n.name,
+    state: n.state ?? 'BACKUP',
+    interface: n.interface,
+    virtualRouterId: vrid,
+    priority: n.priority,
+    advertIntSec,
+    vips: [`${vip}/24`],
+    instanceExtra: `  version 3\n${n.instanceExtra ?? ''}`,
+    topLevelExtra: n.topLevelExtra,
+  });
+}
+
+/** startKeepvip starts keepvip on topology node `n.name` with the pair configuration. */
+export function startKeepvip(
+  topo: Topology,
+  n: PairNodeOptions,
+  vrid: number,
+  vip: string,
+  advertIntSec: number,
+): Promise<VrrpDaemon> {
+  return startVrrpDaemon(topo.node(n.name), {
+    preset: 'keepvip',
+    config: pairConfig(n, vrid, vip, advertIntSec),
+  });
+}
+
+/** stateOf is what keepvip itself says about VI_1 (over its control socket), or 'DOWN' when it does not answer. */
+export async function stateOf(d: VrrpDaemon, name = 'VI_1'): Promise<string> {
+  try {
+    return (await keepvipInstance(d, name)).state;
+  } catch {
+    return 'DOWN';
+  }
+}
+
+/** wallMs parses a keepvip transition's ISO wall time into epoch ms (the nowMs() axis, to a millisecond). */
+export function wallMs(iso: string): number {
+  return Date.parse(iso);
+}
+
+/** keepvipTransitions returns VI_1's transition records (with daemon-side wall times) from keepvip status. */
+export async function keepvipTransitions(
+  d: VrrpDaemon,
+  name = 'VI_1',
+): Promise<{ from: string; to: string; reason: string; t: number }[]> {
+  const inst = (await keepvipInstance(d, name)) as unknown as {
+    transitions: { from: string; to: string; reason: string; wallTime: string }[];
+  };
+  return inst.transitions.map((r) => ({ from: r.from, to: r.to, reason: r.reason, t: wallMs(r.wallTime) }));
+}
