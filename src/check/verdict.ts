@@ -36,17 +36,18 @@ function bracket(address: string): string {
   return `[${address}]`;
 }
 
-/** virtualServerKey formats a virtual server as keepalived's log lines do (`[10.0.0.1]:tcp:80`, `FWM 7`). */
+/** virtualServerKey formats a virtual server as keepalived's log lines do (`[10.0.0.1]:tcp:80`, `FWM 7`, `[GROUP]:0`). */
 export function virtualServerKey(
-  vs: Pick<VirtualServer, 'address' | 'port' | 'fwmark' | 'protocol'>,
+  vs: Pick<VirtualServer, 'address' | 'port' | 'fwmark' | 'protocol'> & { group?: string },
 ): VirtualServerKey {
+  if (vs.group !== undefined) return `${bracket(vs.group)}:0`; // keepalived format_vs for a virtual_server_group
   if (vs.fwmark !== undefined) return `FWM ${vs.fwmark}`;
   return `${bracket(vs.address ?? '')}:${vs.protocol.toLowerCase()}:${vs.port ?? 0}`;
 }
 
 /** realServerKey names a real server within its virtual server. */
 export function realServerKey(
-  vs: Pick<VirtualServer, 'address' | 'port' | 'fwmark' | 'protocol'>,
+  vs: Pick<VirtualServer, 'address' | 'port' | 'fwmark' | 'protocol'> & { group?: string },
   rs: Pick<RealServer, 'address' | 'port'>,
 ): RealServerKey {
   return `${virtualServerKey(vs)} -> ${bracket(rs.address)}:${vs.protocol.toLowerCase()}:${rs.port}`;

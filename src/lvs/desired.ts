@@ -109,16 +109,14 @@ export type VerdictLookup = (key: RealServerKey) => RealServerVerdict | undefine
 const FORWARD: Record<LvsForward, IpvsForward> = { NAT: 'nat', DR: 'dr', TUN: 'tun' };
 const CSUM = { nocsum: 0, csum: 1, remcsum: 2 } as const; // IP_VS_TUNNEL_ENCAP_FLAG_*
 
-/** lvsVirtualServerKey is virtualServerKey, with `[GROUP]:0` for a virtual_server_group as keepalived formats it. */
+/** lvsVirtualServerKey is virtualServerKey (`[GROUP]:0` for a virtual_server_group, as keepalived formats it). */
 export function lvsVirtualServerKey(vs: VirtualServer): string {
-  return vs.group !== undefined ? `[${vs.group}]:0` : virtualServerKey(vs);
+  return virtualServerKey(vs);
 }
 
-/** lvsRealServerKey is realServerKey for any virtual server (group ones included). */
+/** lvsRealServerKey is realServerKey: the key the checkers publish verdicts under. */
 export function lvsRealServerKey(vs: VirtualServer, rs: Pick<RealServer, 'address' | 'port'>): RealServerKey {
-  return vs.group !== undefined
-    ? `${lvsVirtualServerKey(vs)} -> [${rs.address}]:${vs.protocol.toLowerCase()}:${rs.port}`
-    : realServerKey(vs, rs);
+  return realServerKey(vs, rs);
 }
 
 /** serviceIdsOf lists the kernel services of a virtual server (one, or one per group entry address). */
