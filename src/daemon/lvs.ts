@@ -42,6 +42,7 @@ export class DaemonLvs {
   private notifyFifo: NotifyFifo | undefined;
   private fifoKey = '';
   private available = false;
+  private readonly states = new Map<string, string>();
 
   constructor(private readonly o: DaemonLvsOptions) {
     this.config = o.config;
@@ -67,7 +68,10 @@ export class DaemonLvs {
     this.openFifos(this.config);
     await this.reconciler.start(this.config);
     if (this.wanted(this.config)) this.available = this.reconciler.status().state === 'programmed';
-    if (this.available) await this.sync.configure(this.config);
+    if (this.available) {
+      await this.sync.configure(this.config);
+      await this.followCurrent();
+    }
   }
 
   /** connectVerdicts hands the checkers' verdicts to the reconciler. */
@@ -77,8 +81,17 @@ export class DaemonLvs {
 
   /** onInstanceState follows vrrp_instance transitions for lvs_sync_daemon. */
   onInstanceState(instance: string, state: string): void {
+    // Transitions before start (INIT -> BACKUP happens while the runner starts) are remembered.
+    this.states.set(instance, state);
     if (!this.available || this.sync.instance !== instance) return;
     void this.sync.follow(state);
+  }
+
+  /** followCurrent puts the sync daemon in the role of the followed instance's last known state. */
+  private async followCurrent(): Promise<void> {
+    const inst = this.sync.instance;
+    const state = inst === undefined ? undefined : this.states.get(inst);
+    if (state !== undefined) await this.sync.follow(state);
   }
 
   /** reload is SIGHUP. */
@@ -88,7 +101,10 @@ export class DaemonLvs {
     await this.reconciler.reload(config);
     if (!this.available && this.wanted(config))
       this.available = this.reconciler.status().state === 'programmed';
-    if (this.available) await this.sync.configure(config);
+    if (this.available) {
+      await this.sync.configure(config);
+      await this.followCurrent();
+    }
   }
 
   /** stop is SIGTERM: services removed (keepalived clear_services), sync daemon stopped, FIFOs closed. */
