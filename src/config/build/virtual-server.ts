@@ -462,6 +462,14 @@ export function checkVirtualServers(ctx: BuildContext, config: KeepvipConfig): v
     return true;
   });
   const sd = config.globalDefs.lvs?.syncDaemon;
+  if (sd && sd.instance === undefined) {
+    // The sync daemon's role follows a vrrp_instance's state; without one keepvip cannot choose.
+    ctx.sink.warning(
+      sd.pos,
+      'missing-argument',
+      'lvs_sync_daemon names no vrrp_instance (lvs_sync_daemon IFACE INSTANCE); sync daemon not started',
+    );
+  }
   if (sd?.instance !== undefined && !config.vrrpInstances.some((i) => i.name === sd.instance)) {
     ctx.sink.warning(
       sd.pos,
