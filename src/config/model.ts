@@ -288,6 +288,8 @@ export interface VrrpInstance {
   accept: boolean;
   /** useVmac: the VMAC interface name when `use_vmac` is set. */
   useVmac?: string;
+  /** vmacXmitBase: with use_vmac, adverts are sent and received on the base interface (vmac_xmit_base). */
+  vmacXmitBase?: boolean;
   dontTrackPrimary: boolean;
   pos: SourcePos;
 }

@@ -18,6 +18,7 @@ import { pidfdExitWatcher } from './pidfd.js';
 import { nftBlockVips, nftCleanup, nftUnblockVips } from './nftables.js';
 import { addRoute, addRule, deleteRoute, deleteRule } from './routes.js';
 import { setPromoteSecondaries } from './sysctl.js';
+import { addVmac } from './vmac.js';
 import { openVrrpSocket } from './vrrp-socket.js';
 
 /** linuxKernel returns the KernelPort of this host (or of the network namespace we run in). */
@@ -37,6 +38,7 @@ export function linuxKernel(log: Logger): KernelPort & { close(): void } {
     nftBlockVips: (addresses) => nftBlockVips(addresses),
     nftUnblockVips: (addresses) => nftUnblockVips(addresses),
     nftCleanup: () => nftCleanup(),
+    addVmac: (spec) => addVmac(spec, log),
     announce: (ifname, vips, repeat, intervalMs) =>
       sendGarpBurst(
         ifname,

@@ -75,4 +75,11 @@ export interface KernelPort {
   nftBlockVips?(addresses: string[]): Promise<void>;
   nftUnblockVips?(addresses: string[]): Promise<void>;
   nftCleanup?(): Promise<void>;
+  /** addVmac creates an instance's VMAC (use_vmac, kernel/vmac.ts); resolves to the step that deletes it. */
+  addVmac?(spec: {
+    name: string;
+    base: string;
+    vrid: number;
+    family: 'inet' | 'inet6';
+  }): Promise<() => Promise<void>>;
 }

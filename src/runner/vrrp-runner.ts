@@ -81,6 +81,8 @@ export class VrrpRunner {
   private readonly groupState = new Map<string, NotifyState>();
   /** promoted: interfaces whose promote_secondaries keepvip set, with the step that restores them at stop. */
   private readonly promoted = new Map<string, (() => Promise<void>) | undefined>();
+  /** vmacs: the use_vmac interfaces keepvip created, by instance, with the step that deletes them. */
+  private readonly vmacs = new Map<string, () => Promise<void>>();
 
   constructor(private readonly o: VrrpRunnerOptions) {
     this.config = o.config;
@@ -199,9 +201,14 @@ export class VrrpRunner {
     }
     const local = await this.localAddressFor(inst);
     this.localAddresses.add(local);
-    const entry = await this.socketFor(inst.interface, inst.family);
+    // use_vmac: VIPs and GARPs on the VMAC; adverts on it too unless vmac_xmit_base (kernel/vmac.ts).
+    const onVmac = await this.vmacFor(inst);
+    const entry = await this.socketFor(
+      inst.useVmac && !inst.vmacXmitBase ? onVmac.interface : inst.interface,
+      inst.family,
+    );
     const driver = new InstanceDriver({
-      instance: inst,
+      instance: onVmac,
       globals: this.config.globalDefs,
       localAddress: local,
       io: this.ioFor(entry),
@@ -226,6 +233,7 @@ export class VrrpRunner {
     await driver.stop();
     this.drivers.delete(name);
     this.faults.delete(name);
+    await this.deleteVmac(name);
     for (const [key, entry] of this.sockets) {
       for (const [vrid, d] of entry.byVrid) if (d === driver) entry.byVrid.delete(vrid);
       // A socket no instance uses any more (its group changed, its instances went) is closed.
@@ -349,6 +357,7 @@ export class VrrpRunner {
   async stop(): Promise<void> {
     this.tracking.stop();
     await Promise.all([...this.drivers.values()].map((d) => d.stop()));
+    for (const name of [...this.vmacs.keys()]) await this.deleteVmac(name);
     await this.notifier.drain();
     this.linkWatch?.close();
     this.netlinkOff?.();
@@ -364,6 +373,31 @@ export class VrrpRunner {
     await this.o.kernel
       .nftCleanup?.()
       .catch((err: Error) => this.o.log.warn(`nftables cleanup: ${err.message}`));
+  }
+
+  /** vmacFor creates the instance's VMAC (use_vmac) and returns the instance as its driver sees it: on the VMAC. */
+  private async vmacFor(inst: VrrpInstance): Promise<VrrpInstance> {
+    if (!inst.useVmac) return inst;
+    if (!this.o.kernel.addVmac) throw new Error(`(${inst.name}) use_vmac needs a kernel with VMAC support`);
+    const spec = {
+      name: inst.useVmac,
+      base: inst.interface,
+      vrid: inst.virtualRouterId,
+      family: inst.family,
+    };
+    this.vmacs.set(inst.name, await this.o.kernel.addVmac(spec));
+    const onVmac = { ...inst, interface: inst.useVmac };
+    await this.removeLeftoverVips(onVmac);
+    return onVmac;
+  }
+
+  /** deleteVmac deletes an instance's VMAC after its VIPs went (keepalived's netlink_link_del_vmac). */
+  private async deleteVmac(name: string): Promise<void> {
+    const remove = this.vmacs.get(name);
+    this.vmacs.delete(name);
+    await remove?.().catch((err: Error) =>
+      this.o.log.warn(`(${name}) cannot delete its VMAC: ${err.message}`),
+    );
   }
 
   private async localAddressFor(inst: VrrpInstance): Promise<string> {

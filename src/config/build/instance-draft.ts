@@ -43,6 +43,9 @@ export interface InstanceDraft {
   accept?: boolean;
   promoteSecondaries: boolean;
   dontTrackPrimary: boolean;
+  /** useVmac: `use_vmac [NAME]` was written ('' without a name: vrrp.VRID at completion). */
+  useVmac?: string;
+  vmacXmitBase?: boolean;
 }
 
 /** newInstanceDraft is an empty draft for `vrrp_instance NAME` at pos. */

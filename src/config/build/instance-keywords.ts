@@ -8,7 +8,6 @@ import type { InstanceDraft } from './instance-draft.js';
 import { readTrackList } from './track-refs.js';
 import {
   type Handler,
-  notSupported,
   outOfRange,
   parseIntegerText,
   parseIpAddress,
@@ -43,10 +42,6 @@ const garpCount =
     const n = readInteger(ctx, st, COUNT_RANGE, outOfRange('using the global setting'));
     if (n !== undefined) d.garp[key] = n;
   };
-
-/** notSupportedHere reports the statement's keyword as not supported in this instance. */
-const notSupportedHere: Handler<InstanceDraft> = (ctx, st, d) =>
-  notSupported(ctx, st.keyword, `vrrp_instance ${d.name}`);
 
 /** INSTANCE_KEYWORDS are the vrrp_instance keywords keepvip reads (the keyword walk test walks them). */
 export const INSTANCE_KEYWORDS: Readonly<Record<string, Handler<InstanceDraft>>> = {
@@ -291,7 +286,21 @@ export const INSTANCE_KEYWORDS: Readonly<Record<string, Handler<InstanceDraft>>>
     // As keepalived 2.2.7: a MASTER drops traffic to its VIPs with nftables (kernel/nftables.ts).
     d.accept = false;
   },
-  use_vmac: notSupportedHere,
+  use_vmac(ctx, st, d) {
+    // keepalived 2.2.7 (vrrp_vmac_handler): a macvlan named NAME, or vrrp.VRID (kernel/vmac.ts).
+    const w = st.args[0];
+    if (w !== undefined && (Buffer.byteLength(w.text) > 15 || !/^[A-Za-z0-9_.:-]+$/.test(w.text))) {
+      ctx.sink.warning(
+        w.pos,
+        'vmac-name',
+        `use_vmac name '${w.text}' is not a valid interface name; using vrrp.VRID`,
+      );
+      d.useVmac = '';
+    } else d.useVmac = w?.text ?? '';
+  },
+  vmac_xmit_base(_ctx, _st, d) {
+    d.vmacXmitBase = true;
+  },
   dont_track_primary(_ctx, _st, d) {
     d.dontTrackPrimary = true;
   },

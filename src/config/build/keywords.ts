@@ -84,7 +84,6 @@ export const UNSUPPORTED_GLOBAL: ReadonlySet<string> = new Set([
 export const UNSUPPORTED_INSTANCE: ReadonlySet<string> = new Set([
   'track_bfd',
   'use_vmac_addr',
-  'vmac_xmit_base',
   'native_ipv6',
   'skip_check_adv_addr',
   'check_unicast_src',

@@ -230,6 +230,9 @@ function completeInstance(
   if (Object.keys(d.unicastPeerTtl).length > 0) instance.unicastPeerTtl = d.unicastPeerTtl;
   if (d.mcastSrcIp !== undefined) instance.mcastSrcIp = d.mcastSrcIp;
   if (d.smtpAlert !== undefined) instance.smtpAlert = d.smtpAlert;
+  // keepalived's default VMAC name is vrrp.VRID; vmac_xmit_base counts only with use_vmac.
+  if (d.useVmac !== undefined) instance.useVmac = d.useVmac || `vrrp.${d.vrid}`;
+  if (d.useVmac !== undefined && d.vmacXmitBase) instance.vmacXmitBase = true;
   if (d.handoff !== undefined) instance.handoff = d.handoff;
   return instance;
 }

@@ -183,6 +183,8 @@ const IMPLEMENTED: Record<string, readonly string[]> = {
     'no_accept',
     'dont_track_primary',
     'promote_secondaries',
+    'use_vmac',
+    'vmac_xmit_base',
   ],
   // global_tracking is obsolete in keepalived 2.x, which ignores it too (a deprecation warning says so).
   vrrp_sync_group: [
