@@ -111,6 +111,7 @@ grep -c 'Reloading configuration' $KV_RESULTS/dir1.log > $KV_RESULTS/hup.reloads
     const load = read('load.txt').split('\n');
     expect(load.length).toBeGreaterThan(10);
     expect(load.filter((l) => l === 'FAIL')).toEqual([]);
+    console.info(`[lvs/reconciler] 20 SIGHUPs: ${load.length} requests through the VIP, 0 failed`);
     expect(new Set(load)).toEqual(new Set(['rs1', 'rs2']));
     expect(Number(read('hup.reloads'))).toBeGreaterThanOrEqual(20);
     expect(read('hup.after')).toBe(read('hup.before'));

@@ -139,6 +139,9 @@ lab_stop dir2
       servers: Record<string, number>;
       error: string | null;
     };
+    console.info(
+      `[lvs/sync-failover] one connection: ${res.sent} lines sent, ${res.received} echoed, servers ${JSON.stringify(res.servers)}`,
+    );
     expect(read('client.rc')).toBe('0');
     expect(res.error).toBeNull();
     expect(res.sent).toBeGreaterThan(50);
