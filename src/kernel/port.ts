@@ -28,6 +28,8 @@ export interface LinkInfo {
   up: boolean;
   carrier: boolean;
   mac?: string;
+  /** deleted is set when the change is the link's removal (RTM_DELLINK). */
+  deleted?: boolean;
 }
 
 /** PacketSocket sends VRRP datagrams and closes. */
@@ -76,6 +78,8 @@ export interface KernelPort {
   nftUnblockVips?(addresses: string[]): Promise<void>;
   nftCleanup?(): Promise<void>;
   /** addVmac creates an instance's VMAC (use_vmac, kernel/vmac.ts); resolves to the step that deletes it. */
+  /** openAhSocket opens an interface's IPv4 IPsec AH socket (protocol 51, auth_type AH; kernel/ah-socket.ts). */
+  openAhSocket?(o: { ifname: string; onPacket: (datagram: Buffer) => void; onError?: (e: Error) => void }): PacketSocket;
   addVmac?(spec: {
     name: string;
     base: string;

@@ -6,10 +6,12 @@
  */
 import type { KeepvipConfig, VrrpInstance, VrrpSyncGroup } from '../config/model.js';
 import type { Logger } from '../util/logger.js';
+import { AH_LENGTH, ahKey, decodeAhDatagram, encodeAhDatagram } from '../vrrp/ah.js';
+import { internetChecksum } from '../vrrp/checksum.js';
 import { decodeAdvert } from '../vrrp/codec.js';
 import { checkAdvertForInstance } from '../vrrp/checks.js';
-import { decodeIpv4Datagram } from '../vrrp/ipv4.js';
-import { type ReceivedDatagram, VRRP_TTL } from '../vrrp/packet.js';
+import { decodeIpv4Datagram, encodeIpv4Datagram, IPV4_HEADER_LENGTH } from '../vrrp/ipv4.js';
+import { IPPROTO_VRRP, type ReceivedDatagram, VRRP_TTL, VrrpAuthTypes } from '../vrrp/packet.js';
 import type { Clock } from '../util/clock.js';
 import { countDrop } from '../util/counters.js';
 import { InstanceDriver, type InstanceIo, type TransitionRecord, toVipSpec } from './instance.js';
@@ -53,6 +55,10 @@ interface SocketEntry {
   broken?: boolean;
   /** retryMs is the next reopen back-off (SOCKET_RETRY_MIN_MS doubling to SOCKET_RETRY_MAX_MS). */
   retryMs?: number;
+  /** ah is the interface's IPsec AH socket (IP protocol 51), open while an instance uses auth_type AH. */
+  ah?: PacketSocket;
+  /** fail treats the socket as dead (FAULT, reopened with back-off), e.g. when its interface was deleted. */
+  fail?: (err: Error) => void;
 }
 
 /** SOCKET_RETRY_MIN_MS / SOCKET_RETRY_MAX_MS bound the back-off of reopening a failed VRRP socket. */
@@ -117,6 +123,11 @@ export class VrrpRunner {
     await this.refreshLinks();
     this.linkWatch = kernel.watchLinks(
       (link) => {
+        // A deleted interface takes the sockets' binding and group memberships with it: a re-created
+        // one has a new index, so they would stay deaf (ENODEV on send). Reopen them (fault suite).
+        if (link.deleted)
+          for (const e of this.sockets.values())
+            if (e.ifname === link.name && !e.broken) e.fail?.(new Error(`interface ${link.name} deleted`));
         if (!this.linkUp.has(link.name)) return;
         const up = link.up && link.carrier;
         if (this.linkUp.get(link.name) === up) return;
@@ -211,7 +222,7 @@ export class VrrpRunner {
       instance: onVmac,
       globals: this.config.globalDefs,
       localAddress: local,
-      io: this.ioFor(entry),
+      io: await this.ahIo(entry, inst, this.ioFor(entry)),
       clock: this.o.clock,
       log: this.o.log,
       // Instance `handoff` over the runner option over global_defs `vrrp_handoff` (ARCHITECTURE.md).
@@ -239,6 +250,7 @@ export class VrrpRunner {
       // A socket no instance uses any more (its group changed, its instances went) is closed.
       if (entry.byVrid.size === 0) {
         entry.socket.close();
+        entry.ah?.close();
         this.sockets.delete(key);
       }
     }
@@ -357,12 +369,15 @@ export class VrrpRunner {
   async stop(): Promise<void> {
     this.tracking.stop();
     await Promise.all([...this.drivers.values()].map((d) => d.stop()));
-    for (const name of [...this.vmacs.keys()]) await this.deleteVmac(name);
     await this.notifier.drain();
     this.linkWatch?.close();
     this.netlinkOff?.();
-    for (const entry of this.sockets.values()) entry.socket.close();
+    for (const entry of this.sockets.values()) {
+      entry.socket.close();
+      entry.ah?.close();
+    }
     this.sockets.clear();
+    for (const name of [...this.vmacs.keys()]) await this.deleteVmac(name);
     // As keepalived (reset_promote_secondaries): put back promote_secondaries where we changed it.
     for (const [ifname, restore] of this.promoted)
       await restore?.().catch((err: Error) =>
@@ -453,6 +468,7 @@ export class VrrpRunner {
         onPacket: (p) => this.onPacket(entry, p),
         onError: (err) => this.socketFailed(key, entry, open, err),
       });
+    entry.fail = (err) => this.socketFailed(key, entry, open, err);
     entry.socket = await open();
     this.sockets.set(key, entry);
     return entry;
@@ -507,8 +523,75 @@ export class VrrpRunner {
     };
   }
 
+  /**
+   * ahIo gives an auth_type AH instance (VRRPv2, IPv4) the interface's AH socket and sends its
+   * adverts wrapped in AH (vrrp/ah.ts), as keepalived: Auth Type 2 in the VRRP header, the
+   * sequence number counting up from the start time in seconds (so a restarted sender is ahead of
+   * the counter keepalived keeps as a receiver).
+   */
+  private async ahIo(entry: SocketEntry, inst: VrrpInstance, io: InstanceIo): Promise<InstanceIo> {
+    const auth = inst.authentication;
+    if (auth?.type !== 'AH' || inst.family !== 'inet' || !this.o.kernel.openAhSocket) return io;
+    entry.ah ??= this.o.kernel.openAhSocket({
+      ifname: entry.ifname,
+      onPacket: (d) => this.onAhPacket(entry, d),
+      onError: (err) => this.o.log.error(`AH socket on ${entry.ifname}: ${err.message}`),
+    });
+    const key = ahKey(auth.password);
+    const unicast = inst.unicastPeers.length > 0;
+    let seq = Math.floor(Date.now() / 1000);
+    return {
+      ...io,
+      send: (data, dst) => {
+        const vrrp = Buffer.from(data.subarray(IPV4_HEADER_LENGTH));
+        vrrp[4] = VrrpAuthTypes.AH;
+        vrrp.writeUInt16BE(0, 6);
+        vrrp.writeUInt16BE(internetChecksum(vrrp), 6);
+        seq = (seq + 1) >>> 0;
+        const wrapped = encodeAhDatagram({
+          srcAddress: [...data.subarray(12, 16)].join('.'),
+          dstAddress: dst,
+          id: data.readUInt16BE(4),
+          seq,
+          key,
+          unicast,
+          vrrp,
+        });
+        if (!entry.ah) return Promise.reject(new Error(`no AH socket on ${entry.ifname}`));
+        return entry.ah.send(wrapped, dst);
+      },
+    };
+  }
+
+  /** onAhPacket verifies an AH datagram (ICV, SPI) with its instance's key and passes the VRRP advert inside on. */
+  private onAhPacket(entry: SocketEntry, d: Buffer): void {
+    const src = d.length >= IPV4_HEADER_LENGTH ? [...d.subarray(12, 16)].join('.') : undefined;
+    if (src !== undefined && this.localAddresses.has(src)) return; // our own advert looped back
+    const at = IPV4_HEADER_LENGTH + AH_LENGTH;
+    const driver = d.length > at + 1 ? entry.byVrid.get(d[at + 1]!) : undefined;
+    const auth = driver?.instance.authentication;
+    if (!driver || auth?.type !== 'AH') {
+      this.drop(entry, driver, driver ? 'auth-type' : 'unknown-vrid', 'AH datagram for no auth_type AH instance', src);
+      return;
+    }
+    const r = decodeAhDatagram(d, ahKey(auth.password), driver.instance.unicastPeers.length > 0);
+    if (!r.ok) {
+      this.drop(entry, driver, r.reason, r.detail, src);
+      return;
+    }
+    const plain = encodeIpv4Datagram({
+      srcAddress: src!,
+      dstAddress: [...d.subarray(16, 20)].join('.'),
+      ttl: d[8]!,
+      protocol: IPPROTO_VRRP,
+      payload: r.vrrp,
+      id: d.readUInt16BE(4),
+    });
+    this.onPacket(entry, { family: 'inet', data: plain }, true);
+  }
+
   /** onPacket is the receive path: every advertisement on an interface passes here once. */
-  private onPacket(entry: SocketEntry, p: ReceivedPacket): void {
+  private onPacket(entry: SocketEntry, p: ReceivedPacket, viaAh = false): void {
     let datagram: ReceivedDatagram;
     if (entry.family === 'inet') {
       const ip = decodeIpv4Datagram(p.data);
@@ -536,6 +619,11 @@ export class VrrpRunner {
       return;
     }
     const advert = decoded.value;
+    // Auth Type AH counts only inside a verified AH datagram (onAhPacket), never from the VRRP socket.
+    if (advert.authType === VrrpAuthTypes.AH && !viaAh) {
+      this.drop(entry, guessDriver, 'auth-type', 'Auth Type AH without an AH header', datagram.srcAddress);
+      return;
+    }
     const driver = entry.byVrid.get(advert.vrid);
     if (!driver) {
       this.drop(entry, undefined, 'unknown-vrid', `VRID ${advert.vrid}`, datagram.srcAddress);
