@@ -69,3 +69,54 @@ export async function linkDown(node: TopoNode): Promise<void> {
 export async function linkUp(node: TopoNode): Promise<void> {
   await run('ip', ['netns', 'exec', node.bridgeNetns, 'ip', 'link', 'set', node.bridgePort, 'up']);
 }
+
+/**
+ * deleteEth0 deletes the node's eth0 (the veth pair goes with it, bridge side included), as when
+ * a driver unloads or a network manager tears the interface down; its addresses go with it.
+ */
+export async function deleteEth0(node: TopoNode): Promise<void> {
+  await node.exec('ip', ['link', 'del', 'eth0']);
+}
+
+/**
+ * recreateEth0 builds the node's eth0 again as createTopology did (a new veth to the bridge, the
+ * node's IPv4 address, up); the new interface has a new index.
+ */
+export async function recreateEth0(node: TopoNode): Promise<void> {
+  const br = node.bridgeNetns;
+  await run('ip', [
+    '-n',
+    br,
+    'link',
+    'add',
+    node.bridgePort,
+    'type',
+    'veth',
+    'peer',
+    'name',
+    'eth0',
+    'netns',
+    node.netns,
+  ]);
+  await run('ip', ['-n', br, 'link', 'set', node.bridgePort, 'master', 'br0', 'up']);
+  await node.exec('ip', ['addr', 'add', `${node.addr4}/24`, 'dev', 'eth0']);
+  await node.exec('ip', ['link', 'set', 'eth0', 'up']);
+}
+
+/** renameLink renames an interface of the node (it must be down to be renamed), then brings it up again. */
+export async function renameLink(node: TopoNode, from: string, to: string): Promise<void> {
+  await node.exec('ip', ['link', 'set', from, 'down']);
+  await node.exec('ip', ['link', 'set', from, 'name', to]);
+  await node.exec('ip', ['link', 'set', to, 'up']);
+}
+
+/**
+ * replacePrimary4 changes the node's primary IPv4 address on `dev` under a running daemon: the
+ * new address is added (a secondary), then the old primary deleted with promote_secondaries on,
+ * so the kernel promotes the new one instead of deleting every secondary of the subnet.
+ */
+export async function replacePrimary4(node: TopoNode, dev: string, from: string, to: string): Promise<void> {
+  await node.exec('sysctl', ['-qw', `net.ipv4.conf.${dev}.promote_secondaries=1`]);
+  await node.exec('ip', ['addr', 'add', to, 'dev', dev]);
+  await node.exec('ip', ['addr', 'del', from, 'dev', dev]);
+}
