@@ -19,6 +19,7 @@ import { nftBlockVips, nftCleanup, nftUnblockVips } from './nftables.js';
 import { addRoute, addRule, deleteRoute, deleteRule } from './routes.js';
 import { setPromoteSecondaries } from './sysctl.js';
 import { addVmac } from './vmac.js';
+import { openAhSocket4 } from './ah-socket.js';
 import { openVrrpSocket } from './vrrp-socket.js';
 
 /** linuxKernel returns the KernelPort of this host (or of the network namespace we run in). */
@@ -39,6 +40,7 @@ export function linuxKernel(log: Logger): KernelPort & { close(): void } {
     nftUnblockVips: (addresses) => nftUnblockVips(addresses),
     nftCleanup: () => nftCleanup(),
     addVmac: (spec) => addVmac(spec, log),
+    openAhSocket: (o) => openAhSocket4(o),
     announce: (ifname, vips, repeat, intervalMs) =>
       sendGarpBurst(
         ifname,

@@ -79,7 +79,11 @@ export interface KernelPort {
   nftCleanup?(): Promise<void>;
   /** addVmac creates an instance's VMAC (use_vmac, kernel/vmac.ts); resolves to the step that deletes it. */
   /** openAhSocket opens an interface's IPv4 IPsec AH socket (protocol 51, auth_type AH; kernel/ah-socket.ts). */
-  openAhSocket?(o: { ifname: string; onPacket: (datagram: Buffer) => void; onError?: (e: Error) => void }): PacketSocket;
+  openAhSocket?(o: {
+    ifname: string;
+    onPacket: (datagram: Buffer) => void;
+    onError?: (e: Error) => void;
+  }): PacketSocket;
   addVmac?(spec: {
     name: string;
     base: string;

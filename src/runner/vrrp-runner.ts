@@ -51,12 +51,12 @@ interface SocketEntry {
   ifname: string;
   family: 'inet' | 'inet6';
   byVrid: Map<number, InstanceDriver>;
+  /** ah is the interface's IPsec AH socket (IP protocol 51), open while an instance uses auth_type AH. */
+  ah?: PacketSocket;
   /** broken is set while the socket failed and is being reopened: its instances are in FAULT. */
   broken?: boolean;
   /** retryMs is the next reopen back-off (SOCKET_RETRY_MIN_MS doubling to SOCKET_RETRY_MAX_MS). */
   retryMs?: number;
-  /** ah is the interface's IPsec AH socket (IP protocol 51), open while an instance uses auth_type AH. */
-  ah?: PacketSocket;
   /** fail treats the socket as dead (FAULT, reopened with back-off), e.g. when its interface was deleted. */
   fail?: (err: Error) => void;
 }
@@ -571,7 +571,13 @@ export class VrrpRunner {
     const driver = d.length > at + 1 ? entry.byVrid.get(d[at + 1]!) : undefined;
     const auth = driver?.instance.authentication;
     if (!driver || auth?.type !== 'AH') {
-      this.drop(entry, driver, driver ? 'auth-type' : 'unknown-vrid', 'AH datagram for no auth_type AH instance', src);
+      this.drop(
+        entry,
+        driver,
+        driver ? 'auth-type' : 'unknown-vrid',
+        'AH datagram for no auth_type AH instance',
+        src,
+      );
       return;
     }
     const r = decodeAhDatagram(d, ahKey(auth.password), driver.instance.unicastPeers.length > 0);

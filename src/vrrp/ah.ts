@@ -5,8 +5,8 @@
  * number, and a 96-bit ICV: HMAC-MD5 (RFC 2104) keyed with the 8-byte auth_pass over the whole
  * datagram with the mutable IP fields (TOS, flags/fragment offset, header checksum; the TTL only
  * for unicast) and the ICV itself zeroed. The VRRP header carries Auth Type 2 and zero auth data.
- * Pure: bytes in, bytes or a typed rejection out. Not wired into the runner yet (auth_type AH
- * still warns `not supported by keepvip`); vectors are captured from keepalived.
+ * Pure: bytes in, bytes or a typed rejection out; vectors are captured from keepalived. The
+ * runner sends and receives through it on the interface's protocol-51 socket (kernel/ah-socket.ts).
  */
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import { internetChecksum } from './checksum.js';

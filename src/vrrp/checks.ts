@@ -32,13 +32,11 @@ export function checkAdvertForInstance(a: VrrpAdvert, inst: InstanceForChecks): 
     // RFC 3768 7.1 (as RFC 2338 7.1, which keepalived keeps): "MUST perform authentication
     // specified by Auth Type" - the type must be the configured one, then the password match.
     const want = inst.authentication;
-    if (want?.type === 'AH') {
-      // AH adverts arrive with IP protocol 51 and never reach here (decodeIpv4Datagram refuses them).
-      return reject('auth-type', 'auth_type AH is not supported by keepvip');
-    }
-    const wantType = want ? VrrpAuthTypes.PASS : VrrpAuthTypes.NONE;
+    // Auth Type AH (2) reaches here only from a datagram whose AH ICV the runner verified with
+    // this instance's key (vrrp/ah.ts); the runner refuses Auth Type 2 from the plain VRRP socket.
+    const wantType = want?.type === 'AH' ? VrrpAuthTypes.AH : want ? VrrpAuthTypes.PASS : VrrpAuthTypes.NONE;
     if (a.authType !== wantType) return reject('auth-type', `auth type ${a.authType}, expected ${wantType}`);
-    if (want) {
+    if (want?.type === 'PASS') {
       const expected = authDataFromPassword(want.password);
       // keepalived compares the 8 bytes in constant time (memcmp_constant_time).
       if (!a.authData || a.authData.length !== expected.length || !timingSafeEqual(a.authData, expected)) {

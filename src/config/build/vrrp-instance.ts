@@ -13,7 +13,7 @@ import type { GarpSettings, GlobalDefs, VirtualRoute, VirtualRule, VrrpInstance 
 import { type InstanceDraft, newInstanceDraft } from './instance-draft.js';
 import { INSTANCE_KEYWORDS } from './instance-keywords.js';
 import { UNSUPPORTED_INSTANCE } from './keywords.js';
-import { type BuildContext, notSupported, requireArg, walkBlock } from './values.js';
+import { type BuildContext, requireArg, walkBlock } from './values.js';
 import { readVirtualRoute, readVirtualRule } from './virtual-routes.js';
 
 /** buildVrrpInstance reads one vrrp_instance block and completes it against the globals; undefined when keepalived would refuse it. */
@@ -137,9 +137,6 @@ function completeInstance(
         'auth-ah-ipv6',
         `${where}: AH authentication cannot be used with IPv6; ignored`,
       );
-    } else if (d.auth.type === 'AH') {
-      // RFC 2338 AH (IP protocol 51) is not implemented: adverts go out without authentication.
-      notSupported(ctx, d.auth.typeWord!, where, 'adverts are sent without authentication');
     } else authentication = { type: d.auth.type, password: d.auth.password };
   }
   let nopreempt = d.nopreempt !== undefined;

@@ -251,7 +251,7 @@ const IMPLEMENTED: Record<string, readonly string[]> = {
     'unreachable',
     'prohibit',
   ],
-  auth_type: ['PASS'],
+  auth_type: ['PASS', 'AH'],
   'unicast_peer option': ['min_ttl', 'max_ttl'],
 };
 
