@@ -66,6 +66,8 @@ export interface CheckSchedulerOptions {
   flapGuard?: { maxChanges: number; windowMs: number; holdMs: number };
   /** watchFiles re-runs FILE_CHECKs when their file changes (default true). */
   watchFiles?: boolean;
+  /** ping replaces the raw-socket ICMP pinger (the checker thread, where that addon cannot load). */
+  ping?: (address: string, timeoutMs: number) => Promise<void>;
 }
 
 interface CheckerRun {
@@ -146,6 +148,7 @@ export class CheckScheduler implements VerdictSource {
     this.env = {
       clock: o.clock,
       ping: (address, timeoutMs) => {
+        if (o.ping !== undefined) return o.ping(address, timeoutMs);
         this.pinger ??= new IcmpPinger(o.clock);
         return this.pinger.ping(address, timeoutMs);
       },

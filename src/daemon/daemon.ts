@@ -13,7 +13,7 @@ import { systemClock } from '../util/clock.js';
 import { VrrpRunner } from '../runner/vrrp-runner.js';
 import { NginxSync } from '../nginx/sync.js';
 import { withUpstreamHealth } from '../nginx/health.js';
-import { CheckScheduler } from '../check/scheduler.js';
+import { CheckerThread } from '../check/worker-host.js';
 import { CheckerAlerts } from '../notify/checker-alerts.js';
 import { DaemonLvs } from './lvs.js';
 import { VERSION } from '../util/version.js';
@@ -70,7 +70,8 @@ export async function runDaemon(o: DaemonOptions): Promise<number> {
     side === 'check' ? { ...loaded.config, vrrpInstances: [], vrrpSyncGroups: [] } : loaded.config;
   // Real-server checkers (check/): one verdict per real server for IPVS, nginx pools and alerts;
   // they also run the nginx_upstream health_check members. -P runs none.
-  const checks = new CheckScheduler({ config: checkersSide(loaded.config, side), clock: systemClock, log });
+  // The checkers run in their own thread (check/worker-host.ts): their syscalls never delay VRRP timers.
+  const checks = new CheckerThread({ config: checkersSide(loaded.config, side), log });
   const checkAlerts = new CheckerAlerts(loaded.config, log);
   checks.onEvent((e) => checkAlerts.handle(e));
   // virtual_server blocks and lvs_sync_daemon (lvs/); -P (VRRP only) programs no IPVS service.
@@ -102,7 +103,7 @@ export async function runDaemon(o: DaemonOptions): Promise<number> {
   // nginx_upstream blocks: rendered once now, then on pool changes; SIGHUP calls nginx.rerender(newConfig).
   // -P runs the VRRP side only: no nginx_upstream rendering or health checks.
   const nginx = new NginxSync({ config: checkSide(loaded.config, side), log, verdicts: checks });
-  checks.start();
+  await checks.start();
   await nginx.start();
   await lvs.start();
   const startedAt = new Date().toISOString();
@@ -156,7 +157,7 @@ export async function runDaemon(o: DaemonOptions): Promise<number> {
   removeDumpSignals();
   metrics?.close();
   clearInterval(keepAlive);
-  checks.stop();
+  await checks.stop();
   await nginx.stop();
   await runner.stop();
   await lvs.stop();
@@ -201,7 +202,7 @@ function reloadConfig(
   nginx: NginxSync,
   lvs: DaemonLvs,
   log: Logger,
-  check: { checks: CheckScheduler; checkAlerts: CheckerAlerts },
+  check: { checks: CheckerThread; checkAlerts: CheckerAlerts },
 ): Promise<void> {
   reloading = reloading.then(async () => {
     log.info(`Reloading configuration ${o.configFile}`);

@@ -1,0 +1,153 @@
+/**
+ * CheckerThread runs the checkers in a worker thread (worker-main.ts) and is, on the main
+ * thread, the same VerdictSource the in-process CheckScheduler is: verdicts and events arrive
+ * as messages and are replayed to subscribers in order; `snapshot()` returns the latest one the
+ * thread posted (at most `snapshotMs` old). Measured reason (bench/checkers.ts): 12,000 checks
+ * a second cost about one core in connect()/close() alone, which on the main thread delayed
+ * the VRRP advert timer by seconds.
+ */
+import { Worker } from 'node:worker_threads';
+import type { KeepvipConfig } from '../config/model.js';
+import { IcmpPinger } from '../kernel/icmp.js';
+import { systemClock } from '../util/clock.js';
+import type { Logger } from '../util/logger.js';
+import type { CheckEvent } from './scheduler.js';
+import type { CheckSnapshot } from './snapshot.js';
+import type { RealServerKey, RealServerVerdict, VerdictSource } from './verdict.js';
+
+/** WireEvent is a CheckEvent with indices into the configuration instead of objects. */
+type WireEvent =
+  | (Omit<Extract<CheckEvent, { type: 'checker' }>, 'vs' | 'rs' | 'checker'> & {
+      vs: number;
+      rs: number;
+      checker: number;
+    })
+  | (Omit<Extract<CheckEvent, { type: 'real-server' }>, 'vs' | 'rs'> & { vs: number; rs: number });
+
+type FromWorker =
+  | { type: 'log'; level: 'error' | 'warn' | 'info' | 'debug'; message: string }
+  | { type: 'verdict'; key: RealServerKey; verdict: RealServerVerdict }
+  | { type: 'event'; event: WireEvent }
+  | { type: 'snapshot'; snapshot: CheckSnapshot }
+  | { type: 'started' | 'reloaded'; verdicts: [RealServerKey, RealServerVerdict][] }
+  | { type: 'ping'; id: number; address: string; timeoutMs: number }
+  | { type: 'stopped' };
+
+/** CheckerThread is the checker side in its own thread. */
+export class CheckerThread implements VerdictSource {
+  private worker: Worker | undefined;
+  private readonly verdicts = new Map<RealServerKey, RealServerVerdict>();
+  private readonly listeners = new Set<(key: RealServerKey, v: RealServerVerdict) => void>();
+  private readonly eventListeners = new Set<(e: CheckEvent) => void>();
+  private last: CheckSnapshot = {
+    realServers: [],
+    totals: { checkers: 0, runs: 0, failures: 0, inFlight: 0 },
+  };
+  private stopped: Promise<void> | undefined;
+  private config: KeepvipConfig;
+  private pinger: IcmpPinger | undefined;
+
+  constructor(private readonly o: { config: KeepvipConfig; log: Logger; snapshotMs?: number }) {
+    this.config = o.config;
+  }
+
+  get(key: RealServerKey): RealServerVerdict | undefined {
+    return this.verdicts.get(key);
+  }
+
+  subscribe(onChange: (key: RealServerKey, verdict: RealServerVerdict) => void): () => void {
+    this.listeners.add(onChange);
+    return () => this.listeners.delete(onChange);
+  }
+
+  /** onEvent is CheckScheduler.onEvent across the thread. */
+  onEvent(fn: (e: CheckEvent) => void): () => void {
+    this.eventListeners.add(fn);
+    return () => this.eventListeners.delete(fn);
+  }
+
+  /** start launches the thread; it resolves once the first verdicts (start state) are known. */
+  start(): Promise<void> {
+    const worker = new Worker(new URL('./worker-main.js', import.meta.url), {
+      workerData: { config: this.o.config, snapshotMs: this.o.snapshotMs ?? 5000 },
+    });
+    this.worker = worker;
+    let resolveStarted!: () => void;
+    const started = new Promise<void>((r) => (resolveStarted = r));
+    let resolveStopped!: () => void;
+    this.stopped = new Promise<void>((r) => (resolveStopped = r));
+    worker.on('message', (m: FromWorker) => {
+      switch (m.type) {
+        case 'log':
+          this.o.log[m.level](m.message);
+          break;
+        case 'verdict':
+          this.verdicts.set(m.key, m.verdict);
+          for (const l of this.listeners) l(m.key, m.verdict);
+          break;
+        case 'event': {
+          const e = this.resolve(m.event);
+          if (e !== undefined) for (const l of this.eventListeners) l(e);
+          break;
+        }
+        case 'snapshot':
+          this.last = m.snapshot;
+          break;
+        case 'started':
+        case 'reloaded':
+          this.verdicts.clear();
+          for (const [k, v] of m.verdicts) this.verdicts.set(k, v);
+          if (m.type === 'started') resolveStarted();
+          break;
+        case 'ping':
+          // PING_CHECK's raw ICMP socket lives on this thread (its addon cannot load in a worker).
+          this.pinger ??= new IcmpPinger(systemClock);
+          this.pinger.ping(m.address, m.timeoutMs).then(
+            () => worker.postMessage({ type: 'pong', id: m.id }),
+            (err: Error) => worker.postMessage({ type: 'pong', id: m.id, error: err.message }),
+          );
+          break;
+        case 'stopped':
+          resolveStopped();
+          break;
+      }
+    });
+    worker.on('error', (err) => this.o.log.error(`BUG: checker thread failed: ${err.message}`));
+    worker.on('exit', () => {
+      resolveStarted();
+      resolveStopped();
+    });
+    return started;
+  }
+
+  /** reload hands a new configuration to the thread (unchanged checkers keep their state there). */
+  reload(config: KeepvipConfig): void {
+    this.config = config;
+    this.worker?.postMessage({ type: 'reload', config });
+  }
+
+  private resolve(e: WireEvent): CheckEvent | undefined {
+    const vs = this.config.virtualServers[e.vs];
+    const rs = vs?.realServers[e.rs];
+    if (vs === undefined || rs === undefined) return undefined;
+    if (e.type === 'real-server') return { ...e, vs, rs };
+    const checker = rs.checkers[e.checker];
+    return checker === undefined ? undefined : { ...e, vs, rs, checker };
+  }
+
+  /** snapshot is the latest snapshot the thread posted. */
+  snapshot(): CheckSnapshot {
+    return this.last;
+  }
+
+  /** stop ends the checkers and the thread. */
+  async stop(): Promise<void> {
+    const w = this.worker;
+    if (w === undefined) return;
+    w.postMessage({ type: 'stop' });
+    await this.stopped;
+    await w.terminate();
+    this.worker = undefined;
+    this.pinger?.close();
+  }
+}

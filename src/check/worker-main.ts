@@ -1,0 +1,91 @@
+/**
+ * The checker thread: runs a CheckScheduler on its own event loop (worker_threads), so the
+ * probes' connect/close syscalls and callbacks never delay the VRRP timers of the main
+ * thread. It receives the configuration (start, reload, stop) and posts back log lines,
+ * verdict changes, events and periodic snapshots (worker-host.ts is the other end).
+ */
+import { parentPort, workerData } from 'node:worker_threads';
+import type { KeepvipConfig } from '../config/model.js';
+import { ProbeTimeoutError } from '../kernel/probe-socket.js';
+import { systemClock } from '../util/clock.js';
+import type { LogLevel, Logger } from '../util/logger.js';
+import { CheckScheduler } from './scheduler.js';
+
+/** ToWorker are the host's commands. */
+export type ToWorker =
+  | { type: 'reload'; config: KeepvipConfig }
+  | { type: 'stop' }
+  | { type: 'snapshot' }
+  | { type: 'pong'; id: number; error?: string };
+
+const port = parentPort;
+if (port === null) throw new Error('worker-main.ts runs only as a worker thread');
+const post = (m: unknown) => port.postMessage(m);
+const line = (level: LogLevel) => (message: string) => post({ type: 'log', level, message });
+const log: Logger = { error: line('error'), warn: line('warn'), info: line('info'), debug: line('debug') };
+const o = workerData as { config: KeepvipConfig; snapshotMs: number };
+// raw-socket (the ICMP pinger's addon) cannot load in a worker thread: the host pings for us.
+const pending = new Map<number, { resolve: () => void; reject: (e: Error) => void }>();
+let pingSeq = 0;
+const ping = (address: string, timeoutMs: number): Promise<void> =>
+  new Promise((resolve, reject) => {
+    const id = ++pingSeq;
+    pending.set(id, { resolve, reject });
+    post({ type: 'ping', id, address, timeoutMs });
+  });
+const scheduler = new CheckScheduler({ config: o.config, clock: systemClock, log, ping });
+scheduler.subscribe((key, verdict) => post({ type: 'verdict', key, verdict }));
+// Events carry indices, not objects: a virtual server with 1,000 real servers cloned per event
+// would flood the main thread. The host maps them back onto its copy of the configuration.
+let index = indexOf(o.config);
+scheduler.onEvent((e) => {
+  const vs = index.vs.get(e.vs);
+  const rs = index.rs.get(e.rs);
+  if (vs === undefined || rs === undefined) return;
+  if (e.type === 'checker')
+    post({
+      type: 'event',
+      event: { ...e, vs, rs, checker: e.rs.checkers.indexOf(e.checker) },
+    });
+  else post({ type: 'event', event: { ...e, vs, rs } });
+});
+scheduler.start();
+post({ type: 'started', verdicts: [...verdictsOf(scheduler)] });
+const timer = setInterval(() => post({ type: 'snapshot', snapshot: scheduler.snapshot() }), o.snapshotMs);
+port.on('message', (m: ToWorker) => {
+  if (m.type === 'pong') {
+    const p = pending.get(m.id);
+    pending.delete(m.id);
+    if (m.error === undefined) p?.resolve();
+    else p?.reject(new ProbeTimeoutError(m.error));
+  } else if (m.type === 'reload') {
+    index = indexOf(m.config);
+    scheduler.reload(m.config);
+    post({ type: 'reloaded', verdicts: [...verdictsOf(scheduler)] });
+  } else if (m.type === 'snapshot') post({ type: 'snapshot', snapshot: scheduler.snapshot() });
+  else {
+    clearInterval(timer);
+    scheduler.stop();
+    post({ type: 'stopped' });
+    port.close();
+  }
+});
+
+function indexOf(config: KeepvipConfig) {
+  const vs = new Map<object, number>();
+  const rs = new Map<object, number>();
+  config.virtualServers.forEach((v, i) => {
+    vs.set(v, i);
+    v.realServers.forEach((r, j) => {
+      rs.set(r, j);
+    });
+  });
+  return { vs, rs };
+}
+
+function* verdictsOf(s: CheckScheduler) {
+  for (const r of s.snapshot().realServers) {
+    const v = s.get(r.key);
+    if (v !== undefined) yield [r.key, v] as const;
+  }
+}
