@@ -1,0 +1,185 @@
+/**
+ * bench/checkers.ts: the cost of many real-server checks, keepvip against keepalived 2.2.7's
+ * checker process on the same configuration, side by side in one run. keepalived's checker
+ * exits without IPVS (this host's kernel has none), so both run inside a user-mode-linux guest
+ * with ip_vs (test/helpers/uml.ts), one after the other on the same local servers: N TCP_CHECKs
+ * and M HTTP_GETs (default 10,000 and 2,000), delay_loop 1 s, against 100 TCP and 20 HTTP
+ * listeners on the guest's loopback (real servers 127.0.A.B, distinct addresses). For each
+ * daemon: CPU (user+system of the checker process, /proc/PID/stat) and peak RSS over a window
+ * after the warmup, and checks actually run (keepvip: from its status snapshot). Meanwhile a
+ * keepvip VRRP instance (VRRPv3, advert_int 0.1 s, on a dummy interface) runs in the same
+ * process; its advert spacing captured with tcpdump gives the VRRP timer lateness (p50, p99).
+ * UML is slower than the host: the figures compare the two daemons, not absolute speeds.
+ *
+ * Run: node --import tsx bench/checkers.ts [--tcp N] [--http M] [--window S]. Needs root.
+ */
+import { spawnSync } from 'node:child_process';
+import { argValue } from './lib/args.js';
+import { bootGuest, IPVS_MODULES, REPO_ROOT, umlSkipReason } from '../test/helpers/uml.js';
+
+const TCP = Number(argValue('--tcp') ?? 10_000);
+const HTTP = Number(argValue('--http') ?? 2_000);
+const WINDOW_S = Number(argValue('--window') ?? 20);
+const WARMUP_S = 8;
+
+/** realServers spreads n real servers over 127.0.A.B addresses, `ports` listener ports from `base`. */
+function realServers(n: number, firstA: number, base: number, ports: number, body: string): string {
+  const out: string[] = [];
+  for (let i = 0; i < n; i++) {
+    const a = firstA + Math.floor(i / 250);
+    const b = (i % 250) + 1;
+    out.push(`    real_server 127.0.${a}.${b} ${base + (i % ports)} {\n${body}\n    }`);
+  }
+  return out.join('\n');
+}
+
+function config(vipPrefix: string, withVrrp: boolean): string {
+  const tcp = '        TCP_CHECK {\n            connect_timeout 2\n        }';
+  const http =
+    '        HTTP_GET {\n            url {\n                path /\n                status_code 200\n            }\n            connect_timeout 2\n        }';
+  const vs = (i: number, body: string) =>
+    `virtual_server ${vipPrefix}.${i} 80 {\n    delay_loop 1\n    lb_algo rr\n    lb_kind NAT\n    protocol TCP\n${body}\n}\n`;
+  const blocks: string[] = [];
+  const perVs = 1000;
+  for (let i = 0; i * perVs < TCP; i++)
+    blocks.push(vs(i + 1, realServers(Math.min(perVs, TCP - i * perVs), 1 + i * 4, 20_000, 100, tcp)));
+  for (let i = 0; i * perVs < HTTP; i++)
+    blocks.push(vs(100 + i, realServers(Math.min(perVs, HTTP - i * perVs), 200 + i * 4, 21_000, 20, http)));
+  const vrrp = withVrrp
+    ? `vrrp_instance VB {\n    state MASTER\n    interface kvb0\n    virtual_router_id 77\n    priority 200\n    advert_int 0.1\n    version 3\n    virtual_ipaddress {\n        10.66.0.100/24\n    }\n}\n`
+    : '';
+  return `global_defs {\n    router_id bench\n    vrrp_version 3\n}\n${vrrp}${blocks.join('')}`;
+}
+
+const SERVERS = `
+import { createServer as tcp } from 'node:net';
+import { createServer as http } from 'node:http';
+const kind = process.argv[2];
+if (kind === 'tcp') for (let p = 20000; p < 20100; p++) tcp((s) => { s.on('error', () => {}); s.end(); }).listen({ port: p, host: '0.0.0.0', backlog: 4096 });
+if (kind === 'http') for (let p = 21000; p < 21020; p++) http((_q, r) => r.end('ok\\n')).listen({ port: p, host: '0.0.0.0', backlog: 4096 });
+console.log('ready');
+`;
+
+/** MEASURE samples a pid's CPU ticks and RSS: prints "cpu_s rss_kb_max" over WINDOW seconds. */
+const measure = (pidExpr: string) => `
+PID=${pidExpr}
+HZ=$(getconf CLK_TCK)
+t0=$(awk '{print $14+$15}' /proc/$PID/stat)
+rss=0
+for i in $(seq 1 ${WINDOW_S}); do
+  r=$(awk '/VmRSS/ {print $2}' /proc/$PID/status); [ "$r" -gt "$rss" ] && rss=$r
+  sleep 1
+done
+t1=$(awk '{print $14+$15}' /proc/$PID/stat)
+echo "$(( t1 - t0 )) $HZ $rss"
+`;
+
+async function main(): Promise<void> {
+  const skip = umlSkipReason();
+  if (skip) {
+    console.warn(`[bench/checkers] SKIPPED: ${skip}`);
+    return;
+  }
+  const r = spawnSync('npx', ['tsc', '-p', 'tsconfig.json'], { cwd: REPO_ROOT, encoding: 'utf8' });
+  if (r.status !== 0) console.warn('[bench/checkers] tsc reported errors (dist still emitted)');
+  const guest = await bootGuest({
+    name: 'bench-checkers',
+    modules: [...IPVS_MODULES, 'dummy'],
+    mem: '2048M',
+    timeoutMs: 20 * 60_000,
+  });
+  try {
+    const d = guest.resultsDir;
+    const script = `set -e
+ip link set lo up
+ulimit -n 65536
+cd ${d}
+cat > ka.conf <<'EOF1'
+${config('10.1.1', false)}EOF1
+cat > kv.conf <<'EOF2'
+${config('10.2.1', true)}EOF2
+cat > servers.mjs <<'EOF3'
+${SERVERS}EOF3
+node servers.mjs tcp > servers-tcp.log 2>&1 &
+node servers.mjs http > servers-http.log 2>&1 &
+sleep 2
+ip link add kvb0 type dummy; ip link set kvb0 up; ip addr add 10.66.0.1/24 dev kvb0
+# keepalived 2.2.7: measure its checker child.
+keepalived -f ${d}/ka.conf -n -l -C -p ${d}/ka.pid -c ${d}/kac.pid -r ${d}/kav.pid -b ${d}/kab.pid -G > ka.log 2>&1 &
+for i in $(seq 1 120); do [ -s kac.pid ] && grep -q 'success.' ka.log && break; sleep 0.5; done
+sleep ${WARMUP_S}
+( ${measure(`$(cat ${d}/kac.pid)`)} ) > ka.measure
+kill $(cat ka.pid); sleep 3
+ipvsadm -C || true
+# keepvip: checkers and one VRRP instance in one process.
+node ${REPO_ROOT}/bin/keepvip -f ${d}/kv.conf -n -l -p ${d}/kv.pid --control ${d}/kv.sock > kv.log 2>&1 &
+for i in $(seq 1 120); do [ -s kv.pid ] && grep -q 'success.' kv.log && break; sleep 0.5; done
+[ -s kv.pid ] || { echo "keepvip did not start"; cat kv.log; exit 1; }
+sleep ${WARMUP_S}
+tcpdump -i kvb0 -n -tt -l 'ip proto 112' > vrrp.tcpdump 2>/dev/null &
+TD=$!
+( ${measure(`$(cat ${d}/kv.pid)`)} ) > kv.measure
+kill $TD || true
+node ${REPO_ROOT}/bin/keepvip status --json --control ${d}/kv.sock > kv.status 2>/dev/null || true
+kill $(cat kv.pid); sleep 3
+`;
+    const res = await guest.run(script, { timeoutMs: 15 * 60_000 });
+    if (res.exitCode !== 0) throw new Error(`guest script failed: ${res.stderr}\n${res.stdout}`);
+    const parse = (name: string) => {
+      const [ticks, hz, rss] = guest.readResult(name).trim().split(/\s+/).map(Number);
+      return { cpuPct: (100 * ticks!) / hz! / WINDOW_S, rssMb: rss! / 1024 };
+    };
+    const ka = parse('ka.measure');
+    const kv = parse('kv.measure');
+    const times = guest
+      .readResult('vrrp.tcpdump')
+      .split('\n')
+      .map((l) => Number(l.split(' ')[0]))
+      .filter((t) => Number.isFinite(t) && t > 0);
+    const late = times
+      .slice(1)
+      .map((t, i) => Math.max(0, (t - times[i]!) * 1000 - 100))
+      .sort((a, b) => a - b);
+    const pct = (p: number) =>
+      late.length ? late[Math.min(late.length - 1, Math.floor((p / 100) * late.length))]! : Number.NaN;
+    let runs = '';
+    try {
+      const st = JSON.parse(guest.readResult('kv.status')) as {
+        checkers?: { totals?: { runs: number; checkers: number } };
+      };
+      if (st.checkers?.totals)
+        runs = ` (${st.checkers.totals.checkers} checkers, ${st.checkers.totals.runs} runs so far)`;
+    } catch {}
+    const kaLines = guest.readResult('ka.log').split('\n');
+    const kaUp = kaLines.filter((l) => /success\.|succeed on service/.test(l)).length;
+    const kvUp = guest
+      .readResult('kv.log')
+      .split('\n')
+      .filter((l) => /success\.|succeed on service/.test(l)).length;
+    console.log(
+      `bench/checkers: ${TCP} TCP_CHECK + ${HTTP} HTTP_GET, delay_loop 1 s, window ${WINDOW_S} s after ${WARMUP_S} s warmup (UML guest)`,
+    );
+    console.log(
+      `  keepalived checker: CPU ${ka.cpuPct.toFixed(1)} %  RSS ${ka.rssMb.toFixed(1)} MiB  (servers seen up: ${kaUp})`,
+    );
+    console.log(
+      `  keepvip           : CPU ${kv.cpuPct.toFixed(1)} %  RSS ${kv.rssMb.toFixed(1)} MiB  (servers seen up: ${kvUp})${runs}`,
+    );
+    console.log(
+      `  CPU ratio keepvip/keepalived: ${(kv.cpuPct / ka.cpuPct).toFixed(2)}  RSS ratio: ${(kv.rssMb / ka.rssMb).toFixed(2)}`,
+    );
+    console.log(
+      `  VRRP advert lateness meanwhile (advert_int 100 ms, ${late.length} intervals): p50 ${pct(50).toFixed(2)} ms  p99 ${pct(99).toFixed(2)} ms`,
+    );
+    const warn = guest
+      .readResult('kv.log')
+      .split('\n')
+      .filter((l) => /warning|error|VB/i.test(l))
+      .slice(0, 10);
+    if (warn.length) console.log(`  keepvip log (first warnings / VRRP lines):\n    ${warn.join('\n    ')}`);
+  } finally {
+    await guest.destroy();
+  }
+}
+
+await main();
