@@ -24,6 +24,9 @@ import { newInstanceCounters, type InstanceCounters } from '../util/counters.js'
 import type { VipSpec } from '../kernel/port.js';
 import type { RouteSpec, RuleSpec } from '../kernel/routes.js';
 
+/** PRECISE_HANDOVER_MS: a coarse timer hands a Master_Down deadline to a precise one this early. */
+const PRECISE_HANDOVER_MS = 5;
+
 /** RELEASE_GRACE_MS: how long a master that yielded (fast hand-off) keeps its VIPs, while the new master's GARPs move the clients. */
 export const RELEASE_GRACE_MS = 150;
 
@@ -241,19 +244,50 @@ export class InstanceDriver {
   }
 
   private arm(): void {
+    const deadline = this.state.deadlineMs;
+    const precise = this.state.timer === 'master-down';
+    // A backup's Master_Down_Timer moves later with every advert it hears (2,550 a second at 255
+    // instances): keep the armed timer and, when it fires before the newest deadline, re-arm
+    // then, instead of cancelling and re-creating a timer per advert.
+    if (
+      this.timer &&
+      deadline !== undefined &&
+      this.armedMs !== undefined &&
+      deadline >= this.armedMs &&
+      precise === this.armedPrecise
+    ) {
+      this.wantedMs = deadline;
+      return;
+    }
     this.timer?.cancel();
     this.timer = undefined;
-    const deadline = this.state.deadlineMs;
     if (deadline === undefined) return;
-    this.timer = this.o.clock.at(
-      deadline,
-      () => {
-        this.timer = undefined;
-        this.dispatch({ type: 'timer' });
-      },
+    this.armAt(deadline, precise);
+  }
+
+  private armedMs?: number;
+  private armedPrecise = false;
+  private wantedMs?: number;
+
+  private armAt(deadline: number, precise: boolean): void {
+    this.armedMs = deadline;
+    this.wantedMs = deadline;
+    this.armedPrecise = precise;
+    const fire = () => {
+      this.timer = undefined;
+      this.dispatch({ type: 'timer' });
+    };
+    // A precise timer polls its last milliseconds: only for the deadline that really expires,
+    // so a coarse timer wakes PRECISE_HANDOVER_MS early and hands over to a precise one then.
+    const wakeMs = precise ? deadline - PRECISE_HANDOVER_MS : deadline;
+    this.timer = this.o.clock.at(wakeMs, () => {
+      this.timer = undefined;
+      const wanted = this.wantedMs ?? deadline;
+      if (wanted > deadline) this.armAt(wanted, precise);
       // The Master_Down_Timer decides when a backup takes over: fire it on time.
-      { precise: this.state.timer === 'master-down' },
-    );
+      else if (precise) this.timer = this.o.clock.at(wanted, fire, { precise: true });
+      else fire();
+    });
   }
 
   private apply(effect: VrrpEffect, nowMs: number): void {
