@@ -43,6 +43,7 @@ export class DaemonLvs {
   private fifoKey = '';
   private available = false;
   private readonly states = new Map<string, string>();
+  private stopping = false;
 
   constructor(private readonly o: DaemonLvsOptions) {
     this.config = o.config;
@@ -83,6 +84,8 @@ export class DaemonLvs {
   onInstanceState(instance: string, state: string): void {
     // Transitions before start (INIT -> BACKUP happens while the runner starts) are remembered.
     this.states.set(instance, state);
+    // A stopping instance (STOPPED) does not make the sync daemon a backup: stop() ends it.
+    if (this.stopping || state === 'STOPPED') return;
     if (!this.available || this.sync.instance !== instance) return;
     void this.sync.follow(state);
   }
@@ -109,6 +112,7 @@ export class DaemonLvs {
 
   /** stop is SIGTERM: services removed (keepalived clear_services), sync daemon stopped, FIFOs closed. */
   async stop(): Promise<void> {
+    this.stopping = true;
     const keep = this.config.globalDefs.lvs?.keepOnStop === true;
     await this.reconciler.stop(keep);
     if (this.available && !keep) await this.sync.stop();

@@ -15,6 +15,8 @@ describe('DaemonLvs', () => {
     expect(port.log).toContain('start-sync backup eth0 51');
     lvs.onInstanceState('VI_1', 'MASTER');
     await new Promise((r) => setImmediate(r));
+    // The runner's STOPPED transition during shutdown does not switch the sync daemon to backup.
+    lvs.onInstanceState('VI_1', 'STOPPED');
     await lvs.stop();
     expect(port.log.slice(-4)).toEqual([
       'stop-sync backup',
