@@ -3,14 +3,65 @@
  * state transitions each daemon logged, and who holds a VIP. Every test here measures real
  * daemons in real namespaces.
  */
-import { simpleVrrpConfig, startVrrpDaemon, type VrrpDaemon } from '../../helpers/keepalived.js';
+import { rmSync } from 'node:fs';
+import { cp, mkdir, mkdtemp, symlink, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import {
+  REPO_ROOT,
+  simpleVrrpConfig,
+  VrrpDaemon,
+  type VrrpDaemonPaths,
+  vrrpArgv,
+} from '../../helpers/keepalived.js';
 import { run } from '../../helpers/netns.js';
-import type { Topology } from '../../helpers/topology.js';
+import type { TopoNode, Topology } from '../../helpers/topology.js';
 import { keepvipInstance } from '../vrrp/status.js';
 
-/** buildDist compiles dist/ (bin/keepvip runs it); integration tests build it once per file. */
+/**
+ * runtimeRoot is this test file's private copy of keepvip (bin/, dist/, package.json, templates/,
+ * the native addon; node_modules linked), set by buildDist. The fault tests start daemons again
+ * and again for minutes; the shared dist/ is rebuilt by other test runs meanwhile, and a daemon
+ * started while it is half written fails to load for reasons that are not keepvip's.
+ */
+let runtimeRoot: string | undefined;
+
+/** buildDist compiles the current sources into a private runtime copy (runtimeRoot) once per file. */
 export async function buildDist(): Promise<void> {
-  await run('npx', ['tsc', '-p', 'tsconfig.json'], { timeoutMs: 180_000 });
+  const root = await mkdtemp(join(tmpdir(), 'keepvip-faults-rt-'));
+  await run('npx', ['tsc', '-p', 'tsconfig.json', '--outDir', join(root, 'dist')], {
+    timeoutMs: 180_000,
+  });
+  for (const path of ['bin', 'package.json', 'templates', 'native/build/Release'])
+    await cp(join(REPO_ROOT, path), join(root, path), { recursive: true });
+  await symlink(join(REPO_ROOT, 'node_modules'), join(root, 'node_modules'));
+  runtimeRoot = root;
+  process.once('exit', () => rmSync(root, { recursive: true, force: true }));
+}
+
+/**
+ * startKeepvipDaemon starts keepvip from the private runtime copy in `node` (not isolated), with
+ * the harness's paths and flags (startVrrpDaemon's keepvip preset); it returns at once.
+ */
+export async function startKeepvipDaemon(node: TopoNode, config: string): Promise<VrrpDaemon> {
+  const root = runtimeRoot;
+  if (!root) throw new Error('buildDist() must run first (beforeAll)');
+  const dir = join(node.dir, 'keepvip');
+  const paths: VrrpDaemonPaths = {
+    config: join(dir, 'keepalived.conf'),
+    pid: join(dir, 'keepalived.pid'),
+    vrrpPid: join(dir, 'vrrp.pid'),
+    checkersPid: join(dir, 'checkers.pid'),
+    bfdPid: join(dir, 'bfd.pid'),
+    control: join(dir, 'keepvip.sock'),
+  };
+  await mkdir(dir, { recursive: true });
+  await writeFile(paths.config, config);
+  const [file, ...args] = vrrpArgv('keepvip', paths);
+  const bin = join(REPO_ROOT, 'bin', 'keepvip');
+  const argv = args.map((a) => (a === bin ? join(root, 'bin', 'keepvip') : a));
+  const proc = node.spawn('keepvip', file!, argv);
+  return new VrrpDaemon(node, 'keepvip', paths, paths.config, proc);
 }
 
 /** Transition is one `(NAME) Entering X STATE` line a daemon logged, stamped by the harness (nowMs). */
@@ -70,10 +121,7 @@ export function startKeepvip(
   vip: string,
   advertIntSec: number,
 ): Promise<VrrpDaemon> {
-  return startVrrpDaemon(topo.node(n.name), {
-    preset: 'keepvip',
-    config: pairConfig(n, vrid, vip, advertIntSec),
-  });
+  return startKeepvipDaemon(topo.node(n.name), pairConfig(n, vrid, vip, advertIntSec));
 }
 
 /** stateOf is what keepvip itself says about VI_1 (over its control socket), or 'DOWN' when it does not answer. */
