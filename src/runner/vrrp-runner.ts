@@ -89,6 +89,10 @@ export class VrrpRunner {
   private readonly promoted = new Map<string, (() => Promise<void>) | undefined>();
   /** vmacs: the use_vmac interfaces keepvip created, by instance, with the step that deletes them. */
   private readonly vmacs = new Map<string, () => Promise<void>>();
+  /** ahSeq: the last AH sequence number heard per auth_type AH instance and sender (anti-replay). */
+  private readonly ahSeq = new Map<string, Map<string, number>>();
+  /** ahPeak: the highest AH sequence number heard per instance; ours is sent above it. */
+  private readonly ahPeak = new Map<string, number>();
 
   constructor(private readonly o: VrrpRunnerOptions) {
     this.config = o.config;
@@ -228,6 +232,10 @@ export class VrrpRunner {
       // Instance `handoff` over the runner option over global_defs `vrrp_handoff` (ARCHITECTURE.md).
       handoff: inst.handoff ?? this.o.handoff ?? this.config.globalDefs.vrrpHandoff ?? 'fast',
       onTransition: (t) => {
+        // The AH anti-replay state starts afresh on every takeover (keepalived resets it there only
+        // after its counter cycled): a restarted peer, counting from 0 again, is heard once we are
+        // MASTER instead of never.
+        if (t.to === 'MASTER') this.ahSeq.delete(inst.name);
         this.notifyTransition(inst, t);
         this.syncGroupFollow(inst, t);
         this.o.onTransition?.(inst.name, t);
@@ -526,8 +534,9 @@ export class VrrpRunner {
   /**
    * ahIo gives an auth_type AH instance (VRRPv2, IPv4) the interface's AH socket and sends its
    * adverts wrapped in AH (vrrp/ah.ts), as keepalived: Auth Type 2 in the VRRP header, the
-   * sequence number counting up from the start time in seconds (so a restarted sender is ahead of
-   * the counter keepalived keeps as a receiver).
+   * sequence number counting up from the start time in seconds (VRRPv2 adverts are at least a
+   * second apart, so a restarted keepvip is ahead of what it sent before) and above every
+   * sequence number heard from a peer (so ahead of the counter keepalived keeps).
    */
   private async ahIo(entry: SocketEntry, inst: VrrpInstance, io: InstanceIo): Promise<InstanceIo> {
     const auth = inst.authentication;
@@ -547,7 +556,9 @@ export class VrrpRunner {
         vrrp[4] = VrrpAuthTypes.AH;
         vrrp.writeUInt16BE(0, 6);
         vrrp.writeUInt16BE(internetChecksum(vrrp), 6);
-        seq = (seq + 1) >>> 0;
+        // Above anything heard: keepalived keeps one counter for what it sends and hears, and drops
+        // a sequence number not above it (a peer that was MASTER for a while is far ahead).
+        seq = Math.min(Math.max(seq, this.ahPeak.get(inst.name) ?? 0) + 1, 0xfffffffd);
         const wrapped = encodeAhDatagram({
           srcAddress: [...data.subarray(12, 16)].join('.'),
           dstAddress: dst,
@@ -585,6 +596,16 @@ export class VrrpRunner {
       this.drop(entry, driver, r.reason, r.detail, src);
       return;
     }
+    // RFC 2402 3.4.3 anti-replay, as keepalived (vrrp_in_chk_ipsecah): the sequence must grow.
+    const seen = this.ahSeq.get(driver.name) ?? new Map<string, number>();
+    this.ahSeq.set(driver.name, seen);
+    const last = seen.get(src!);
+    if (last !== undefined && r.seq <= last) {
+      this.drop(entry, driver, 'ah-seq', `sequence number ${r.seq} already processed (last ${last})`, src);
+      return;
+    }
+    seen.set(src!, r.seq);
+    this.ahPeak.set(driver.name, Math.max(this.ahPeak.get(driver.name) ?? 0, r.seq));
     const plain = encodeIpv4Datagram({
       srcAddress: src!,
       dstAddress: [...d.subarray(16, 20)].join('.'),

@@ -111,6 +111,32 @@ describe.skipIf(skipReason !== undefined)('auth_type AH interop with keepalived'
       await a.stop();
     });
 
+    it('hears a restarted peer whose AH sequence starts again', async () => {
+      const a = await start(1);
+      await a.waitForLog(BACKUP_RE, 10_000);
+      const b = await start(2);
+      await a.waitForLog(MASTER_RE, 15_000);
+      await b.waitForLog(BACKUP_RE, 10_000);
+      await sleep(3000);
+      // n1 restarts: n2 takes over (priority 0), then n1 (sequence from the start again) preempts.
+      const s2 = b.lines.length;
+      await a.stop();
+      await b.waitForLog(MASTER_RE, 10_000, s2);
+      const a2 = await start(1);
+      await a2.waitForLog(MASTER_RE, 15_000);
+      await b.waitForLog(BACKUP_RE, 10_000, s2);
+      await sleep(6000);
+      expect(b.lines.slice(s2).filter((l) => MASTER_RE.test(l.text))).toHaveLength(1);
+      expect(await topo.whoHas(vip)).toEqual(['n1']);
+      const kv = a2.preset === 'keepvip' ? a2 : b;
+      const counters = await keepvipCounters(kv);
+      console.log(
+        `${tag} n1 restarted: n1 MASTER again, n2 BACKUP for 6 s; keepvip drops ${JSON.stringify(counters.drops)}`,
+      );
+      await b.stop();
+      await a2.stop();
+    });
+
     it('with a different auth_pass on the keepvip node the ICV fails and keepvip counts ah-icv', async () => {
       const kvWhich = high === 'keepvip' ? 1 : 2;
       const a = await start(1, kvWhich === 1 ? 'wrongpw' : 'kvahpass');
