@@ -98,7 +98,16 @@ export const commonHandlers: Record<string, Handler<{ common: Partial<Omit<Check
   },
   bind_if(ctx, st, d) {
     const w = requireArg(ctx, st, 0, 'an interface name');
-    if (w !== undefined) d.common.bindIf = w.text;
+    if (w === undefined) return;
+    d.common.bindIf = w.text;
+    // keepalived binds the probe socket to the device (SO_BINDTODEVICE); keepvip only uses the
+    // name as the scope of an IPv6 link-local connect_ip, so say so rather than pretend.
+    notSupported(
+      ctx,
+      st.keyword,
+      'a checker',
+      `the probe is not bound to ${w.text}; the name only scopes an IPv6 link-local connect_ip`,
+    );
   },
   fwmark(ctx, st) {
     // SO_MARK on a probe socket needs a setsockopt the kernel seam does not offer yet.

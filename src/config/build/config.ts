@@ -101,7 +101,10 @@ export function buildConfig(
       }
       case 'virtual_server_group': {
         const g = buildVirtualServerGroup(ctx, st);
-        if (g) (config.virtualServerGroups ??= []).push(g);
+        if (g) {
+          config.virtualServerGroups ??= [];
+          config.virtualServerGroups.push(g);
+        }
         break;
       }
       case 'nginx_upstream': {

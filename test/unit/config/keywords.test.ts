@@ -39,6 +39,12 @@ const WRAP: Record<string, (line: string) => string> = {
     `${INSTANCE}${RS_HEAD}\n    SSL_GET {\n      url {\n        path /\n      }\n${l}\n    }\n  }\n}\n`,
   MISC_CHECK: (l) =>
     `${INSTANCE}${RS_HEAD}\n    MISC_CHECK {\n      misc_path /bin/true\n${l}\n    }\n  }\n}\n`,
+  SMTP_CHECK: (l) => `${INSTANCE}${RS_HEAD}\n    SMTP_CHECK {\n${l}\n    }\n  }\n}\n`,
+  DNS_CHECK: (l) => `${INSTANCE}${RS_HEAD}\n    DNS_CHECK {\n      name example.com\n${l}\n    }\n  }\n}\n`,
+  UDP_CHECK: (l) => `${INSTANCE}${RS_HEAD}\n    UDP_CHECK {\n${l}\n    }\n  }\n}\n`,
+  PING_CHECK: (l) => `${INSTANCE}${RS_HEAD}\n    PING_CHECK {\n${l}\n    }\n  }\n}\n`,
+  FILE_CHECK: (l) =>
+    `track_file f {\n  file /tmp/keepvip-walk\n}\n${INSTANCE}${RS_HEAD}\n    FILE_CHECK {\n      track_file f\n${l}\n    }\n  }\n}\n`,
   url: (l) =>
     `${INSTANCE}${RS_HEAD}\n    HTTP_GET {\n      url {\n        path /\n${l}\n      }\n    }\n  }\n}\n`,
   nginx_upstream: (l) =>
@@ -51,7 +57,7 @@ vrrp_script s {\n  script /bin/true\n}
 track_file f {\n  file /tmp/keepvip-walk\n}
 vrrp_track_process p {\n  process nginx\n}
 ${INSTANCE}vrrp_sync_group G {\n  group {\n    VI_1\n  }\n}
-${RS_HEAD}\n    TCP_CHECK {\n    }\n    HTTP_GET {\n      url {\n        path /\n      }\n    }\n    SSL_GET {\n      url {\n        path /\n      }\n    }\n    MISC_CHECK {\n      misc_path /bin/true\n    }\n  }\n}
+${RS_HEAD}\n    TCP_CHECK {\n    }\n    HTTP_GET {\n      url {\n        path /\n      }\n    }\n    SSL_GET {\n      url {\n        path /\n      }\n    }\n    MISC_CHECK {\n      misc_path /bin/true\n    }\n    SMTP_CHECK {\n    }\n    DNS_CHECK {\n      name example.com\n    }\n    UDP_CHECK {\n    }\n    PING_CHECK {\n    }\n    FILE_CHECK {\n      track_file f\n    }\n  }\n}
 nginx_upstream u {\n  output /tmp/keepvip-walk.conf\n  server 127.0.0.1:80\n}
 `;
 
@@ -87,10 +93,12 @@ const CHECKER_COMMON = [
 
 /**
  * IMPLEMENTED: keywords that work in keepvip, per table. Everything else must warn
- * `not supported by keepvip` at its position (or be PENDING below).
+ * `not supported by keepvip` at its position.
  */
 const IMPLEMENTED: Record<string, readonly string[]> = {
   top: [
+    'virtual_server',
+    'virtual_server_group',
     'global_defs',
     'vrrp_script',
     'track_file',
@@ -101,6 +109,13 @@ const IMPLEMENTED: Record<string, readonly string[]> = {
     'nginx_upstream',
   ],
   global_defs: [
+    'lvs_flush',
+    'lvs_flush_on_stop',
+    'lvs_keep_on_stop',
+    'lvs_notify_fifo',
+    'lvs_notify_fifo_script',
+    'lvs_sync_daemon',
+    'lvs_timeouts',
     'router_id',
     'notification_email',
     'notification_email_from',
@@ -251,151 +266,109 @@ const IMPLEMENTED: Record<string, readonly string[]> = {
     'unreachable',
     'prohibit',
   ],
+  // LVS (src/lvs/, config/build/virtual-server.ts) and the checkers (src/check/, config/build/checkers.ts).
+  virtual_server: [
+    ...INHERITED,
+    'alpha',
+    'omega',
+    'flag-1',
+    'flag-2',
+    'flag-3',
+    'hysteresis',
+    'inhibit_on_failure',
+    'ip_family',
+    'lb_algo',
+    'lb_kind',
+    'lvs_method',
+    'lvs_sched',
+    'mh-fallback',
+    'mh-port',
+    'sh-fallback',
+    'sh-port',
+    'ops',
+    'persistence_engine',
+    'persistence_granularity',
+    'persistence_timeout',
+    'protocol',
+    'quorum',
+    'quorum_down',
+    'quorum_up',
+    'real_server',
+    'sorry_server',
+    'sorry_server_inhibit',
+    'sorry_server_lvs_method',
+    'weight',
+  ],
+  real_server: [
+    ...INHERITED,
+    'DNS_CHECK',
+    'FILE_CHECK',
+    'HTTP_GET',
+    'MISC_CHECK',
+    'PING_CHECK',
+    'SMTP_CHECK',
+    'SSL_GET',
+    'TCP_CHECK',
+    'UDP_CHECK',
+    'alpha',
+    'inhibit_on_failure',
+    'lthreshold',
+    'uthreshold',
+    'lvs_method',
+    'notify_down',
+    'notify_up',
+    'weight',
+  ],
+  TCP_CHECK: [...CHECKER_COMMON, 'alpha', 'log_all_failures'],
+  HTTP_GET: [
+    ...CHECKER_COMMON,
+    'alpha',
+    'fast_recovery',
+    'http_protocol',
+    'log_all_failures',
+    'url',
+    'virtualhost',
+  ],
+  SSL_GET: [
+    ...CHECKER_COMMON,
+    'alpha',
+    'enable_sni',
+    'fast_recovery',
+    'http_protocol',
+    'log_all_failures',
+    'url',
+    'virtualhost',
+  ],
+  MISC_CHECK: [
+    'alpha',
+    'delay_before_retry',
+    'delay_loop',
+    'log_all_failures',
+    'misc_dynamic',
+    'misc_path',
+    'misc_timeout',
+    'nb_get_retry',
+    'retry',
+    'user',
+    'warmup',
+  ],
+  SMTP_CHECK: [...CHECKER_COMMON, 'alpha', 'helo_name', 'log_all_failures'],
+  DNS_CHECK: [...CHECKER_COMMON, 'alpha', 'log_all_failures', 'name', 'type'],
+  UDP_CHECK: [
+    ...CHECKER_COMMON,
+    'alpha',
+    'log_all_failures',
+    'max_reply_length',
+    'min_reply_length',
+    'payload',
+    'require_reply',
+  ],
+  // PING_CHECK reads the common checker keywords as keepalived does; ports mean nothing to ICMP there either.
+  PING_CHECK: [...CHECKER_COMMON, 'alpha', 'log_all_failures'],
+  FILE_CHECK: [...INHERITED, 'alpha', 'log_all_failures', 'track_file', 'weight'],
+  url: ['digest', 'path', 'regex', 'regex_no_match', 'regex_options', 'status_code', 'virtualhost'],
   auth_type: ['PASS', 'AH'],
   'unicast_peer option': ['min_ttl', 'max_ttl'],
-};
-
-/**
- * PENDING: keywords of tables other engineers are implementing right now, neither on IMPLEMENTED
- * nor warned yet. To be reconciled by the lead: each becomes IMPLEMENTED or warns.
- *   B = engineer B (virtual_server / real_server, src/config/build/virtual-server.ts, lvs-globals.ts)
- *   C = engineer C (checkers, src/config/build/checkers.ts)
- */
-const PENDING: Record<string, { owner: 'B' | 'C'; keywords: readonly string[] }> = {
-  top: { owner: 'B', keywords: ['virtual_server', 'virtual_server_group'] },
-  global_defs: {
-    owner: 'B',
-    keywords: [
-      'lvs_flush',
-      'lvs_flush_on_stop',
-      'lvs_timeouts',
-      'lvs_sync_daemon',
-      'lvs_notify_fifo',
-      'lvs_notify_fifo_script',
-      'lvs_keep_on_stop',
-    ],
-  },
-  virtual_server: {
-    owner: 'B',
-    keywords: [
-      ...INHERITED,
-      'lb_algo',
-      'lb_kind',
-      'lvs_sched',
-      'lvs_method',
-      'persistence_timeout',
-      'persistence_granularity',
-      'persistence_engine',
-      'ha_suspend',
-      'ip_family',
-      'protocol',
-      'sorry_server',
-      'sorry_server_inhibit',
-      'sorry_server_lvs_method',
-      'quorum',
-      'hysteresis',
-      'quorum_up',
-      'quorum_down',
-      'alpha',
-      'omega',
-      'inhibit_on_failure',
-      'real_server',
-      'weight',
-      'ops',
-      'flag-1',
-      'flag-2',
-      'flag-3',
-      'sh-port',
-      'sh-fallback',
-      'mh-port',
-      'mh-fallback',
-    ],
-  },
-  real_server: {
-    owner: 'B',
-    keywords: [
-      ...INHERITED,
-      'weight',
-      'notify_up',
-      'notify_down',
-      'inhibit_on_failure',
-      'lvs_method',
-      'uthreshold',
-      'lthreshold',
-      'alpha',
-      'TCP_CHECK',
-      'HTTP_GET',
-      'SSL_GET',
-      'MISC_CHECK',
-      'SMTP_CHECK',
-      'DNS_CHECK',
-      'UDP_CHECK',
-      'PING_CHECK',
-      'FILE_CHECK',
-    ],
-  },
-  TCP_CHECK: { owner: 'C', keywords: [...CHECKER_COMMON, 'bind_if', 'fwmark', 'alpha', 'log_all_failures'] },
-  HTTP_GET: {
-    owner: 'C',
-    keywords: [
-      ...CHECKER_COMMON,
-      'bind_if',
-      'fwmark',
-      'alpha',
-      'log_all_failures',
-      'url',
-      'virtualhost',
-      'http_protocol',
-      'fast_recovery',
-    ],
-  },
-  SSL_GET: {
-    owner: 'C',
-    keywords: [
-      ...CHECKER_COMMON,
-      'bind_if',
-      'fwmark',
-      'alpha',
-      'log_all_failures',
-      'url',
-      'virtualhost',
-      'http_protocol',
-      'enable_sni',
-      'fast_recovery',
-      'tls_compliant',
-    ],
-  },
-  MISC_CHECK: {
-    owner: 'C',
-    keywords: [
-      'retry',
-      'nb_get_retry',
-      'delay_before_retry',
-      'warmup',
-      'delay_loop',
-      'alpha',
-      'log_all_failures',
-      'misc_path',
-      'misc_timeout',
-      'misc_dynamic',
-      'user',
-    ],
-  },
-  url: {
-    owner: 'C',
-    keywords: [
-      'path',
-      'digest',
-      'status_code',
-      'virtualhost',
-      'regex',
-      'regex_no_match',
-      'regex_options',
-      'regex_min_offset',
-      'regex_max_offset',
-      'regex_stack',
-    ],
-  },
 };
 
 /** SAMPLES are the arguments used after a keyword when `1` would not read as the keyword's use. */
@@ -434,11 +407,6 @@ function check(table: string, keyword: string, text: string, marker: string, col
   const r = load(text);
   const warned = notSupportedAt(r.diagnostics, index + 1, col);
   const implemented = IMPLEMENTED[table]?.includes(keyword) ?? false;
-  const pending = PENDING[table]?.keywords.includes(keyword) ? PENDING[table]!.owner : undefined;
-  if (pending !== undefined) {
-    rows.push({ table, keyword, verdict: warned ? 'warns' : `PENDING (${pending})` });
-    return;
-  }
   rows.push({ table, keyword, verdict: warned ? 'warns' : 'implemented' });
   if (implemented) {
     expect(warned, `${table} ${keyword} is IMPLEMENTED but warns: ${warned?.message}`).toBeUndefined();
@@ -554,14 +522,12 @@ describe('keyword walk: every keyword works or says not supported by keepvip', (
     check('auth_type', type, text, line, line.indexOf(type) + 1);
   });
 
-  it('IMPLEMENTED and PENDING name only keywords that exist', () => {
+  it('IMPLEMENTED names only keywords that exist', () => {
     const known = new Map<string, Set<string>>();
     for (const row of rows) known.set(row.table, (known.get(row.table) ?? new Set()).add(row.keyword));
     const stale: string[] = [];
     for (const [table, list] of Object.entries(IMPLEMENTED))
       for (const k of list) if (!known.get(table)?.has(k)) stale.push(`IMPLEMENTED ${table} ${k}`);
-    for (const [table, p] of Object.entries(PENDING))
-      for (const k of p.keywords) if (!known.get(table)?.has(k)) stale.push(`PENDING ${table} ${k}`);
     expect(stale).toEqual([]);
   });
 });
@@ -578,8 +544,5 @@ afterAll(() => {
   );
   console.log(
     `WARNS not supported by keepvip (${rows.filter((r) => r.verdict === 'warns').length}):\n  ${byVerdict((v) => v === 'warns')}`,
-  );
-  console.log(
-    `PENDING (${rows.filter((r) => r.verdict.startsWith('PENDING')).length}):\n  ${byVerdict((v) => v.startsWith('PENDING'))}`,
   );
 });
