@@ -24,6 +24,7 @@ import { DumpWriter, installDumpSignals } from '../control/dump-signals.js';
 import { formatJsonDump } from '../control/json-dump.js';
 import { renderMetrics, startMetricsServer } from '../control/metrics.js';
 import { snapshotFromStatus } from '../control/snapshot.js';
+import { holdSignals } from './early-signals.js';
 import { DEFAULT_PID_FILE } from './paths.js';
 import { rmSync } from 'node:fs';
 
@@ -48,6 +49,9 @@ export interface DaemonOptions {
 /** runDaemon runs until SIGTERM or SIGINT and returns the exit code. */
 export async function runDaemon(o: DaemonOptions): Promise<number> {
   // -l console, the journal under systemd, else syslog (keepalived's default): daemon/log.ts.
+  // A SIGHUP / SIGUSR1 / SIGUSR2 while starting must not kill the daemon (Node's default action):
+  // held until the real handlers exist, then delivered once (daemon/early-signals.ts).
+  const held = holdSignals();
   const { log, close: closeLog } = daemonLog(o);
   process.once('exit', closeLog);
   log.info(`Starting Keepvip v${VERSION}`);
@@ -144,6 +148,7 @@ export async function runDaemon(o: DaemonOptions): Promise<number> {
     log,
   );
   process.on('SIGHUP', onHup);
+  held.release();
   const metrics = o.metrics
     ? await startMetricsServer(o.metrics, () => renderMetrics(snapshot())).catch((err: Error) => {
         log.error(`metrics endpoint ${o.metrics}: ${err.message}`);
