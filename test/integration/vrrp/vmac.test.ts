@@ -23,7 +23,13 @@ const skipReason = integrationSkipReason();
 if (skipReason) console.warn(`[vmac] SKIPPED: ${skipReason}`);
 
 /** vmacConfig is the keepalived.conf both daemons read: VRRPv3 at 0.5 s, the VIP on the VMAC. */
-function vmacConfig(name: string, priority: number, state: 'MASTER' | 'BACKUP', vip: string): string {
+function vmacConfig(
+  name: string,
+  priority: number,
+  state: 'MASTER' | 'BACKUP',
+  vip: string,
+  xmitBase = false,
+): string {
   return [
     `global_defs {`,
     `  router_id ${name}`,
@@ -32,6 +38,7 @@ function vmacConfig(name: string, priority: number, state: 'MASTER' | 'BACKUP', 
     `  state ${state}`,
     `  interface eth0`,
     `  use_vmac`,
+    ...(xmitBase ? [`  vmac_xmit_base`] : []),
     `  virtual_router_id ${VRID}`,
     `  priority ${priority}`,
     `  advert_int 0.5`,
@@ -84,6 +91,13 @@ describe.skipIf(skipReason !== undefined)('use_vmac interop with keepalived', ()
       reject: false,
     });
     return new RegExp(`^${VMAC} dev (\\S+)`, 'm').exec(r.stdout)?.[1];
+  }
+
+  /** advertSources captures two adverts on the client (tcpdump -e) and returns their source MACs. */
+  async function advertSources(): Promise<string[]> {
+    const args = ['5', 'tcpdump', '-c', '2', '-e', '-n', '-l', '-i', 'eth0', 'ip proto 112'];
+    const dump = await topo.client!.exec('timeout', args, { reject: false });
+    return [...dump.stdout.matchAll(/^\S+ ([0-9a-f:]{17}) > /gm)].map((m) => m[1]!);
   }
 
   /** refused: a TCP connection from the client to port 9 of `address` was answered with a reset (curl exit 7). */
@@ -179,6 +193,8 @@ describe.skipIf(skipReason !== undefined)('use_vmac interop with keepalived', ()
       expect(await sysctl('eth0/arp_filter')).toBe('1');
       expect([...configComplaints(a), ...configComplaints(b)]).toEqual([]);
       await clientSees(topo.node('n1'));
+      // Adverts leave from the VMAC (no vmac_xmit_base), whichever daemon is the master.
+      expect(new Set(await advertSources())).toEqual(new Set([VMAC]));
       console.log(
         `${tag} n1 MASTER after ${(nowMs() - t0).toFixed(0)} ms; client's neighbour ${vip} = ${VMAC}`,
       );
@@ -213,6 +229,47 @@ describe.skipIf(skipReason !== undefined)('use_vmac interop with keepalived', ()
       expect((await kv.exec('sysctl', ['-n', 'net.ipv4.conf.eth0.arp_ignore'])).stdout.trim()).toBe('0');
       expect((await kv.exec('sysctl', ['-n', 'net.ipv4.conf.eth0.arp_filter'])).stdout.trim()).toBe('0');
       console.log(`${tag} after stop: no vrrp.* link on ${kv.name}, eth0 arp_ignore/arp_filter back to 0`);
+    });
+  });
+
+  describe('vmac_xmit_base: n1 keepvip (150) + n2 keepalived (100)', () => {
+    const all: VrrpDaemon[] = [];
+    afterAll(async () => {
+      for (const d of all) await d.stop(3000).catch(() => undefined);
+      await dumpDaemonLogs(`${PREFIX}-xmit-base`, all);
+    });
+
+    it('sends adverts from eth0 (its own MAC) while the VIP stays on the VMAC', async () => {
+      const [n1, n2] = [topo.node('n1'), topo.node('n2')];
+      const a = await startVrrpDaemon(n1, {
+        preset: 'keepvip',
+        config: vmacConfig('n1', 150, 'MASTER', vip, true),
+      });
+      all.push(a);
+      await a.waitForLog(BACKUP_RE, 10_000);
+      const b = await startVrrpDaemon(n2, {
+        preset: 'keepalived',
+        config: vmacConfig('n2', 100, 'BACKUP', vip, true),
+      });
+      all.push(b);
+      await a.waitForLog(MASTER_RE, 10_000);
+      await b.waitForLog(BACKUP_RE, 10_000);
+      await topo.waitForVipOn('n1', vip, 5000);
+      expect(await n1.addresses(VMAC_IF)).toContain(vip);
+      const eth0Mac = (await linkOf(n1, 'eth0'))!.address;
+      const sources = await advertSources();
+      expect(sources.length).toBeGreaterThan(0);
+      expect(new Set(sources)).toEqual(new Set([eth0Mac]));
+      await clientSees(n1);
+      const s2 = b.lines.length;
+      await a.stop();
+      await b.waitForLog(MASTER_RE, 10_000, s2);
+      await topo.waitForVipOn('n2', vip, 5000);
+      await clientSees(n2);
+      expect(await vrrpLinks(n1)).toEqual([]);
+      console.log(
+        `[vmac xmit_base] adverts from n1's eth0 ${eth0Mac} (${sources.length} seen), VIP answered at ${VMAC}; n2 took over after n1 stopped`,
+      );
     });
   });
 });
