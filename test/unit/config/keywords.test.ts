@@ -365,7 +365,17 @@ const IMPLEMENTED: Record<string, readonly string[]> = {
   ],
   // PING_CHECK reads the common checker keywords as keepalived does; ports mean nothing to ICMP there either.
   PING_CHECK: [...CHECKER_COMMON, 'alpha', 'log_all_failures'],
-  FILE_CHECK: [...INHERITED, 'alpha', 'log_all_failures', 'track_file', 'weight'],
+  FILE_CHECK: [
+    'retry',
+    'nb_get_retry',
+    'delay_before_retry',
+    'warmup',
+    'delay_loop',
+    'alpha',
+    'log_all_failures',
+    'track_file',
+    'weight',
+  ],
   url: ['digest', 'path', 'regex', 'regex_no_match', 'regex_options', 'status_code', 'virtualhost'],
   auth_type: ['PASS', 'AH'],
   'unicast_peer option': ['min_ttl', 'max_ttl'],
