@@ -273,3 +273,55 @@ describe.skipIf(skipReason !== undefined)('use_vmac interop with keepalived', ()
     });
   });
 });
+
+describe.skipIf(skipReason !== undefined)('use_vmac IPv6 interop with keepalived', () => {
+  let topo: Topology;
+  let vip: string;
+  const VMAC6 = '00:00:5e:00:02:47';
+  const all: VrrpDaemon[] = [];
+
+  beforeAll(async () => {
+    await buildOnce();
+    topo = await createTopology({ prefix: 'kvvm6', nodes: ['n1', 'n2'], client: true, ipv6: true });
+    vip = topo.addr6(0x100);
+  });
+
+  afterAll(async () => {
+    for (const d of all) await d.stop(3000).catch(() => undefined);
+    await dumpDaemonLogs('kvvm6', all);
+    await topo?.destroy();
+    expect(leftoverNetns('kvvm6')).toEqual([]);
+  });
+
+  it('keepvip (150) + keepalived (100): the VIP on vrrp.VRID with 00:00:5e:00:02:VRID, failover on stop, nothing left', async () => {
+    const [n1, n2] = [topo.node('n1'), topo.node('n2')];
+    const config = (name: string, priority: number, state: 'MASTER' | 'BACKUP') =>
+      vmacConfig(name, priority, state, vip).replace(`${vip}/24`, `${vip}/64`);
+    const a = await startVrrpDaemon(n1, { preset: 'keepvip', config: config('n1', 150, 'MASTER') });
+    all.push(a);
+    await a.waitForLog(BACKUP_RE, 10_000);
+    const b = await startVrrpDaemon(n2, { preset: 'keepalived', config: config('n2', 100, 'BACKUP') });
+    all.push(b);
+    await a.waitForLog(MASTER_RE, 10_000);
+    await b.waitForLog(BACKUP_RE, 10_000);
+    await topo.waitForVipOn('n1', vip, 5000);
+    expect((await linkOf(n1, VMAC_IF))?.address).toBe(VMAC6);
+    expect(await n1.addresses(VMAC_IF)).toContain(vip);
+    await waitUntil(
+      async () =>
+        (await topo.client!.exec('curl', ['-sS', '--max-time', '1', `http://[${vip}]:9/`], { reject: false }))
+          .exitCode === 7,
+      { timeoutMs: 5000, what: `a TCP reset from ${vip}` },
+    );
+    const neigh = (await topo.client!.exec('ip', ['-6', 'neigh', 'show', vip, 'dev', 'eth0'])).stdout;
+    expect(neigh).toContain(`lladdr ${VMAC6}`);
+    const s2 = b.lines.length;
+    await a.stop();
+    await b.waitForLog(MASTER_RE, 10_000, s2);
+    await topo.waitForVipOn('n2', vip, 5000);
+    expect(await vrrpLinks(n1)).toEqual([]);
+    console.log(
+      `[vmac6] n1 keepvip MASTER with ${vip} on ${VMAC_IF} (${VMAC6}); client neighbour ${neigh.trim()}; n2 took over on stop`,
+    );
+  });
+});
