@@ -6,7 +6,14 @@ import { integrationSkipReason } from '../../helpers/netns.js';
 import { createTopology, leftoverNetns, type Topology } from '../../helpers/topology.js';
 import { sleep, waitUntil } from '../../helpers/wait.js';
 import { dumpDaemonLogs, keepvipInstance } from '../vrrp/status.js';
-import { buildDist, type PairNodeOptions, pairConfig, startKeepvip, transitionsOf } from './pair.js';
+import {
+  buildDist,
+  removeRuntime,
+  type PairNodeOptions,
+  pairConfig,
+  startKeepvip,
+  transitionsOf,
+} from './pair.js';
 
 // Issue 11 item 4: the VRRP interface deleted and re-created (FAULT, then recovery with the VIP
 // back), renamed away and back, and the node's primary address changed under the daemon
@@ -71,6 +78,7 @@ describe.skipIf(skipReason !== undefined)(
       for (const dm of daemons.values()) await dm.stop(5000).catch(() => undefined);
       await dumpDaemonLogs(PREFIX, started);
       await topo?.destroy();
+      await removeRuntime();
       expect(leftoverNetns(PREFIX)).toEqual([]);
     });
 

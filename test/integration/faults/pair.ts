@@ -4,7 +4,7 @@
  * daemons in real namespaces.
  */
 import { rmSync } from 'node:fs';
-import { cp, mkdir, mkdtemp, symlink, writeFile } from 'node:fs/promises';
+import { cp, mkdir, mkdtemp, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
@@ -37,6 +37,13 @@ export async function buildDist(): Promise<void> {
   await symlink(join(REPO_ROOT, 'node_modules'), join(root, 'node_modules'));
   runtimeRoot = root;
   process.once('exit', () => rmSync(root, { recursive: true, force: true }));
+}
+
+/** removeRuntime deletes the private runtime copy (call it in afterAll, after the daemons stopped). */
+export async function removeRuntime(): Promise<void> {
+  const root = runtimeRoot;
+  runtimeRoot = undefined;
+  if (root) await rm(root, { recursive: true, force: true });
 }
 
 /**

@@ -8,7 +8,7 @@ import { integrationSkipReason } from '../../helpers/netns.js';
 import { createTopology, leftoverNetns, type Topology } from '../../helpers/topology.js';
 import { sleep, waitUntil } from '../../helpers/wait.js';
 import { dumpDaemonLogs } from '../vrrp/status.js';
-import { buildDist, keepvipTransitions, startKeepvip, transitionsOf } from './pair.js';
+import { buildDist, removeRuntime, keepvipTransitions, startKeepvip, transitionsOf } from './pair.js';
 
 // Issue 11 item 4: partition and heal. nftables in n1 drops VRRP (IP protocol 112) in and out,
 // so neither node hears the other: both become MASTER and both hold the VIP (a split brain,
@@ -38,6 +38,7 @@ describe.skipIf(skipReason !== undefined)('fault: VRRP partition with nftables, 
     for (const d of started) await d.stop(5000).catch(() => undefined);
     await dumpDaemonLogs(PREFIX, started);
     await topo?.destroy();
+    await removeRuntime();
     expect(leftoverNetns(PREFIX)).toEqual([]);
   });
 

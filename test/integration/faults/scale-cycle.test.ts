@@ -7,7 +7,7 @@ import { integrationSkipReason } from '../../helpers/netns.js';
 import { createTopology, leftoverNetns, processesIn, type Topology } from '../../helpers/topology.js';
 import { waitUntil } from '../../helpers/wait.js';
 import { dumpDaemonLogs } from '../vrrp/status.js';
-import { buildDist, startKeepvipDaemon, transitionsOf } from './pair.js';
+import { buildDist, removeRuntime, startKeepvipDaemon, transitionsOf } from './pair.js';
 
 // Issue 11 item 4: 255 instances (v3, advert_int 0.1, VRIDs 1..255 on eth0, one /32 VIP each, as
 // bench/lib/scale-config.ts renders them) started, reloaded (SIGHUP) and stopped 10 times on a
@@ -41,6 +41,7 @@ describe.skipIf(skipReason !== undefined)(
       for (const d of started) await d.stop(20_000).catch(() => undefined);
       await dumpDaemonLogs(PREFIX, started.slice(-2));
       await topo?.destroy();
+      await removeRuntime();
       expect(leftoverNetns(PREFIX)).toEqual([]);
     });
 

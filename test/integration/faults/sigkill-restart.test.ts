@@ -9,7 +9,7 @@ import { startClientProber } from '../../helpers/prober.js';
 import { createTopology, leftoverNetns, type Topology } from '../../helpers/topology.js';
 import { sleep } from '../../helpers/wait.js';
 import { dumpDaemonLogs } from '../vrrp/status.js';
-import { buildDist, type PairNodeOptions, startKeepvip, transitionsOf } from './pair.js';
+import { buildDist, removeRuntime, type PairNodeOptions, startKeepvip, transitionsOf } from './pair.js';
 
 // Issue 11 item 4: the master killed with SIGKILL (no priority 0, its VIP stays in the kernel)
 // and restarted. At start keepvip removes the VIP the dead process left; it rejoins as BACKUP
@@ -57,6 +57,7 @@ describe.skipIf(skipReason !== undefined)('fault: master killed with SIGKILL and
     for (const name of ['n1', 'n2'])
       await topo?.node(name).exec('ip', ['addr', 'del', `${vip}/24`, 'dev', 'eth0'], { reject: false });
     await topo?.destroy();
+    await removeRuntime();
     expect(leftoverNetns(PREFIX)).toEqual([]);
   });
 

@@ -5,7 +5,7 @@ import { integrationSkipReason } from '../../helpers/netns.js';
 import { createTopology, leftoverNetns, type Topology } from '../../helpers/topology.js';
 import { sleep, waitUntil } from '../../helpers/wait.js';
 import { dumpDaemonLogs } from '../vrrp/status.js';
-import { buildDist, keepvipTransitions, startKeepvip, transitionsOf } from './pair.js';
+import { buildDist, removeRuntime, keepvipTransitions, startKeepvip, transitionsOf } from './pair.js';
 
 // Issue 11 item 4: the master frozen with SIGSTOP for 5 s, then SIGCONT. While frozen the backup
 // takes over (Master_Down_Interval); the frozen node still has the VIP in its kernel. On resume
@@ -34,6 +34,7 @@ describe.skipIf(skipReason !== undefined)('fault: master frozen with SIGSTOP the
     for (const d of started) await d.stop(5000).catch(() => undefined);
     await dumpDaemonLogs(PREFIX, started);
     await topo?.destroy();
+    await removeRuntime();
     expect(leftoverNetns(PREFIX)).toEqual([]);
   });
 
