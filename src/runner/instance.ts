@@ -79,7 +79,7 @@ export class InstanceDriver {
   readonly name: string;
   readonly counters: InstanceCounters = newInstanceCounters();
   readonly transitions: TransitionRecord[] = [];
-  readonly params: VrrpInstanceParams;
+  params: VrrpInstanceParams;
   /** instance is the configuration this driver runs. */
   readonly instance: VrrpInstance;
   /** checks are the per-instance receive checks' inputs, computed once (the receive path is hot). */
@@ -96,7 +96,7 @@ export class InstanceDriver {
   private readonly routes: RouteSpec[];
   private readonly rules: RuleSpec[];
   private readonly destinations: string[];
-  private readonly sourceAddress: string;
+  private sourceAddress: string;
   private stoppedWaiters: (() => void)[] = [];
 
   constructor(private readonly o: InstanceDriverOptions) {
@@ -133,6 +133,20 @@ export class InstanceDriver {
     const group = inst.family === 'inet' ? o.globals.vrrpMcastGroup4 : o.globals.vrrpMcastGroup6;
     this.destinations = inst.unicastPeers.length > 0 ? inst.unicastPeers : [group];
     this.sourceAddress = inst.unicastSrcIp ?? inst.mcastSrcIp ?? o.localAddress;
+  }
+
+  /**
+   * setPrimaryAddress follows a change of the interface's primary address: it is the advert
+   * source (unless unicast_src_ip / mcast_src_ip fix it) and our side of the RFC 5798 6.4.3
+   * tie-break. Returns whether anything changed.
+   */
+  setPrimaryAddress(address: string): boolean {
+    if (this.params.localAddress === address) return false;
+    this.params = { ...this.params, localAddress: address };
+    const fixed =
+      this.instance.unicastSrcIp ?? (this.instance.family === 'inet' ? this.instance.mcastSrcIp : undefined);
+    if (fixed === undefined) this.sourceAddress = address;
+    return true;
   }
 
   /** stateName is the current protocol state. */

@@ -12,7 +12,7 @@ import { decodeAdvert } from '../vrrp/codec.js';
 import { checkAdvertForInstance } from '../vrrp/checks.js';
 import { decodeIpv4Datagram, encodeIpv4Datagram, IPV4_HEADER_LENGTH } from '../vrrp/ipv4.js';
 import { IPPROTO_VRRP, type ReceivedDatagram, VRRP_TTL, VrrpAuthTypes } from '../vrrp/packet.js';
-import type { Clock } from '../util/clock.js';
+import type { Clock, TimerHandle } from '../util/clock.js';
 import { countDrop } from '../util/counters.js';
 import { InstanceDriver, type InstanceIo, type TransitionRecord, toVipSpec } from './instance.js';
 import type { KernelPort, PacketSocket, ReceivedPacket } from '../kernel/port.js';
@@ -28,6 +28,8 @@ function stableJson(value: unknown): string {
 
 /** ADDRESS_WAIT_MS bounds the wait for an interface's source address at start-up. */
 const ADDRESS_WAIT_MS = 10_000;
+/** PRIMARY_ADDRESS_POLL_MS is how often the interfaces' primary addresses are re-read (watchPrimaryAddresses). */
+const PRIMARY_ADDRESS_POLL_MS = 1000;
 
 /** notifyStateOf maps a protocol state to the state word notify scripts get. */
 function notifyStateOf(state: string): NotifyState | undefined {
@@ -73,6 +75,9 @@ export class VrrpRunner {
   private readonly sockets = new Map<string, SocketEntry>();
   private readonly localAddresses = new Set<string>();
   private linkWatch?: { close(): void };
+  /** baseInterface is each instance's configured interface (its VMAC, if any, is the driver's). */
+  private readonly baseInterface = new Map<string, string>();
+  private addressTimer?: TimerHandle;
   private netlinkOff?: () => void;
   private readonly lastDropLogMs = new Map<string, number>();
   /** tracking runs each vrrp_script, track_file and vrrp_track_process some instance tracks, once, shared. */
@@ -154,6 +159,44 @@ export class VrrpRunner {
     for (const driver of this.drivers.values()) driver.start();
     this.retrack();
     for (const tracker of trackers) tracker.start();
+    this.watchPrimaryAddresses();
+  }
+
+  /**
+   * watchPrimaryAddresses re-reads each interface's primary address every second: when the
+   * operator changes it, adverts must leave from the new one (the peer names the master by it,
+   * and the old one may now belong to someone else). keepalived follows RTM_NEWADDR/DELADDR;
+   * one RTM_GETADDR dump per interface and family a second costs as little here.
+   */
+  private watchPrimaryAddresses(): void {
+    const tick = async () => {
+      const seen = new Map<string, Promise<string | undefined>>();
+      for (const driver of this.drivers.values()) {
+        const inst = driver.instance;
+        if (inst.unicastSrcIp || (inst.family === 'inet' && inst.mcastSrcIp)) continue;
+        const ifname = this.baseInterface.get(inst.name) ?? inst.interface;
+        const key = `${ifname}/${inst.family}`;
+        if (!seen.has(key))
+          seen.set(
+            key,
+            this.o.kernel.getPrimaryAddress(ifname, inst.family).catch(() => undefined),
+          );
+        const addr = await seen.get(key);
+        const before = driver.params.localAddress;
+        if (addr && driver.setPrimaryAddress(addr)) {
+          this.localAddresses.add(addr);
+          this.o.log.info(`(${inst.name}) primary address of ${ifname} changed from ${before} to ${addr}`);
+        }
+      }
+    };
+    const arm = () => {
+      this.addressTimer = this.o.clock.at(this.o.clock.nowMs() + PRIMARY_ADDRESS_POLL_MS, () => {
+        void tick().finally(() => {
+          if (this.addressTimer) arm();
+        });
+      });
+    };
+    arm();
   }
 
   /**
@@ -216,6 +259,7 @@ export class VrrpRunner {
     }
     const local = await this.localAddressFor(inst);
     this.localAddresses.add(local);
+    this.baseInterface.set(inst.name, inst.interface);
     // use_vmac: VIPs and GARPs on the VMAC; adverts on it too unless vmac_xmit_base (kernel/vmac.ts).
     const onVmac = await this.vmacFor(inst);
     const entry = await this.socketFor(
@@ -375,6 +419,8 @@ export class VrrpRunner {
 
   /** stop stops every instance gracefully (priority 0, VIPs removed) and closes the sockets. */
   async stop(): Promise<void> {
+    this.addressTimer?.cancel();
+    this.addressTimer = undefined;
     this.tracking.stop();
     await Promise.all([...this.drivers.values()].map((d) => d.stop()));
     await this.notifier.drain();

@@ -194,13 +194,10 @@ describe.skipIf(skipReason !== undefined)(
       expect(n2After.counters.drops).toEqual({});
     });
 
-    // DEFECT (runner, engineer D): the source address is read once when the instance starts
-    // (VrrpRunner.localAddressFor -> InstanceDriver localAddress) and nothing watches the
-    // interface's addresses afterwards, so the adverts keep the deleted address as their IP
-    // source (measured: 10.77.X.1 after the change to .11). keepalived 2.2.7 follows the
-    // interface's primary address (netlink RTM_NEWADDR/RTM_DELADDR). Needs an address watch in
-    // the kernel port; not a few-line fix, so this case is marked failing until it lands.
-    it.fails('DEFECT: after the change, its adverts carry the new source (the peer names it as master)', () => {
+    // Regression: the source address was read once when the instance started, so the adverts kept
+    // the deleted address as their IP source. The runner now re-reads the primary address every
+    // second (VrrpRunner.watchPrimaryAddresses), as keepalived follows RTM_NEWADDR/RTM_DELADDR.
+    it('after the change, its adverts carry the new source (the peer names it as master)', () => {
       expect(sources, 'the previous case ran').toBeDefined();
       expect(sources!.own).toBe(topo.addr4(11));
       expect(sources!.seen).toBe(topo.addr4(11));
