@@ -8,10 +8,11 @@ log() { printf '[setup] %s\n' "$*"; }
 
 # Debian packages the suites use: the reference peer (keepalived), the proxy (nginx), the
 # network tools that build test topologies, fault injection (nftables), a kernel with IPVS
-# (user-mode-linux) and its tools, the `mail` command for notify scripts.
+# (user-mode-linux) and its tools, the `mail` command for notify scripts, Prometheus (alert
+# rules), dnsmasq (DNS_CHECK), tmux (status --watch), openssl (SSL_GET certificates).
 need_pkgs=()
 want() { dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q 'install ok installed' || need_pkgs+=("$1"); }
-for p in keepalived nginx iproute2 psmisc nftables kmod ipvsadm user-mode-linux procps curl msmtp msmtp-mta bsd-mailx iputils-arping tcpdump prometheus dnsmasq-base; do want "$p"; done
+for p in keepalived nginx iproute2 psmisc nftables kmod ipvsadm user-mode-linux procps curl msmtp msmtp-mta bsd-mailx iputils-arping tcpdump prometheus dnsmasq-base tmux openssl; do want "$p"; done
 if ((${#need_pkgs[@]})); then
   if [ "$(id -u)" -ne 0 ]; then
     log "missing Debian packages (${need_pkgs[*]}) and not root: integration tests will skip"
