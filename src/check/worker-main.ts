@@ -34,7 +34,18 @@ const ping = (address: string, timeoutMs: number): Promise<void> =>
     post({ type: 'ping', id, address, timeoutMs });
   });
 const scheduler = new CheckScheduler({ config: o.config, clock: systemClock, log, ping });
-scheduler.subscribe((key, verdict) => post({ type: 'verdict', key, verdict }));
+// Status and metrics read the host's copy of the last snapshot: a verdict change sends a fresh one
+// right after the changes of this turn (coalesced), not up to snapshotMs later.
+let snapshotQueued = false;
+scheduler.subscribe((key, verdict) => {
+  post({ type: 'verdict', key, verdict });
+  if (snapshotQueued) return;
+  snapshotQueued = true;
+  setImmediate(() => {
+    snapshotQueued = false;
+    post({ type: 'snapshot', snapshot: scheduler.snapshot() });
+  });
+});
 // Events carry indices, not objects: a virtual server with 1,000 real servers cloned per event
 // would flood the main thread. The host maps them back onto its copy of the configuration.
 let index = indexOf(o.config);

@@ -142,7 +142,15 @@ grep -E 'IPVS: (add|edit|delete)-' $KV_RESULTS/dir1.log | tail -n +$((ops0 + 1))
     const r = await guest.run(
       `. ${LAB}
 lab_curl ${VIP} 6 > /dev/null
-sleep 1
+# The counters settle once the last connections' closing packets are through (slow on a loaded
+# guest): take the "before" figures only when two reads a second apart agree.
+prev=
+for i in $(seq 1 15); do
+  sleep 1
+  cur=$(lab_ns dir1 ipvsadm -Ln --stats)
+  [ "$cur" = "$prev" ] && break
+  prev=$cur
+done
 lab_ns dir1 ipvsadm -Sn > $KV_RESULTS/rst.table.before
 lab_ns dir1 ipvsadm -Ln --stats > $KV_RESULTS/rst.stats.before
 lab_stop dir1 || exit 1
