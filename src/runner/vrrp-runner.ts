@@ -162,6 +162,16 @@ export class VrrpRunner {
     this.watchPrimaryAddresses();
   }
 
+  /** isVip tells whether an address is a virtual (or excluded) address of one of our instances. */
+  private isVip(address: string): boolean {
+    for (const driver of this.drivers.values()) {
+      const inst = driver.instance;
+      if (inst.virtualIpAddresses.some((v) => v.address === address)) return true;
+      if (inst.virtualIpAddressesExcluded.some((v) => v.address === address)) return true;
+    }
+    return false;
+  }
+
   /**
    * watchPrimaryAddresses re-reads each interface's primary address every second: when the
    * operator changes it, adverts must leave from the new one (the peer names the master by it,
@@ -183,7 +193,10 @@ export class VrrpRunner {
           );
         const addr = await seen.get(key);
         const before = driver.params.localAddress;
-        if (addr && driver.setPrimaryAddress(addr)) {
+        // A VIP is never our primary address (after the node's own address was re-added, the
+        // kernel may list a VIP first).
+        if (addr === undefined || this.isVip(addr)) continue;
+        if (driver.setPrimaryAddress(addr)) {
           this.localAddresses.add(addr);
           this.o.log.info(`(${inst.name}) primary address of ${ifname} changed from ${before} to ${addr}`);
         }
