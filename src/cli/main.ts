@@ -176,7 +176,7 @@ async function runTopLevel(opts: DaemonCliOptions): Promise<number> {
     // Like keepalived, detach unless -n; under systemd (INVOCATION_ID set) stay in the foreground.
     return daemonize(process.argv, opts.logConsole ?? false);
   }
-  return runDaemon({
+  const code = await runDaemon({
     configFile: opts.useFile,
     pidFile: opts.pid,
     logConsole: opts.logConsole ?? false,
@@ -189,6 +189,10 @@ async function runTopLevel(opts: DaemonCliOptions): Promise<number> {
     syslogSocket: opts.syslogSocket,
     side: opts.vrrp && !opts.check ? 'vrrp' : opts.check && !opts.vrrp ? 'check' : 'both',
   });
+  // A stopped daemon exits: nothing left open (a log pipe, a worker) may keep it alive. A detached
+  // daemon that logged "Stopped Keepvip" but stayed up was left behind by the syslog test.
+  setTimeout(() => process.exit(code), 1000).unref();
+  return code;
 }
 
 /** main runs the command line. */
