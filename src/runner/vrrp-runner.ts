@@ -195,7 +195,8 @@ export class VrrpRunner {
         const before = driver.params.localAddress;
         // A VIP is never our primary address (after the node's own address was re-added, the
         // kernel may list a VIP first).
-        if (addr === undefined || this.isVip(addr)) continue;
+        // Unchanged (the usual case) costs one comparison; only a change is checked against the VIPs.
+        if (addr === undefined || addr === before || this.isVip(addr)) continue;
         if (driver.setPrimaryAddress(addr)) {
           this.localAddresses.add(addr);
           this.o.log.info(`(${inst.name}) primary address of ${ifname} changed from ${before} to ${addr}`);

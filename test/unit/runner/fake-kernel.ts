@@ -10,6 +10,11 @@ import type {
   ReceivedPacket,
   VipSpec,
 } from '../../../src/kernel/port.js';
+import { loadConfigText } from '../../../src/config/load.js';
+import { Notifier } from '../../../src/notify/notifier.js';
+import { VrrpRunner } from '../../../src/runner/vrrp-runner.js';
+import { silentLogger } from '../../../src/util/logger.js';
+import { ManualClock } from '../../../src/util/manual-clock.js';
 
 /** SentPacket is one datagram a fake socket was asked to send. */
 export interface SentPacket {
@@ -134,4 +139,38 @@ export class FakeKernel implements KernelPort {
 /** settle lets promise chains started by a timer run (the VIP chain awaits the fake kernel). */
 export async function settle(turns = 5): Promise<void> {
   for (let i = 0; i < turns; i++) await new Promise((r) => setImmediate(r));
+}
+
+/** ONE_INSTANCE_V3 is one VRRPv3 instance (VRID 7, advert_int 1, VIP 10.0.0.7) on eth0, starting as BACKUP. */
+export const ONE_INSTANCE_V3 = `global_defs {
+  router_id t
+  vrrp_version 3
+}
+vrrp_instance VI_1 {
+  state BACKUP
+  interface eth0
+  virtual_router_id 7
+  priority 100
+  advert_int 1
+  virtual_ipaddress {
+    10.0.0.7/32
+  }
+}
+`;
+
+/** runnerOn builds a VrrpRunner for `text` on `kernel` with a manual clock at 1000 ms and a silent notifier. */
+export function runnerOn(
+  kernel: KernelPort,
+  text = ONE_INSTANCE_V3,
+): { runner: VrrpRunner; clock: ManualClock } {
+  const config = loadConfigText(text, 'test.conf').config!;
+  const clock = new ManualClock(1000);
+  const runner = new VrrpRunner({
+    config,
+    kernel,
+    clock,
+    log: silentLogger,
+    notifier: new Notifier(config, silentLogger, { clock, prober: null }),
+  });
+  return { runner, clock };
 }

@@ -6,12 +6,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import type { LinkInfo } from '../../../src/kernel/port.js';
-import { loadConfigText } from '../../../src/config/load.js';
-import { Notifier } from '../../../src/notify/notifier.js';
-import { VrrpRunner } from '../../../src/runner/vrrp-runner.js';
-import { silentLogger } from '../../../src/util/logger.js';
-import { ManualClock } from '../../../src/util/manual-clock.js';
-import { FakeKernel, settle } from './fake-kernel.js';
+import { FakeKernel, runnerOn, settle } from './fake-kernel.js';
 
 /** LinkKernel is the fake kernel with a link watch the test drives. */
 class LinkKernel extends FakeKernel {
@@ -22,35 +17,10 @@ class LinkKernel extends FakeKernel {
   }
 }
 
-const CONFIG = `global_defs {
-  router_id t
-  vrrp_version 3
-}
-vrrp_instance VI_1 {
-  state BACKUP
-  interface eth0
-  virtual_router_id 7
-  priority 100
-  advert_int 1
-  virtual_ipaddress {
-    10.0.0.7/32
-  }
-}
-`;
-
 describe('VrrpRunner: the VRRP interface deleted and re-created', () => {
   it('RTM_DELLINK fails the socket (FAULT); a socket reopened on the new interface clears it', async () => {
-    const loaded = loadConfigText(CONFIG, 'test.conf');
-    const config = loaded.config!;
-    const clock = new ManualClock(1000);
     const kernel = new LinkKernel();
-    const runner = new VrrpRunner({
-      config,
-      kernel,
-      clock,
-      log: silentLogger,
-      notifier: new Notifier(config, silentLogger, { clock, prober: null }),
-    });
+    const { runner, clock } = runnerOn(kernel);
     await runner.start();
     clock.advance(3700); // no peer: MASTER
     await settle();
