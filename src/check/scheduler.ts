@@ -3,55 +3,38 @@
  * publishes one verdict per real server (VerdictSource). Each checker has one timer on the
  * injected Clock; the next run is armed only when the probe settled, so runs never stack, and
  * probes are asynchronous I/O bounded by their own timeouts, so thousands of them never block
- * the event loop the VRRP runner shares. Counting is checker-state.ts; words are wording.ts.
+ * the event loop the VRRP runner shares. Counting is checker-state.ts, the live records
+ * checker-run.ts, the flapping guard flap-guard.ts, FILE_CHECK's files track-files.ts, the
+ * status view snapshot.ts; words are wording.ts.
  *
  * A real server is alive when all its checkers are up (ipwrapper.c update_svr_checker_state);
  * its weight is the configured one moved by misc_dynamic and FILE_CHECK. Reload keeps the
  * state and timer of every checker whose settings did not change, so unchanged servers keep
  * their verdicts.
  */
-import { readFileSync, type FSWatcher, watch } from 'node:fs';
-import { dirname, basename } from 'node:path';
+import type { FSWatcher } from 'node:fs';
 import type { Checker, KeepvipConfig, RealServer, VirtualServer } from '../config/model.js';
 import { IcmpPinger } from '../kernel/icmp.js';
-import type { Clock, TimerHandle } from '../util/clock.js';
+import type { Clock } from '../util/clock.js';
 import type { Logger } from '../util/logger.js';
 import {
-  type CheckerState,
-  type CheckerTiming,
-  countResult,
-  fastRecoveryDelay,
-  firstDelayMs,
-  initialCheckerState,
-} from './checker-state.js';
+  type CheckerRun,
+  checkerIdentity,
+  newCheckerRun,
+  newServerRun,
+  type ServerRun,
+} from './checker-run.js';
+import { countResult, fastRecoveryDelay, firstDelayMs } from './checker-state.js';
+import type { CheckEvent } from './events.js';
+import { endHold, type FlapGuard, flapLine, isHeldDown, noteVerdictChange } from './flap-guard.js';
 import { type Probe, type ProbeEnv, type ProbeResult, probeTarget } from './probe.js';
 import { makeProbe } from './probes/index.js';
-import type { CheckSnapshot, CheckerSnapshot, RealServerSnapshot } from './snapshot.js';
+import { type CheckSnapshot, realServerSnapshot } from './snapshot.js';
+import { readTrackFile, watchTrackFiles } from './track-files.js';
 import { type RealServerKey, type RealServerVerdict, realServerKey, type VerdictSource } from './verdict.js';
 import { checkerLine, serviceLine, weightLine } from './wording.js';
 
-/** CheckEvent is what leaves the scheduler for notify scripts, FIFOs and mail (notify/checker-alerts.ts). */
-export type CheckEvent =
-  | {
-      type: 'checker';
-      vs: VirtualServer;
-      rs: RealServer;
-      checker: Checker;
-      up: boolean;
-      /** mailBody is the checker's keepalived mail body; rsChanged tells whether the server's verdict moved. */
-      mailBody: string;
-      rsChanged: boolean;
-      /** checkerChanged: the checker itself flipped (false for a first run that confirmed the start state). */
-      checkerChanged: boolean;
-    }
-  | {
-      type: 'real-server';
-      key: RealServerKey;
-      vs: VirtualServer;
-      rs: RealServer;
-      alive: boolean;
-      initial: boolean;
-    };
+export type { CheckEvent } from './events.js';
 
 /** CheckSchedulerOptions are the scheduler's collaborators; probes default to the real ones. */
 export interface CheckSchedulerOptions {
@@ -63,66 +46,11 @@ export interface CheckSchedulerOptions {
   /** probeFor replaces the real probes (unit tests). */
   probeFor?: (checker: Checker, vs: VirtualServer, rs: RealServer) => Probe;
   /** flapGuard holds a server down after more than `maxChanges` verdict changes within `windowMs` (keepvip; off by default). */
-  flapGuard?: { maxChanges: number; windowMs: number; holdMs: number };
+  flapGuard?: FlapGuard;
   /** watchFiles re-runs FILE_CHECKs when their file changes (default true). */
   watchFiles?: boolean;
   /** ping replaces the raw-socket ICMP pinger (the checker thread, where that addon cannot load). */
   ping?: (address: string, timeoutMs: number) => Promise<void>;
-}
-
-interface CheckerRun {
-  id: string;
-  checker: Checker;
-  timing: CheckerTiming;
-  probe: Probe;
-  state: CheckerState;
-  timer?: TimerHandle;
-  running: boolean;
-  stopped: boolean;
-  /** weightDelta is what this checker adds to the configured weight (misc_dynamic, FILE_CHECK). */
-  weightDelta: number;
-  last?: { ok: boolean; reason: string; latencyMs: number; atMs: number };
-  runs: number;
-  failures: number;
-  durationMsTotal: number;
-  target: string;
-}
-
-interface ServerRun {
-  key: RealServerKey;
-  vs: VirtualServer;
-  rs: RealServer;
-  checkers: CheckerRun[];
-  verdict: RealServerVerdict;
-  changesAtMs: number[];
-  heldDownUntilMs?: number;
-  holdTimer?: TimerHandle;
-}
-
-/** checkerIdentity is what makes a checker "the same" across a reload: kind, target and every setting but its position. */
-function checkerIdentity(key: RealServerKey, index: number, c: Checker): string {
-  const { pos: _pos, ...rest } = c;
-  return `${key}#${index}:${JSON.stringify(rest)}`;
-}
-
-/** timingOf reads the counting parameters of a checker. */
-function timingOf(c: Checker, vs: VirtualServer): CheckerTiming {
-  return {
-    retry: c.retry,
-    delayLoopMs: c.delayLoopMs ?? vs.delayLoopMs,
-    delayBeforeRetryMs: c.delayBeforeRetryMs,
-    retryWhileDown: c.kind === 'TCP_CHECK' || c.kind === 'UDP_CHECK' || c.kind === 'PING_CHECK',
-    fastRecovery: (c.kind === 'HTTP_GET' || c.kind === 'SSL_GET') && c.fastRecovery,
-    confirmRecovery: c.kind === 'HTTP_GET' || c.kind === 'SSL_GET',
-    ...(c.rise === undefined ? {} : { rise: c.rise }),
-  };
-}
-
-function targetText(c: Checker, vs: VirtualServer, rs: RealServer): string {
-  if (c.kind === 'MISC_CHECK') return c.miscPath;
-  if (c.kind === 'FILE_CHECK') return `track_file ${c.trackFile}`;
-  const t = probeTarget(c, vs, rs);
-  return t.address.includes(':') ? `[${t.address}]:${t.port}` : `${t.address}:${t.port}`;
 }
 
 /** CheckScheduler is the checker side of the daemon. */
@@ -152,7 +80,7 @@ export class CheckScheduler implements VerdictSource {
         this.pinger ??= new IcmpPinger(o.clock);
         return this.pinger.ping(address, timeoutMs);
       },
-      readTrackFile: (name) => this.readTrackFile(name),
+      readTrackFile: (name) => readTrackFile(this.config, name),
     };
   }
 
@@ -196,9 +124,9 @@ export class CheckScheduler implements VerdictSource {
       }
       const prev = prevServers.get(s.key);
       if (prev) {
-        s.changesAtMs = prev.changesAtMs;
-        s.heldDownUntilMs = prev.heldDownUntilMs;
+        s.flap = prev.flap;
         prev.holdTimer?.cancel();
+        if (isHeldDown(s.flap, this.clock.nowMs())) this.armHoldEnd(s);
       }
       this.recompute(s, prev?.verdict, false);
     }
@@ -220,42 +148,17 @@ export class CheckScheduler implements VerdictSource {
 
   /** snapshot describes every real server and checker (keepvip status, metrics). */
   snapshot(): CheckSnapshot {
-    const realServers: RealServerSnapshot[] = [];
+    const now = this.clock.nowMs();
+    const realServers = [...this.servers.values()].map((s) => realServerSnapshot(s, now));
     let checkers = 0;
     let runs = 0;
     let failures = 0;
-    for (const s of this.servers.values()) {
-      const cs: CheckerSnapshot[] = s.checkers.map((c) => {
+    for (const r of realServers)
+      for (const c of r.checkers) {
         checkers++;
         runs += c.runs;
         failures += c.failures;
-        return {
-          kind: c.checker.kind,
-          target: c.target,
-          up: c.state.isUp,
-          hasRun: c.state.hasRun,
-          retrying: c.state.isUp ? c.state.retryIt : 0,
-          running: c.running,
-          ...(c.last ? { last: { ...c.last } } : {}),
-          runs: c.runs,
-          failures: c.failures,
-          durationMsTotal: c.durationMsTotal,
-        };
-      });
-      realServers.push({
-        key: s.key,
-        virtualServer: s.key.split(' -> ')[0]!,
-        realServer: s.key.split(' -> ')[1]!,
-        alive: s.verdict.alive,
-        weight: s.verdict.weight ?? s.rs.weight,
-        configuredWeight: s.rs.weight,
-        reason: s.verdict.reason,
-        changedAtMs: s.verdict.changedAtMs,
-        heldDown: s.heldDownUntilMs !== undefined && s.heldDownUntilMs > this.clock.nowMs(),
-        verdictChanges: s.changesAtMs.length,
-        checkers: cs,
-      });
-    }
+      }
     return { realServers, totals: { checkers, runs, failures, inFlight: this.inFlight } };
   }
 
@@ -276,38 +179,12 @@ export class CheckScheduler implements VerdictSource {
           const id = checkerIdentity(key, i, checker);
           const existing = old.get(id);
           if (existing && !existing.stopped) return existing;
-          const timing = timingOf(checker, vs);
           const probe =
             this.o.probeFor?.(checker, vs, rs) ??
             makeProbe(checker, probeTarget(checker, vs, rs), this.env, config);
-          return {
-            id,
-            checker,
-            timing,
-            probe,
-            state: initialCheckerState(timing, checker.alpha ?? rs.alpha ?? vs.alpha),
-            running: false,
-            stopped: false,
-            weightDelta: 0,
-            runs: 0,
-            failures: 0,
-            durationMsTotal: 0,
-            target: targetText(checker, vs, rs),
-          } satisfies CheckerRun;
+          return newCheckerRun(id, checker, vs, rs, probe);
         });
-        const alive = checkers.every((c) => c.state.isUp);
-        out.set(key, {
-          key,
-          vs,
-          rs,
-          checkers,
-          verdict: {
-            alive,
-            reason: alive ? 'starting' : 'alpha: down until the first success',
-            changedAtMs: now,
-          },
-          changesAtMs: [],
-        });
+        out.set(key, newServerRun(key, vs, rs, checkers, now));
       }
     }
     return out;
@@ -412,7 +289,7 @@ export class CheckScheduler implements VerdictSource {
     const now = this.clock.nowMs();
     let alive = s.checkers.every((c) => c.state.isUp);
     const weight = s.rs.weight + s.checkers.reduce((sum, c) => sum + c.weightDelta, 0);
-    const held = s.heldDownUntilMs !== undefined && s.heldDownUntilMs > now;
+    const held = isHeldDown(s.flap, now);
     if (held) alive = false;
     const before = prev ?? s.verdict;
     const weightOut = weight === s.rs.weight ? undefined : Math.max(0, weight);
@@ -442,22 +319,26 @@ export class CheckScheduler implements VerdictSource {
     return aliveChanged;
   }
 
+  /** noteChange feeds the flapping guard; a tripped guard logs, arms the hold's end and takes the server down. */
   private noteChange(s: ServerRun, now: number): void {
     const g = this.o.flapGuard;
     if (g === undefined) return;
-    s.changesAtMs = [...s.changesAtMs.filter((t) => t > now - g.windowMs), now];
-    if (s.changesAtMs.length <= g.maxChanges || (s.heldDownUntilMs ?? 0) > now) return;
-    s.heldDownUntilMs = now + g.holdMs;
-    this.log.warn(
-      `Real server ${s.key} changed state ${s.changesAtMs.length} times in ${g.windowMs} ms; held down for ${g.holdMs} ms (flapping)`,
-    );
+    const step = noteVerdictChange(s.flap, now, g);
+    s.flap = step.history;
+    if (!step.tripped) return;
+    this.log.warn(flapLine(s.key, s.flap, g));
+    this.armHoldEnd(s);
+    this.recompute(s, s.verdict, false);
+  }
+
+  private armHoldEnd(s: ServerRun): void {
     s.holdTimer?.cancel();
-    s.holdTimer = this.clock.at(s.heldDownUntilMs, () => {
-      s.heldDownUntilMs = undefined;
-      s.changesAtMs = [];
+    if (s.flap.heldDownUntilMs === undefined || !this.running) return;
+    s.holdTimer = this.clock.at(s.flap.heldDownUntilMs, () => {
+      s.holdTimer = undefined;
+      s.flap = endHold();
       this.recompute(s, s.verdict, false, 'flapping hold ended');
     });
-    this.recompute(s, s.verdict, false);
   }
 
   private emit(e: CheckEvent): void {
@@ -476,45 +357,19 @@ export class CheckScheduler implements VerdictSource {
     c.timer = undefined;
   }
 
-  private readTrackFile(name: string): number | undefined {
-    const def = this.config.trackFiles.find((d) => d.name === name);
-    if (def === undefined) return undefined;
-    try {
-      const n = Number.parseInt(readFileSync(def.file, 'utf8').trim(), 10);
-      return Number.isFinite(n) ? n : 0;
-    } catch {
-      return 0;
-    }
-  }
-
-  /** watchTrackFiles re-runs FILE_CHECKs the moment their file's directory changes. */
+  /** watchTrackFiles re-runs FILE_CHECKs the moment their file changes. */
   private watchTrackFiles(): void {
     if (this.o.watchFiles === false) return;
-    const byDir = new Map<string, Set<string>>();
+    const names = new Set<string>();
     for (const s of this.servers.values())
-      for (const c of s.checkers) {
-        if (c.checker.kind !== 'FILE_CHECK') continue;
-        const def = this.config.trackFiles.find(
-          (d) => d.name === (c.checker as { trackFile: string }).trackFile,
-        );
-        if (def === undefined) continue;
-        const set = byDir.get(dirname(def.file)) ?? new Set<string>();
-        set.add(basename(def.file));
-        byDir.set(dirname(def.file), set);
-      }
-    for (const [dir, names] of byDir) {
-      try {
-        const w = watch(dir, (_ev, file) => {
-          if (file !== null && !names.has(String(file))) return;
-          for (const s of this.servers.values()) this.runNow(s.key, 'FILE_CHECK');
-        });
-        w.on('error', () => {});
-        this.watchers.push(w);
-      } catch (err) {
-        this.log.warn(
-          `FILE_CHECK: cannot watch ${dir}: ${(err as Error).message}; checked every delay_loop only`,
-        );
-      }
-    }
+      for (const c of s.checkers) if (c.checker.kind === 'FILE_CHECK') names.add(c.checker.trackFile);
+    this.watchers = watchTrackFiles(
+      this.config,
+      names,
+      () => {
+        for (const s of this.servers.values()) this.runNow(s.key, 'FILE_CHECK');
+      },
+      this.log,
+    );
   }
 }

@@ -2,6 +2,8 @@
  * What `keepvip status` and the Prometheus endpoint read of the checkers: each real server's
  * verdict and, per checker, its state, last result, reason and latency, with run counters.
  */
+import type { CheckerRun, ServerRun } from './checker-run.js';
+import { isHeldDown } from './flap-guard.js';
 
 /** CheckerSnapshot is one checker of one real server. */
 export interface CheckerSnapshot {
@@ -31,7 +33,7 @@ export interface RealServerSnapshot {
   configuredWeight: number;
   reason: string;
   changedAtMs: number;
-  /** heldDown: the flapping guard holds the server down until `heldDownUntilMs`. */
+  /** heldDown: the flapping guard holds the server down (flap_guard). */
   heldDown: boolean;
   verdictChanges: number;
   checkers: CheckerSnapshot[];
@@ -41,4 +43,38 @@ export interface RealServerSnapshot {
 export interface CheckSnapshot {
   realServers: RealServerSnapshot[];
   totals: { checkers: number; runs: number; failures: number; inFlight: number };
+}
+
+/** checkerSnapshot describes one checker run. */
+export function checkerSnapshot(c: CheckerRun): CheckerSnapshot {
+  return {
+    kind: c.checker.kind,
+    target: c.target,
+    up: c.state.isUp,
+    hasRun: c.state.hasRun,
+    retrying: c.state.isUp ? c.state.retryIt : 0,
+    running: c.running,
+    ...(c.last ? { last: { ...c.last } } : {}),
+    runs: c.runs,
+    failures: c.failures,
+    durationMsTotal: c.durationMsTotal,
+  };
+}
+
+/** realServerSnapshot describes one real server and its checkers at nowMs. */
+export function realServerSnapshot(s: ServerRun, nowMs: number): RealServerSnapshot {
+  const [virtualServer, realServer] = s.key.split(' -> ');
+  return {
+    key: s.key,
+    virtualServer: virtualServer!,
+    realServer: realServer!,
+    alive: s.verdict.alive,
+    weight: s.verdict.weight ?? s.rs.weight,
+    configuredWeight: s.rs.weight,
+    reason: s.verdict.reason,
+    changedAtMs: s.verdict.changedAtMs,
+    heldDown: isHeldDown(s.flap, nowMs),
+    verdictChanges: s.flap.changesAtMs.length,
+    checkers: s.checkers.map(checkerSnapshot),
+  };
 }

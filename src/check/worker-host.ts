@@ -33,6 +33,11 @@ type FromWorker =
   | { type: 'ping'; id: number; address: string; timeoutMs: number }
   | { type: 'stopped' };
 
+/** needsThread: a configuration has something to check (virtual servers, nginx health checks as such). */
+function needsThread(config: KeepvipConfig): boolean {
+  return config.virtualServers.length > 0;
+}
+
 /** CheckerThread is the checker side in its own thread. */
 export class CheckerThread implements VerdictSource {
   private worker: Worker | undefined;
@@ -66,10 +71,22 @@ export class CheckerThread implements VerdictSource {
     return () => this.eventListeners.delete(fn);
   }
 
-  /** start launches the thread; it resolves once the first verdicts (start state) are known. */
+  /**
+   * start launches the thread; it resolves once the first verdicts (start state) are known.
+   * A configuration without virtual servers (nothing to check) starts no thread: a worker is
+   * its own V8 isolate, about 10 MB of resident memory for nothing; reload starts it later.
+   */
   start(): Promise<void> {
+    this.started = true;
+    if (!needsThread(this.config)) return Promise.resolve();
+    return this.spawn();
+  }
+
+  private started = false;
+
+  private spawn(): Promise<void> {
     const worker = new Worker(new URL('./worker-main.js', import.meta.url), {
-      workerData: { config: this.o.config, snapshotMs: this.o.snapshotMs ?? 5000 },
+      workerData: { config: this.config, snapshotMs: this.o.snapshotMs ?? 5000 },
     });
     this.worker = worker;
     let resolveStarted!: () => void;
@@ -123,7 +140,8 @@ export class CheckerThread implements VerdictSource {
   /** reload hands a new configuration to the thread (unchanged checkers keep their state there). */
   reload(config: KeepvipConfig): void {
     this.config = config;
-    this.worker?.postMessage({ type: 'reload', config });
+    if (this.worker) this.worker.postMessage({ type: 'reload', config });
+    else if (this.started && needsThread(config)) void this.spawn();
   }
 
   private resolve(e: WireEvent): CheckEvent | undefined {

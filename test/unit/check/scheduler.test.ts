@@ -4,7 +4,7 @@ import { type CheckEvent, CheckScheduler } from '../../../src/check/scheduler.js
 import type { Checker, KeepvipConfig } from '../../../src/config/model.js';
 import { loadConfigText } from '../../../src/config/load.js';
 import type { Logger } from '../../../src/util/logger.js';
-import { TestClock } from './manual-clock.js';
+import { ManualClock } from '../../../src/util/manual-clock.js';
 
 function config(checkers: string, extra = ''): KeepvipConfig {
   const text = `
@@ -30,7 +30,7 @@ function harness(
   cfg: KeepvipConfig,
   opts: { flapGuard?: { maxChanges: number; windowMs: number; holdMs: number } } = {},
 ) {
-  const clock = new TestClock();
+  const clock = new ManualClock();
   const lines: string[] = [];
   const log: Logger = {
     info: (m) => lines.push(m),
@@ -79,7 +79,7 @@ delay_before_retry 1
     h.results.set('TCP_CHECK', { ok: false, reason: 'TCP connection: connection refused (ECONNREFUSED)' });
     h.s.start();
     expect(h.s.get(KEY)?.alive).toBe(true);
-    await h.clock.advance(0);
+    await h.clock.advanceSettled(0);
     expect(h.s.get(KEY)?.alive).toBe(false);
     expect(h.lines).toContain('Removing service [10.0.0.1]:tcp:80 from VS [10.0.0.100]:tcp:80');
     expect(h.lines.some((l) => l.startsWith('TCP_CHECK on service [10.0.0.1]:tcp:80 failed.'))).toBe(true);
@@ -95,21 +95,21 @@ delay_before_retry 2
 }`),
     );
     h.s.start();
-    await h.clock.advance(0);
+    await h.clock.advanceSettled(0);
     expect(h.lines).toContain('TCP connection to [10.0.0.1]:tcp:80 success.');
-    await h.clock.advance(5000);
+    await h.clock.advanceSettled(5000);
     h.results.set('TCP_CHECK', { ok: false, reason: 'refused' });
-    await h.clock.advance(5000); // t=10 s: first failure
+    await h.clock.advanceSettled(5000); // t=10 s: first failure
     expect(h.s.get(KEY)?.alive).toBe(true);
-    await h.clock.advance(5999); // retries at 12, 14, 16 s
+    await h.clock.advanceSettled(5999); // retries at 12, 14, 16 s
     expect(h.s.get(KEY)?.alive).toBe(true);
-    await h.clock.advance(1);
+    await h.clock.advanceSettled(1);
     expect(h.s.get(KEY)?.alive).toBe(false);
     expect(h.runs.map((r) => r.atMs)).toEqual([0, 10_000, 12_000, 14_000, 16_000]);
     expect(h.lines).toContain('TCP_CHECK on service [10.0.0.1]:tcp:80 failed after 3 retries. (refused)');
     // Recovery: one success at the next run brings it back.
     h.results.set('TCP_CHECK', { ok: true, reason: 'ok' });
-    await h.clock.advance(10_000); // next run one delay_loop after the removal: 26 s
+    await h.clock.advanceSettled(10_000); // next run one delay_loop after the removal: 26 s
     expect(h.s.get(KEY)?.alive).toBe(true);
     expect(h.lines).toContain('Adding service [10.0.0.1]:tcp:80 to VS [10.0.0.100]:tcp:80');
     h.s.stop();
@@ -123,9 +123,9 @@ warmup 4
     );
     (h.s as unknown as { random: () => number }).random = () => 0.5;
     h.s.start();
-    await h.clock.advance(1999);
+    await h.clock.advanceSettled(1999);
     expect(h.runs).toHaveLength(0);
-    await h.clock.advance(1);
+    await h.clock.advanceSettled(1);
     expect(h.runs).toHaveLength(1);
     h.s.stop();
   });
@@ -138,7 +138,7 @@ warmup 4
     );
     h.hangs.add('TCP_CHECK');
     h.s.start();
-    await h.clock.advance(100_000);
+    await h.clock.advanceSettled(100_000);
     expect(h.runs).toHaveLength(1);
     expect(h.s.snapshot().realServers[0]!.checkers[0]!.running).toBe(true);
     h.s.stop();
@@ -148,12 +148,12 @@ warmup 4
     const h = harness(config('TCP_CHECK {\n}\nHTTP_GET {\nurl {\npath /\n}\n}'));
     h.results.set('HTTP_GET', { ok: false, reason: 'HTTP status code error to /: 500' });
     h.s.start();
-    await h.clock.advance(0);
+    await h.clock.advanceSettled(0);
     expect(h.s.get(KEY)).toMatchObject({ alive: false, reason: 'HTTP status code error to /: 500' });
     h.results.set('HTTP_GET', { ok: true, reason: 'HTTP status 200' });
-    await h.clock.advance(10_000); // the failed url passes once: checked again a delay_loop later
+    await h.clock.advanceSettled(10_000); // the failed url passes once: checked again a delay_loop later
     expect(h.s.get(KEY)?.alive).toBe(false);
-    await h.clock.advance(10_000);
+    await h.clock.advanceSettled(10_000);
     expect(h.s.get(KEY)?.alive).toBe(true);
     h.s.stop();
   });
@@ -169,7 +169,7 @@ warmup 4
     );
     h.s.start();
     expect(h.s.get(KEY)?.alive).toBe(false);
-    await h.clock.advance(0);
+    await h.clock.advanceSettled(0);
     expect(h.s.get(KEY)?.alive).toBe(true);
     h.s.stop();
   });
@@ -183,13 +183,13 @@ misc_dynamic
     );
     h.results.set('MISC_CHECK', { ok: true, reason: 'exited with status 12', weight: 10 });
     h.s.start();
-    await h.clock.advance(0);
+    await h.clock.advanceSettled(0);
     expect(h.s.get(KEY)).toMatchObject({ alive: true, weight: 10 });
     expect(h.lines).toContain(
       'Changing weight from 5 to 10 for active service [10.0.0.1]:tcp:80 of VS [10.0.0.100]:tcp:80',
     );
     h.results.set('MISC_CHECK', { ok: true, reason: 'exited with status 0' });
-    await h.clock.advance(10_000);
+    await h.clock.advanceSettled(10_000);
     expect(h.s.get(KEY)?.weight).toBeUndefined();
     h.s.stop();
   });
@@ -201,9 +201,9 @@ retry 0
 }`),
     );
     h.s.start();
-    await h.clock.advance(0);
+    await h.clock.advanceSettled(0);
     h.results.set('TCP_CHECK', { ok: false, reason: 'refused' });
-    await h.clock.advance(10_000);
+    await h.clock.advanceSettled(10_000);
     const types = h.events.map((e) => (e.type === 'checker' ? `checker ${e.up}` : `rs ${e.alive}`));
     expect(types).toEqual(['checker true', 'rs false', 'checker false']);
     const down = h.events[2]!;
@@ -218,7 +218,7 @@ retry 0
     const h = harness(cfg);
     h.results.set('TCP_CHECK', { ok: false, reason: 'refused' });
     h.s.start();
-    await h.clock.advance(0);
+    await h.clock.advanceSettled(0);
     expect(h.s.get(KEY)?.alive).toBe(false);
     const runsBefore = h.runs.length;
     h.s.reload(
@@ -226,7 +226,7 @@ retry 0
 retry 0
 }`),
     );
-    await h.clock.advance(0);
+    await h.clock.advanceSettled(0);
     expect(h.runs.length).toBe(runsBefore); // no extra run: same checker, same timer
     expect(h.s.get(KEY)?.alive).toBe(false);
     h.s.reload(
@@ -235,7 +235,7 @@ retry 0
 connect_timeout 3
 }`),
     );
-    await h.clock.advance(0);
+    await h.clock.advanceSettled(0);
     expect(h.runs.length).toBe(runsBefore + 1);
     h.s.stop();
   });
@@ -250,14 +250,14 @@ retry 0
     h.s.start();
     for (let i = 0; i < 4; i++) {
       h.results.set('TCP_CHECK', { ok: i % 2 === 1, reason: 'x' });
-      await h.clock.advance(i === 0 ? 0 : 10_000);
+      await h.clock.advanceSettled(i === 0 ? 0 : 10_000);
     }
     h.results.set('TCP_CHECK', { ok: true, reason: 'ok' });
-    await h.clock.advance(10_000);
+    await h.clock.advanceSettled(10_000);
     expect(h.s.get(KEY)?.alive).toBe(false);
     expect(h.s.snapshot().realServers[0]!.heldDown).toBe(true);
     expect(h.lines.some((l) => l.includes('held down'))).toBe(true);
-    await h.clock.advance(30_000);
+    await h.clock.advanceSettled(30_000);
     expect(h.s.get(KEY)?.alive).toBe(true);
     h.s.stop();
   });
@@ -270,7 +270,7 @@ connect_port 81
 }`),
     );
     h.s.start();
-    await h.clock.advance(0);
+    await h.clock.advanceSettled(0);
     const snap = h.s.snapshot();
     expect(snap.totals).toMatchObject({ checkers: 1, runs: 1, failures: 0 });
     expect(snap.realServers[0]).toMatchObject({ alive: true, weight: 5, configuredWeight: 5 });
