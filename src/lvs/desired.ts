@@ -217,49 +217,106 @@ export function nextQuorum(
   return !(live === 0 || live < quorum - hysteresis);
 }
 
-/** computeDesired builds the desired table of every virtual server of the configuration. */
-export function computeDesired(
-  config: Pick<KeepvipConfig, 'virtualServers' | 'virtualServerGroups'>,
+/** VirtualServerPart is the share of the desired table that one virtual_server block computes. */
+export interface VirtualServerPart {
+  vsKey: string;
+  quorum: QuorumState;
+  servers: ServerState[];
+  /** services are the block's kernel services it owns (a service claimed by an earlier block is not here). */
+  services: IpvsTable['services'];
+}
+
+/**
+ * computeVirtualServer is one block's part: its servers' states, its quorum and its services.
+ * `claims` says whether a service key belongs to this block (the first block of a service
+ * wins, as the kernel's EEXIST would). A verdict change recomputes only its block's part.
+ */
+export function computeVirtualServer(
+  vs: VirtualServer,
+  groups: readonly VirtualServerGroup[],
   verdicts: VerdictLookup,
-  prevQuorum: ReadonlyMap<string, boolean>,
-): DesiredTable {
+  prevQuorum: boolean | undefined,
+  claims: (serviceKey: string) => boolean,
+): VirtualServerPart {
+  const vsKey = lvsVirtualServerKey(vs);
+  const states: ServerState[] = vs.realServers.map((rs) => serverState(vs, vsKey, rs, verdicts));
+  const live = states.reduce((s, st) => s + (st.alive ? st.weight : 0), 0);
+  const up = nextQuorum(prevQuorum, live, vs.quorum, vs.hysteresis);
+  const sorryInUse = !up && vs.sorryServer !== undefined;
+  const quorum = { up, liveWeight: live, quorum: vs.quorum, hysteresis: vs.hysteresis, sorryInUse };
+  for (const st of states) {
+    const w = tableWeight(st, sorryInUse);
+    if (w !== undefined) st.tableWeight = w;
+  }
+  const services: IpvsTable['services'] = [];
+  for (const id of serviceIdsOf(vs, groups)) {
+    if (!claims(serviceKey(id))) continue;
+    const dests = new Map<string, IpvsDestination>();
+    for (const st of states) {
+      if (st.tableWeight === undefined) continue;
+      const rs = st.server;
+      const d = destinationOf(rs, id, st.tableWeight, { upper: rs.uThreshold, lower: rs.lThreshold });
+      dests.set(destinationKey(d), d);
+    }
+    if (vs.sorryServer) addSorry(dests, vs.sorryServer, id, sorryInUse);
+    services.push({ service: ipvsServiceOf(vs, id), destinations: [...dests.values()] });
+  }
+  return { vsKey, quorum, servers: states, services };
+}
+
+/** serviceOwners maps every service key to the index of the first block that has it. */
+export function serviceOwners(
+  config: Pick<KeepvipConfig, 'virtualServers' | 'virtualServerGroups'>,
+): Map<string, number> {
+  const groups = config.virtualServerGroups ?? [];
+  const owners = new Map<string, number>();
+  config.virtualServers.forEach((vs, i) => {
+    for (const id of serviceIdsOf(vs, groups)) {
+      const key = serviceKey(id);
+      if (!owners.has(key)) owners.set(key, i);
+    }
+  });
+  return owners;
+}
+
+/** assembleDesired joins the blocks' parts into one desired table (configuration order). */
+export function assembleDesired(parts: readonly VirtualServerPart[]): DesiredTable {
   const out: DesiredTable = {
     table: { services: [] },
     quorum: new Map(),
     servers: new Map(),
     owner: new Map(),
   };
-  const groups = config.virtualServerGroups ?? [];
-  const seen = new Set<string>();
-  for (const vs of config.virtualServers) {
-    const vsKey = lvsVirtualServerKey(vs);
-    const states: ServerState[] = vs.realServers.map((rs) => serverState(vs, vsKey, rs, verdicts));
-    const live = states.reduce((s, st) => s + (st.alive ? st.weight : 0), 0);
-    const up = nextQuorum(prevQuorum.get(vsKey), live, vs.quorum, vs.hysteresis);
-    const sorryInUse = !up && vs.sorryServer !== undefined;
-    out.quorum.set(vsKey, { up, liveWeight: live, quorum: vs.quorum, hysteresis: vs.hysteresis, sorryInUse });
-    for (const st of states) {
-      const w = tableWeight(st, sorryInUse);
-      if (w !== undefined) st.tableWeight = w;
-      out.servers.set(st.key, st);
-    }
-    for (const id of serviceIdsOf(vs, groups)) {
-      const key = serviceKey(id);
-      if (seen.has(key)) continue; // two blocks for one service: the first wins, as the kernel's EEXIST would
-      seen.add(key);
-      out.owner.set(key, vsKey);
-      const dests = new Map<string, IpvsDestination>();
-      for (const st of states) {
-        if (st.tableWeight === undefined) continue;
-        const rs = st.server;
-        const d = destinationOf(rs, id, st.tableWeight, { upper: rs.uThreshold, lower: rs.lThreshold });
-        dests.set(destinationKey(d), d);
-      }
-      if (vs.sorryServer) addSorry(dests, vs.sorryServer, id, sorryInUse);
-      out.table.services.push({ service: ipvsServiceOf(vs, id), destinations: [...dests.values()] });
+  for (const p of parts) {
+    out.quorum.set(p.vsKey, p.quorum);
+    for (const st of p.servers) out.servers.set(st.key, st);
+    for (const s of p.services) {
+      out.owner.set(serviceKey(s.service.id), p.vsKey);
+      out.table.services.push(s);
     }
   }
   return out;
+}
+
+/** computeDesired builds the desired table of every virtual server of the configuration. */
+export function computeDesired(
+  config: Pick<KeepvipConfig, 'virtualServers' | 'virtualServerGroups'>,
+  verdicts: VerdictLookup,
+  prevQuorum: ReadonlyMap<string, boolean>,
+): DesiredTable {
+  const groups = config.virtualServerGroups ?? [];
+  const owners = serviceOwners(config);
+  return assembleDesired(
+    config.virtualServers.map((vs, i) =>
+      computeVirtualServer(
+        vs,
+        groups,
+        verdicts,
+        prevQuorum.get(lvsVirtualServerKey(vs)),
+        (k) => owners.get(k) === i,
+      ),
+    ),
+  );
 }
 
 function serverState(vs: VirtualServer, vsKey: string, rs: RealServer, verdicts: VerdictLookup): ServerState {

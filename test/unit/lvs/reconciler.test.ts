@@ -162,6 +162,73 @@ describe('LvsReconciler', () => {
   });
 });
 
+describe('LvsReconciler: a verdict change is incremental', () => {
+  /** grid is S virtual servers x D real servers with a TCP_CHECK each (delay_loop 60). */
+  const grid = (services: number, dests: number) =>
+    Array.from({ length: services }, (_, s) => {
+      const rs = Array.from(
+        { length: dests },
+        (_, r) => ` real_server 10.200.0.${r + 1} 80 {\n  weight ${r + 1}\n  TCP_CHECK {\n  }\n }`,
+      ).join('\n');
+      return `virtual_server 10.100.${s >> 8}.${s & 255} 80 {\n delay_loop 60\n lb_algo wrr\n lb_kind DR\n protocol TCP\n${rs}\n}`;
+    }).join('\n');
+
+  it('500 x 20: one weight change recomputes its virtual server only (20 verdict look-ups), one operation, no dump', async () => {
+    const t = setup(grid(500, 20));
+    await t.r.start(t.config);
+    expect(t.port.weights()).toHaveLength(10_000);
+    let lookups = 0;
+    const get = t.verdicts.get.bind(t.verdicts);
+    t.verdicts.get = (k) => {
+      lookups++;
+      return get(k);
+    };
+    const ops = t.port.operations;
+    t.verdicts.set('[10.100.0.250]:tcp:80 -> [10.200.0.7]:tcp:80', true, 100);
+    await settle();
+    expect(t.port.operations - ops).toBe(1);
+    expect(lookups).toBe(20);
+    expect(t.port.log.at(-1)).toBe('edit-destination inet tcp [10.100.0.250]:80 -> [10.200.0.7]:80 100');
+    expect(t.r.status().last).toMatchObject({ read: false, planned: 1, operations: 1 });
+    // What the reconciler believes is what the kernel has: a full re-read plans nothing.
+    t.verdicts.set('[10.100.1.3]:tcp:80 -> [10.200.0.1]:tcp:80', false);
+    await settle();
+    const mark = t.port.log.length;
+    await t.r.reload(t.config);
+    expect(t.port.log.slice(mark)).toEqual([]);
+    expect(t.port.weights()).toHaveLength(9_999);
+  });
+
+  it('changes arriving together are applied together; a server the table does not know recomputes everything', async () => {
+    const t = setup(grid(3, 2));
+    await t.r.start(t.config);
+    t.verdicts.set('[10.100.0.0]:tcp:80 -> [10.200.0.1]:tcp:80', false);
+    t.verdicts.set('[10.100.0.2]:tcp:80 -> [10.200.0.2]:tcp:80', true, 9);
+    await settle();
+    expect(t.port.log.slice(-2)).toEqual([
+      'edit-destination inet tcp [10.100.0.2]:80 -> [10.200.0.2]:80 9',
+      'delete-destination inet tcp [10.100.0.0]:80 -> [10.200.0.1]:80',
+    ]);
+    const ops = t.port.operations;
+    t.verdicts.set('[10.9.9.9]:tcp:80 -> [10.200.0.1]:tcp:80', false);
+    await settle();
+    expect(t.port.operations - ops).toBe(0);
+    expect(t.port.weights()).toHaveLength(5);
+  });
+
+  it('verdict changes do not postpone the delay_loop re-read (a hand-deleted entry still comes back)', async () => {
+    const t = setup(grid(2, 2));
+    await t.r.start(t.config);
+    t.port.entries.get('inet tcp [10.100.0.1]:80')!.dests.delete('[10.200.0.2]:80'); // ipvsadm -d
+    for (let i = 0; i < 6; i++) {
+      t.clock.advance(10_000);
+      t.verdicts.set('[10.100.0.0]:tcp:80 -> [10.200.0.1]:tcp:80', true, 10 + i);
+      await settle();
+    }
+    expect(t.port.weights()).toContain('inet tcp [10.100.0.1]:80 -> [10.200.0.2]:80 dr 2');
+  });
+});
+
 describe('LvsReconciler state across reloads', () => {
   it('a virtual server removed and added back starts with a fresh quorum (keepalived set_quorum_states)', async () => {
     const text = `virtual_server 10.0.0.1 80 {\n protocol TCP\n quorum 2\n hysteresis 1\n sorry_server 10.0.0.9 80\n real_server 10.0.0.2 80 {\n }\n real_server 10.0.0.3 80 {\n }\n}`;
