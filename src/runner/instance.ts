@@ -1,15 +1,14 @@
 /**
  * InstanceDriver runs one vrrp_instance: it feeds the pure state machine with events and the
- * monotonic time, arms the one timer the machine asks for, and carries out the effects (send an
- * advertisement, add or remove the VIPs, announce them with gratuitous ARP / unsolicited NA).
- * All kernel access goes through the injected InstanceIo, so the driver holds no socket itself.
+ * monotonic time, arms the one timer the machine asks for, and carries out the effects through
+ * its parts: AdvertSender (advert.ts) sends adverts, VipQueue (vip-queue.ts) adds and removes
+ * the VIPs in order, GarpSchedule (garp-schedule.ts) announces them. All kernel access goes
+ * through the injected InstanceIo (instance-io.ts), every timer through the injected clock.
  */
-import type { GlobalDefs, VirtualIpAddress, VrrpInstance } from '../config/model.js';
+import type { GlobalDefs, VrrpInstance } from '../config/model.js';
 import type { Logger } from '../util/logger.js';
-import { IPPROTO_VRRP, type VrrpAdvert, VRRP_TTL } from '../vrrp/packet.js';
+import type { VrrpAdvert } from '../vrrp/packet.js';
 import type { InstanceForChecks } from '../vrrp/checks.js';
-import { authDataFromPassword, encodeAdvert } from '../vrrp/codec.js';
-import { encodeIpv4Datagram } from '../vrrp/ipv4.js';
 import {
   initialState,
   step,
@@ -21,8 +20,10 @@ import {
 } from '../vrrp/state-machine.js';
 import type { Clock, TimerHandle } from '../util/clock.js';
 import { newInstanceCounters, type InstanceCounters } from '../util/counters.js';
-import type { VipSpec } from '../kernel/port.js';
-import type { RouteSpec, RuleSpec } from '../kernel/routes.js';
+import { AdvertSender } from './advert.js';
+import { GarpSchedule } from './garp-schedule.js';
+import type { InstanceIo } from './instance-io.js';
+import { VipQueue } from './vip-queue.js';
 
 /** PRECISE_HANDOVER_MS: a coarse timer hands a Master_Down deadline to a precise one this early. */
 const PRECISE_HANDOVER_MS = 5;
@@ -30,26 +31,13 @@ const PRECISE_HANDOVER_MS = 5;
 /** RELEASE_GRACE_MS: how long a master that yielded (fast hand-off) keeps its VIPs, while the new master's GARPs move the clients. */
 export const RELEASE_GRACE_MS = 150;
 
+/** STOP_BOUND_MS: how long stop() waits by default for the state machine to reach STOPPED. */
+export const STOP_BOUND_MS = 5000;
+
 /** VipSpec is defined by the kernel seam (kernel/port.ts). */
 export type { VipSpec } from '../kernel/port.js';
-
-/** InstanceIo is everything the driver asks of the kernel. */
-export interface InstanceIo {
-  /** send puts bytes on the wire: inet, a whole IPv4 datagram; inet6, the VRRP message. */
-  send(data: Buffer, dstAddress: string, srcAddress: string): Promise<void>;
-  addAddress(vip: VipSpec): Promise<void>;
-  deleteAddress(vip: VipSpec): Promise<void>;
-  /** announce sends one burst of gratuitous ARPs / unsolicited NAs for the addresses. */
-  announce(ifname: string, vips: VipSpec[], repeat: number, intervalMs: number): Promise<void>;
-  /** addRoute / deleteRoute / addRule / deleteRule carry virtual_routes and virtual_rules (with the VIPs). */
-  addRoute?(route: RouteSpec): Promise<void>;
-  deleteRoute?(route: RouteSpec): Promise<void>;
-  addRule?(rule: RuleSpec): Promise<void>;
-  deleteRule?(rule: RuleSpec): Promise<void>;
-  /** blockVips / unblockVips: no_accept, traffic to the addresses is dropped while held (kernel/nftables.ts). */
-  blockVips?(addresses: string[]): Promise<void>;
-  unblockVips?(addresses: string[]): Promise<void>;
-}
+export type { InstanceIo } from './instance-io.js';
+export { toVipSpec } from './vip-queue.js';
 
 /** TransitionRecord is one state change, kept for `keepvip status`. */
 export interface TransitionRecord {
@@ -86,17 +74,11 @@ export class InstanceDriver {
   readonly checks: InstanceForChecks;
   private state: VrrpState;
   private timer?: TimerHandle;
-  private garpTimers: TimerHandle[] = [];
   /** releaseTimer delays removing the VIPs after yielding to a new master (fast hand-off). */
   private releaseTimer?: TimerHandle;
-  private vipChain: Promise<void> = Promise.resolve();
-  private readonly vips: VipSpec[];
-  /** excluded are virtual_ipaddress_excluded: added and removed with the VIPs, never advertised. */
-  private readonly excluded: VipSpec[];
-  private readonly routes: RouteSpec[];
-  private readonly rules: RuleSpec[];
-  private readonly destinations: string[];
-  private sourceAddress: string;
+  private readonly vipQueue: VipQueue;
+  private readonly garps: GarpSchedule;
+  private readonly adverts: AdvertSender;
   private stoppedWaiters: (() => void)[] = [];
 
   constructor(private readonly o: InstanceDriverOptions) {
@@ -123,16 +105,32 @@ export class InstanceDriver {
       initialState: inst.initialState,
     };
     this.state = initialState(this.params);
-    this.vips = inst.virtualIpAddresses.map((v) => toVipSpec(v, inst.interface));
-    this.excluded = inst.virtualIpAddressesExcluded.map((v) => toVipSpec(v, inst.interface));
-    // A unicast route with neither gateway nor device goes out of the instance's interface.
-    this.routes = inst.virtualRoutes.map((r) =>
-      r.type === 'unicast' && r.via === undefined && r.dev === undefined ? { ...r, dev: inst.interface } : r,
-    );
-    this.rules = inst.virtualRules;
-    const group = inst.family === 'inet' ? o.globals.vrrpMcastGroup4 : o.globals.vrrpMcastGroup6;
-    this.destinations = inst.unicastPeers.length > 0 ? inst.unicastPeers : [group];
-    this.sourceAddress = inst.unicastSrcIp ?? inst.mcastSrcIp ?? o.localAddress;
+    this.vipQueue = new VipQueue({
+      instance: inst,
+      io: o.io,
+      log: o.log,
+      // The add is asynchronous: a fast MASTER -> BACKUP change may have come meanwhile, and
+      // its remove-vips found no GARP timer to cancel yet. Announce only while still MASTER.
+      addressesAdded: () => {
+        if (this.state.name === 'MASTER') this.garps.becameMaster();
+      },
+    });
+    this.garps = new GarpSchedule({
+      instance: inst,
+      addresses: this.vipQueue.all,
+      io: o.io,
+      clock: o.clock,
+      log: o.log,
+    });
+    this.adverts = new AdvertSender({
+      instance: inst,
+      globals: o.globals,
+      addresses: this.vipQueue.vips.map((v) => v.address),
+      localAddress: o.localAddress,
+      io: o.io,
+      counters: this.counters,
+      log: o.log,
+    });
   }
 
   /**
@@ -145,7 +143,7 @@ export class InstanceDriver {
     this.params = { ...this.params, localAddress: address };
     const fixed =
       this.instance.unicastSrcIp ?? (this.instance.family === 'inet' ? this.instance.mcastSrcIp : undefined);
-    if (fixed === undefined) this.sourceAddress = address;
+    if (fixed === undefined) this.adverts.sourceAddress = address;
     return true;
   }
 
@@ -159,6 +157,11 @@ export class InstanceDriver {
     return this.state.priority;
   }
 
+  /** garpTimersPending is the number of armed GARP timers (tests: they must not pile up or outlive MASTER). */
+  get garpTimersPending(): number {
+    return this.garps.pending;
+  }
+
   /** snapshot is the read-only view `keepvip status` shows. */
   snapshot() {
     return {
@@ -166,8 +169,8 @@ export class InstanceDriver {
       state: this.state.name,
       basePriority: this.params.priority,
       effectivePriority: this.state.priority,
-      masterAddress: this.state.name === 'MASTER' ? this.sourceAddress : this.state.masterAddress,
-      vips: this.vips.map((v) => `${v.address}/${v.prefixLength}`),
+      masterAddress: this.state.name === 'MASTER' ? this.adverts.sourceAddress : this.state.masterAddress,
+      vips: this.vipQueue.vips.map((v) => `${v.address}/${v.prefixLength}`),
       counters: this.counters,
       transitions: this.transitions.slice(-20),
     };
@@ -190,7 +193,8 @@ export class InstanceDriver {
       advertIntervalMs: advert.advertIntervalMs,
       srcAddress,
     });
-    if (lowerWhileMaster && this.state.name === 'MASTER') this.lowerPriorityGarps();
+    if (lowerWhileMaster && this.state.name === 'MASTER' && this.vipQueue.held)
+      this.garps.heardLowerPriority(() => this.state.name === 'MASTER');
   }
 
   /** setFault tells the instance its interface or a tracked object failed (true) or recovered. */
@@ -210,9 +214,9 @@ export class InstanceDriver {
    */
   reassertVips(): void {
     if (this.state.name === 'MASTER') {
-      this.vipsHeld = false;
-      void this.enqueueVips('add');
-    } else if (this.vipsHeld && !this.releaseTimer) void this.enqueueVips('remove');
+      this.vipQueue.held = false;
+      void this.vipQueue.enqueue('add');
+    } else if (this.vipQueue.held && !this.releaseTimer) void this.vipQueue.enqueue('remove');
   }
 
   /** followGroup moves this member with its vrrp_sync_group (another member became or left MASTER). */
@@ -220,31 +224,35 @@ export class InstanceDriver {
     this.dispatch({ type: to === 'MASTER' ? 'sync-master' : 'sync-backup', group });
   }
 
-  /** stop leaves the protocol gracefully: priority 0 sent, VIPs released; resolves when done. */
-  async stop(boundMs = 5000): Promise<void> {
+  /** stop leaves the protocol gracefully: priority 0 sent, VIPs released; resolves when done (waits on the clock). */
+  async stop(boundMs = STOP_BOUND_MS): Promise<void> {
+    const { clock } = this.o;
     if (this.state.name !== 'STOPPED') {
       const done = new Promise<void>((resolve) => this.stoppedWaiters.push(resolve));
       this.dispatch({ type: 'shutdown' });
       if ((this.state.name as VrrpStateName) !== 'STOPPED') {
-        // Clear the bound once done: a pending timer would keep the process alive for boundMs
+        // Cancel the bound once done: a pending timer would keep the process alive for boundMs
         // after "Stopped Keepvip" (a 5 s exit delay seen in the interop tests).
-        let bound: NodeJS.Timeout | undefined;
-        await Promise.race([done, new Promise((r) => (bound = setTimeout(r, boundMs)))]);
-        clearTimeout(bound);
+        let bound: TimerHandle | undefined;
+        await Promise.race([
+          done,
+          new Promise<void>((r) => {
+            bound = clock.at(clock.nowMs() + boundMs, r);
+          }),
+        ]);
+        bound?.cancel();
       }
     }
     this.timer?.cancel();
     // A graceful stop that heard the new master holds the VIPs for RELEASE_GRACE_MS more, until
     // the new master's gratuitous ARPs have moved the clients (see remove-vips below).
-    if (this.releaseTimer) await new Promise((r) => setTimeout(r, RELEASE_GRACE_MS));
+    if (this.releaseTimer) await new Promise<void>((r) => clock.at(clock.nowMs() + RELEASE_GRACE_MS, r));
     this.releaseTimer?.cancel();
-    this.cancelGarps();
+    this.garps.cancel();
     // Whatever the machine did, a stopped daemon owns no VIP.
-    if (this.vipsHeld) await this.enqueueVips('remove');
-    await this.vipChain;
+    if (this.vipQueue.held) await this.vipQueue.enqueue('remove');
+    await this.vipQueue.idle();
   }
-
-  private vipsHeld = false;
 
   private dispatch(event: VrrpEvent): void {
     const now = this.o.clock.nowMs();
@@ -307,17 +315,17 @@ export class InstanceDriver {
   private apply(effect: VrrpEffect, nowMs: number): void {
     switch (effect.type) {
       case 'send-advert':
-        this.sendAdvert(effect.priority);
+        this.adverts.send(effect.priority);
         return;
       case 'add-vips':
         this.counters.becameMaster++;
         this.releaseTimer?.cancel();
         this.releaseTimer = undefined;
-        void this.enqueueVips('add');
+        void this.vipQueue.enqueue('add');
         return;
       case 'remove-vips': {
         this.counters.releasedMaster++;
-        this.cancelGarps();
+        this.garps.cancel();
         if (effect.yieldedTo !== undefined && this.params.handoff === 'fast') {
           // keepvip fast hand-off: we yielded to a new master we just heard. Its gratuitous ARPs
           // follow its advert by a few ms; until they reach the clients, requests still come
@@ -325,11 +333,11 @@ export class InstanceDriver {
           this.releaseTimer?.cancel();
           this.releaseTimer = this.o.clock.at(nowMs + RELEASE_GRACE_MS, () => {
             this.releaseTimer = undefined;
-            if (this.state.name !== 'MASTER') void this.enqueueVips('remove');
+            if (this.state.name !== 'MASTER') void this.vipQueue.enqueue('remove');
           });
           return;
         }
-        void this.enqueueVips('remove');
+        void this.vipQueue.enqueue('remove');
         return;
       }
       case 'transition': {
@@ -350,190 +358,4 @@ export class InstanceDriver {
         return;
     }
   }
-
-  private sendAdvert(priority: number): void {
-    const inst = this.o.instance;
-    const advert: VrrpAdvert = {
-      version: inst.version,
-      vrid: inst.virtualRouterId,
-      priority,
-      advertIntervalMs: inst.advertIntervalMs,
-      addresses: this.vips.map((v) => v.address),
-      authType: inst.version === 2 && inst.authentication?.type === 'PASS' ? 1 : 0,
-      authData:
-        inst.version === 2 && inst.authentication?.type === 'PASS'
-          ? authDataFromPassword(inst.authentication.password)
-          : undefined,
-    };
-    this.counters.advertsSent++;
-    if (priority === 0) this.counters.priorityZeroSent++;
-    for (const dst of this.destinations) {
-      const msg = encodeAdvert(advert, {
-        family: inst.family,
-        srcAddress: this.sourceAddress,
-        dstAddress: dst,
-        mcastGroup4: this.o.globals.vrrpMcastGroup4,
-      });
-      const data =
-        inst.family === 'inet'
-          ? encodeIpv4Datagram({
-              srcAddress: this.sourceAddress,
-              dstAddress: dst,
-              ttl: VRRP_TTL,
-              protocol: IPPROTO_VRRP,
-              payload: msg,
-              id: this.nextIpId(),
-            })
-          : msg;
-      this.o.io.send(data, dst, this.sourceAddress).catch((err: Error) => {
-        this.o.log.warn(`(${this.name}) failed to send advert to ${dst}: ${err.message}`);
-      });
-    }
-  }
-
-  private ipId = 0;
-
-  /** nextIpId counts the IPv4 identification up per advert as keepalived does, skipping 0 (0 lets the kernel pick). */
-  private nextIpId(): number {
-    this.ipId = (this.ipId % 0xffff) + 1;
-    return this.ipId;
-  }
-
-  private enqueueVips(op: 'add' | 'remove'): Promise<void> {
-    this.vipChain = this.vipChain.then(async () => {
-      if (op === 'add') {
-        this.o.log.info(`(${this.name}) setting VIPs.`);
-        this.vipsHeld = true;
-        // keepalived (no_accept, vrrp_strict): the addresses join the nftables drop set before they exist.
-        if (!this.o.instance.accept)
-          await this.o.io.blockVips?.(this.allAddresses()).catch((err: Error) => {
-            this.o.log.error(`(${this.name}) cannot install the no_accept rules: ${err.message}`);
-          });
-        for (const vip of [...this.vips, ...this.excluded]) {
-          await this.o.io.addAddress(vip).catch((err: Error) => {
-            this.o.log.error(`(${this.name}) cannot add VIP ${vip.address}: ${err.message}`);
-          });
-        }
-        // The add is asynchronous: a fast MASTER -> BACKUP change may have come meanwhile, and
-        // its remove-vips found no GARP timer to cancel yet. Announce only while still MASTER.
-        if (this.state.name === 'MASTER') this.scheduleGarps();
-        // keepalived adds virtual_routes, then virtual_rules, after the addresses they may use.
-        for (const r of this.routes)
-          await this.o.io.addRoute?.(r).catch((err: Error) => {
-            this.o.log.error(
-              `(${this.name}) cannot add route to ${r.dst}/${r.dstPrefixLength}: ${err.message}`,
-            );
-          });
-        for (const r of this.rules)
-          await this.o.io.addRule?.(r).catch((err: Error) => {
-            this.o.log.error(`(${this.name}) cannot add rule: ${err.message}`);
-          });
-      } else {
-        if (!this.vipsHeld) return;
-        this.vipsHeld = false;
-        this.o.log.info(`(${this.name}) removing VIPs.`);
-        for (const r of this.rules)
-          await this.o.io.deleteRule?.(r).catch((err: Error) => {
-            this.o.log.error(`(${this.name}) cannot remove rule: ${err.message}`);
-          });
-        for (const r of this.routes)
-          await this.o.io.deleteRoute?.(r).catch((err: Error) => {
-            this.o.log.error(
-              `(${this.name}) cannot remove route to ${r.dst}/${r.dstPrefixLength}: ${err.message}`,
-            );
-          });
-        for (const vip of [...this.vips, ...this.excluded]) {
-          await this.o.io.deleteAddress(vip).catch((err: Error) => {
-            this.o.log.error(`(${this.name}) cannot remove VIP ${vip.address}: ${err.message}`);
-          });
-        }
-        if (!this.o.instance.accept)
-          await this.o.io.unblockVips?.(this.allAddresses()).catch((err: Error) => {
-            this.o.log.error(`(${this.name}) cannot remove the no_accept rules: ${err.message}`);
-          });
-      }
-    });
-    return this.vipChain;
-  }
-
-  /** scheduleGarps sends keepalived's announcement pattern: a burst now, another after garp_master_delay, then refreshes. */
-  private scheduleGarps(): void {
-    const g = this.o.instance.garp;
-    const burst = (repeat: number) => this.announceBurst(repeat);
-    this.cancelGarps();
-    burst(g.masterRepeat);
-    const now = this.o.clock.nowMs();
-    if (g.masterDelayMs > 0) {
-      this.garpTimers.push(this.o.clock.at(now + g.masterDelayMs, () => burst(g.masterRepeat)));
-    }
-    if (g.masterRefreshMs > 0) {
-      // One refresh timer at a time: the slot is re-armed, not appended (they used to pile up).
-      const slot = this.garpTimers.length;
-      const refresh = (at: number) => {
-        this.garpTimers[slot] = this.o.clock.at(at, () => {
-          burst(g.masterRefreshRepeat);
-          refresh(at + g.masterRefreshMs);
-        });
-      };
-      refresh(now + g.masterRefreshMs);
-    }
-  }
-
-  /** allAddresses are the VIPs and excluded addresses, without prefix length. */
-  private allAddresses(): string[] {
-    return [...this.vips, ...this.excluded].map((v) => v.address);
-  }
-
-  /** announceBurst sends one burst of `repeat` gratuitous ARPs / unsolicited NAs for every held address, per device. */
-  private announceBurst(repeat: number): void {
-    const inst = this.o.instance;
-    const byDev = new Map<string, VipSpec[]>();
-    for (const v of [...this.vips, ...this.excluded]) byDev.set(v.dev, [...(byDev.get(v.dev) ?? []), v]);
-    for (const [dev, vips] of byDev) {
-      const what = inst.family === 'inet' ? 'gratuitous ARPs' : 'unsolicited neighbour advertisements';
-      this.o.log.info(
-        `(${this.name}) Sending/queueing ${what} on ${dev} for ${vips.map((v) => v.address).join(' ')}`,
-      );
-      this.o.io.announce(dev, vips, repeat, inst.garp.intervalMs).catch((err: Error) => {
-        this.o.log.warn(`(${this.name}) announcing VIPs on ${dev} failed: ${err.message}`);
-      });
-    }
-  }
-
-  /**
-   * lowerPriorityGarps is keepalived's answer to a lower-priority advert heard as MASTER
-   * (vrrp_state_master_rx): besides the advert the state machine sends, garp_lower_prio_repeat
-   * gratuitous ARPs at once and as many again after garp_lower_prio_delay, so hosts that followed
-   * the other router's ARPs come back.
-   */
-  private lowerPriorityGarps(): void {
-    const g = this.o.instance.garp;
-    if (g.lowerPrioRepeat <= 0 || !this.vipsHeld) return;
-    this.announceBurst(g.lowerPrioRepeat);
-    if (g.lowerPrioDelayMs > 0) {
-      const at = this.o.clock.nowMs() + g.lowerPrioDelayMs;
-      this.garpTimers.push(
-        this.o.clock.at(at, () => {
-          if (this.state.name === 'MASTER') this.announceBurst(g.lowerPrioRepeat);
-        }),
-      );
-    }
-  }
-
-  private cancelGarps(): void {
-    for (const t of this.garpTimers.splice(0)) t.cancel();
-  }
-}
-
-/** toVipSpec resolves a configured VIP's device against the instance interface. */
-export function toVipSpec(v: VirtualIpAddress, ifname: string): VipSpec {
-  return {
-    address: v.address,
-    family: v.family,
-    prefixLength: v.prefixLength,
-    dev: v.dev ?? ifname,
-    brd: v.brd,
-    scope: v.scope,
-    label: v.label,
-  };
 }

@@ -174,3 +174,23 @@ export function runnerOn(
   });
   return { runner, clock };
 }
+
+/**
+ * stopOn stops a runner (or driver) whose graceful stop waits on the manual clock (a fast-mode
+ * MASTER waits for a successor, bounded): it advances the clock until the stop resolved.
+ */
+export async function stopOn(
+  target: { stop(): Promise<void> },
+  clock: ManualClock,
+  stepMs = 100,
+): Promise<void> {
+  let done = false;
+  const stopping = target.stop().then(() => {
+    done = true;
+  });
+  for (let i = 0; !done; i++) {
+    if (i > 1000) throw new Error('stop did not finish within 1000 clock steps');
+    await clock.advanceSettled(stepMs);
+  }
+  await stopping;
+}

@@ -4,7 +4,7 @@
  * address the adverts kept the deleted one. The runner re-reads it every second.
  */
 import { describe, expect, it } from 'vitest';
-import { FakeKernel, runnerOn, settle } from './fake-kernel.js';
+import { FakeKernel, runnerOn, settle, stopOn } from './fake-kernel.js';
 
 /** MovingKernel is the fake kernel whose primary address the test changes. */
 class MovingKernel extends FakeKernel {
@@ -30,6 +30,6 @@ describe('VrrpRunner: the primary address changed under a running instance', () 
     await settle();
     expect(driver.params.localAddress).toBe('10.0.0.11');
     expect(driver.snapshot().masterAddress).toBe('10.0.0.11');
-    await runner.stop();
+    await stopOn(runner, clock);
   });
 });
