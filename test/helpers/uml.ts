@@ -62,7 +62,7 @@ export interface GuestOptions {
   tmpfs?: string[];
   /** timeoutMs is the hard limit for the whole guest's life; it is killed after. Default 10 min. */
   timeoutMs?: number;
-  /** bootTimeoutMs bounds the boot until the agent is ready (default 60 s). */
+  /** bootTimeoutMs bounds the boot until the agent is ready (default 180 s: ~3 s on an idle host, a minute on a loaded one). */
   bootTimeoutMs?: number;
   /** name labels the guest's job directory. */
   name?: string;
@@ -189,7 +189,8 @@ export class UmlGuest {
     installExitHook();
     const dir = mkdtempSync(`/tmp/kv-uml-${options.name ?? 'guest'}-`);
     const guest = new UmlGuest(dir, options);
-    const deadline = Date.now() + (options.bootTimeoutMs ?? 60_000);
+    const bootTimeoutMs = options.bootTimeoutMs ?? 180_000;
+    const deadline = Date.now() + bootTimeoutMs;
     while (!existsSync(join(dir, 'ready'))) {
       const bootErr = join(dir, 'boot.err');
       if (existsSync(bootErr) || !guest.alive || Date.now() > deadline) {
@@ -197,7 +198,7 @@ export class UmlGuest {
         await guest.destroy();
         throw new HarnessTimeoutError(
           'UML guest boot',
-          options.bootTimeoutMs ?? 60_000,
+          bootTimeoutMs,
           `${why}\n${guest.console.slice(-3000)}`,
         );
       }
@@ -288,7 +289,10 @@ export class UmlGuest {
 
   /** shutdown asks the agent to power off (after running steps end) and kills the guest if it does not within `ms`. */
   async shutdown(ms = 20_000): Promise<void> {
-    if (this.alive) {
+    if (this.alive && !existsSync(join(this.dir, 'steps'))) {
+      // The agent never got as far as its steps directory (a failed or timed-out boot).
+      this.killSync();
+    } else if (this.alive) {
       writeFileSync(join(this.dir, 'steps', 'halt'), '');
       const timer = new Promise<'timeout'>((res) => setTimeout(() => res('timeout'), ms).unref());
       if ((await Promise.race([this.exited, timer])) === 'timeout') this.killSync();
