@@ -24,118 +24,58 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <unistd.h>
-#include <uv.h>
 
 #ifndef SOL_NETLINK
 #define SOL_NETLINK 270
 #endif
 /* Largest datagram we read: kernel dump parts are at most 32 KiB (NLMSG_GOODSIZE on 64 KiB pages). */
 #define NL_READ_SIZE 65536
-/* Datagrams read per wakeup before yielding to the loop, so a flood cannot starve timers. */
-#define NL_READS_PER_WAKEUP 64
+
+/* The callbacks, in kv_watch order. */
+enum { ON_MESSAGE, ON_ERROR };
 
 typedef struct nl_socket {
-  napi_env env;
-  int fd;
-  uv_poll_t poll;
-  napi_ref on_message;
-  napi_ref on_error;
-  napi_async_context async_context;
-  unsigned char *buffer;
-  int closed;
-  int handle_closed;
-  int finalized;
+  kv_watch watch;
+  unsigned char *buffer; /* NL_READ_SIZE bytes, released at close */
 } nl_socket;
 
-static void on_handle_closed(uv_handle_t *handle) {
-  nl_socket *s = handle->data;
-  s->handle_closed = 1;
-  if (s->finalized) free(s);
-}
-
-static void shutdown_nl(nl_socket *s) {
-  if (s->closed) return;
-  s->closed = 1;
-  uv_poll_stop(&s->poll);
-  uv_close((uv_handle_t *)&s->poll, on_handle_closed);
-  close(s->fd);
-  s->fd = -1;
+static void release_buffer(kv_watch *w) {
+  nl_socket *s = (nl_socket *)w;
   free(s->buffer);
   s->buffer = NULL;
-  if (s->on_message) napi_delete_reference(s->env, s->on_message);
-  if (s->on_error) napi_delete_reference(s->env, s->on_error);
-  s->on_message = s->on_error = NULL;
-  if (s->async_context) napi_async_destroy(s->env, s->async_context);
-  s->async_context = NULL;
 }
 
-static void finalize_nl(napi_env env, void *data, void *hint) {
-  nl_socket *s = data;
-  shutdown_nl(s);
-  s->finalized = 1;
-  if (s->handle_closed) free(s);
-}
-
-/* call invokes a JS callback in a callback scope; a throw goes to 'uncaughtException' (never abort). */
-static void call(nl_socket *s, napi_ref ref, size_t argc, napi_value *argv) {
-  napi_env env = s->env;
-  napi_value fn, global, result;
-  if (!ref || napi_get_reference_value(env, ref, &fn) != napi_ok || fn == NULL) return;
-  napi_get_global(env, &global);
-  if (napi_make_callback(env, s->async_context, global, fn, argc, argv, &result) == napi_pending_exception) {
-    napi_value exception;
-    napi_get_and_clear_last_exception(env, &exception);
-    napi_fatal_exception(env, exception);
-  }
-}
-
-static void report_errno(nl_socket *s, const char *syscall, int err) {
-  napi_handle_scope scope;
-  if (napi_open_handle_scope(s->env, &scope) != napi_ok) return;
-  napi_value argv[1] = {kv_errno_error(s->env, syscall, err)};
-  if (argv[0]) call(s, s->on_error, 1, argv);
-  napi_close_handle_scope(s->env, scope);
-}
-
-static void on_poll(uv_poll_t *handle, int status, int events) {
-  nl_socket *s = handle->data;
-  if (s->closed) return;
+static void on_readable(kv_watch *w, int status) {
+  nl_socket *s = (nl_socket *)w;
   if (status < 0) {
     /* libuv turns POLLERR into UV_EBADF and stops the handle. On netlink the real error is in
      * SO_ERROR (reading it clears it): ENOBUFS after an overrun. Report it and poll again. */
-    int err = 0;
-    socklen_t len = sizeof err;
-    if (getsockopt(s->fd, SOL_SOCKET, SO_ERROR, &err, &len) < 0) err = errno;
-    report_errno(s, err ? "recvmsg" : "uv_poll", err ? err : -status);
-    if (!s->closed && err) uv_poll_start(&s->poll, UV_READABLE, on_poll);
+    int err = kv_watch_report_poll_error(w, ON_ERROR, "recvmsg", status);
+    if (!w->closed && err) kv_watch_restart(w);
     return;
   }
-  for (int i = 0; i < NL_READS_PER_WAKEUP && !s->closed; i++) {
-    ssize_t n = recv(s->fd, s->buffer, NL_READ_SIZE, MSG_DONTWAIT);
+  for (int i = 0; i < KV_READS_PER_WAKEUP && !w->closed; i++) {
+    ssize_t n = recv(w->fd, s->buffer, NL_READ_SIZE, MSG_DONTWAIT);
     if (n < 0) {
       if (errno == EAGAIN || errno == EWOULDBLOCK) return;
       if (errno == EINTR) continue;
-      report_errno(s, "recvmsg", errno); /* ENOBUFS here too: the queue was overrun */
+      kv_watch_report_errno(w, ON_ERROR, "recvmsg", errno); /* ENOBUFS here too: the queue was overrun */
       continue;
     }
     napi_handle_scope scope;
-    if (napi_open_handle_scope(s->env, &scope) != napi_ok) return;
+    if (napi_open_handle_scope(w->env, &scope) != napi_ok) return;
     napi_value argv[1];
     void *copy;
-    if (napi_create_buffer_copy(s->env, (size_t)n, s->buffer, &copy, &argv[0]) == napi_ok)
-      call(s, s->on_message, 1, argv);
-    napi_close_handle_scope(s->env, scope);
+    if (napi_create_buffer_copy(w->env, (size_t)n, s->buffer, &copy, &argv[0]) == napi_ok)
+      kv_watch_call(w, ON_MESSAGE, 1, argv);
+    napi_close_handle_scope(w->env, scope);
   }
 }
 
-static nl_socket *get_nl(napi_env env, napi_value v) {
-  void *data = NULL;
-  if (napi_get_value_external(env, v, &data) != napi_ok || data == NULL) {
-    kv_throw_type(env, "not a netlink socket handle");
-    return NULL;
-  }
-  return data;
-}
+static const kv_watch_kind NETLINK = {.resource = "keepvip:netlink", .api = "nlOpen", .handle = "netlink socket",
+                                      .on_event = on_readable, .on_close = release_buffer};
+
+static nl_socket *get_nl(napi_env env, napi_value v) { return (nl_socket *)kv_watch_unwrap(env, v, &NETLINK); }
 
 static napi_value nl_open(napi_env env, napi_callback_info info) {
   size_t argc = 5;
@@ -159,9 +99,7 @@ static napi_value nl_open(napi_env env, napi_callback_info info) {
     kv_throw_errno(env, "socket(AF_NETLINK)", errno);
     return NULL;
   }
-  /* SO_RCVBUFFORCE passes rmem_max for a privileged process; fall back to the capped option. */
-  if (rcvbuf > 0 && setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &rcvbuf, sizeof rcvbuf) < 0)
-    setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &rcvbuf, sizeof rcvbuf);
+  kv_set_rcvbuf(fd, rcvbuf);
   struct sockaddr_nl addr = {.nl_family = AF_NETLINK};
   if (bind(fd, (struct sockaddr *)&addr, sizeof addr) < 0) {
     int err = errno;
@@ -186,44 +124,19 @@ static napi_value nl_open(napi_env env, napi_callback_info info) {
       return NULL;
     }
   }
-  nl_socket *s = calloc(1, sizeof *s);
   unsigned char *buffer = malloc(NL_READ_SIZE);
-  if (!s || !buffer) {
-    free(s);
-    free(buffer);
+  if (!buffer) {
     close(fd);
     kv_throw_errno(env, "malloc", ENOMEM);
     return NULL;
   }
-  s->env = env;
-  s->fd = fd;
-  s->buffer = buffer;
-  uv_loop_t *loop;
-  napi_value resource_name, external;
-  if (napi_get_uv_event_loop(env, &loop) != napi_ok || uv_poll_init(loop, &s->poll, fd) != 0) {
-    close(fd);
+  napi_value external;
+  nl_socket *s = kv_watch_open(env, &NETLINK, sizeof *s, fd, 2, &argv[3], &external);
+  if (!s) {
     free(buffer);
-    free(s);
-    kv_throw_napi_failure(env, "uv_poll_init");
     return NULL;
   }
-  s->poll.data = s;
-  if (napi_create_reference(env, argv[3], 1, &s->on_message) != napi_ok ||
-      napi_create_reference(env, argv[4], 1, &s->on_error) != napi_ok ||
-      napi_create_string_utf8(env, "keepvip:netlink", NAPI_AUTO_LENGTH, &resource_name) != napi_ok ||
-      napi_async_init(env, NULL, resource_name, &s->async_context) != napi_ok ||
-      napi_create_external(env, s, finalize_nl, NULL, &external) != napi_ok) {
-    shutdown_nl(s);
-    s->finalized = 1;
-    kv_throw_napi_failure(env, "nlOpen");
-    return NULL;
-  }
-  int rc = uv_poll_start(&s->poll, UV_READABLE, on_poll);
-  if (rc != 0) {
-    shutdown_nl(s);
-    kv_throw_errno(env, "uv_poll_start", -rc);
-    return NULL;
-  }
+  s->buffer = buffer;
   return external;
 }
 
@@ -237,7 +150,7 @@ static napi_value nl_send(napi_env env, napi_callback_info info) {
   }
   nl_socket *s = get_nl(env, argv[0]);
   if (!s) return NULL;
-  if (s->closed) {
+  if (s->watch.closed) {
     kv_throw_errno(env, "sendmsg", EBADF);
     return NULL;
   }
@@ -253,7 +166,7 @@ static napi_value nl_send(napi_env env, napi_callback_info info) {
   struct sockaddr_nl to = {.nl_family = AF_NETLINK};
   ssize_t n;
   do {
-    n = sendto(s->fd, data, length, 0, (struct sockaddr *)&to, sizeof to);
+    n = sendto(s->watch.fd, data, length, 0, (struct sockaddr *)&to, sizeof to);
   } while (n < 0 && errno == EINTR);
   if (n < 0) {
     kv_throw_errno(env, "sendmsg", errno);
@@ -270,37 +183,12 @@ static napi_value nl_port(napi_env env, napi_callback_info info) {
   if (!s) return NULL;
   struct sockaddr_nl addr;
   socklen_t len = sizeof addr;
-  if (s->closed || getsockname(s->fd, (struct sockaddr *)&addr, &len) < 0) {
-    kv_throw_errno(env, "getsockname", s->closed ? EBADF : errno);
+  if (s->watch.closed || getsockname(s->watch.fd, (struct sockaddr *)&addr, &len) < 0) {
+    kv_throw_errno(env, "getsockname", s->watch.closed ? EBADF : errno);
     return NULL;
   }
   NAPI_CALL(env, napi_create_uint32(env, addr.nl_pid, &result));
   return result;
-}
-
-static napi_value nl_ref(napi_env env, napi_callback_info info) {
-  size_t argc = 2;
-  napi_value argv[2];
-  NAPI_CALL(env, napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
-  nl_socket *s = argc < 2 ? NULL : get_nl(env, argv[0]);
-  if (!s) return NULL;
-  bool ref = false;
-  napi_get_value_bool(env, argv[1], &ref);
-  if (!s->closed) {
-    if (ref) uv_ref((uv_handle_t *)&s->poll);
-    else uv_unref((uv_handle_t *)&s->poll);
-  }
-  return NULL;
-}
-
-static napi_value nl_close(napi_env env, napi_callback_info info) {
-  size_t argc = 1;
-  napi_value argv[1];
-  NAPI_CALL(env, napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
-  nl_socket *s = argc < 1 ? NULL : get_nl(env, argv[0]);
-  if (!s) return NULL;
-  shutdown_nl(s);
-  return NULL;
 }
 
 napi_status kv_register_netlink(napi_env env, napi_value exports) {
@@ -308,8 +196,8 @@ napi_status kv_register_netlink(napi_env env, napi_value exports) {
       {"nlOpen", NULL, nl_open, NULL, NULL, NULL, napi_default, NULL},
       {"nlSend", NULL, nl_send, NULL, NULL, NULL, napi_default, NULL},
       {"nlPort", NULL, nl_port, NULL, NULL, NULL, napi_default, NULL},
-      {"nlRef", NULL, nl_ref, NULL, NULL, NULL, napi_default, NULL},
-      {"nlClose", NULL, nl_close, NULL, NULL, NULL, napi_default, NULL},
+      {"nlRef", NULL, kv_watch_js_ref, NULL, NULL, NULL, napi_default, (void *)&NETLINK},
+      {"nlClose", NULL, kv_watch_js_close, NULL, NULL, NULL, napi_default, (void *)&NETLINK},
   };
   return napi_define_properties(env, exports, sizeof props / sizeof props[0], props);
 }

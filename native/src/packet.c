@@ -27,10 +27,8 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <sys/socket.h>
 #include <unistd.h>
-#include <uv.h>
 
 #define ETH_HLEN_BYTES 14
 #define ARP_FRAME_BYTES (ETH_HLEN_BYTES + 28)
@@ -247,25 +245,16 @@ static napi_value send_arp_probe(napi_env env, napi_callback_info info) {
 
 /* The ARP reply listener: one AF_PACKET socket for ETH_P_ARP that hands each reply
  * (ifindex, sender MAC, sender IP) to JS; it does not keep the event loop alive. */
-typedef struct arp_listener {
-  napi_env env;
-  int fd;
-  uv_poll_t poll;
-  napi_ref callback;
-  napi_async_context async_context;
-} arp_listener;
-
-static void on_arp_readable(uv_poll_t *handle, int status, int events) {
-  arp_listener *l = handle->data;
+static void on_arp_readable(kv_watch *w, int status) {
   if (status < 0) {
-    uv_poll_start(&l->poll, UV_READABLE, on_arp_readable);
+    kv_watch_restart(w);
     return;
   }
-  for (int i = 0; i < 64; i++) {
+  for (int i = 0; i < KV_READS_PER_WAKEUP; i++) {
     unsigned char buf[128];
     struct sockaddr_ll from;
     socklen_t len = sizeof from;
-    ssize_t n = recvfrom(l->fd, buf, sizeof buf, MSG_DONTWAIT, (struct sockaddr *)&from, &len);
+    ssize_t n = recvfrom(w->fd, buf, sizeof buf, MSG_DONTWAIT, (struct sockaddr *)&from, &len);
     if (n < 0) {
       if (errno == EINTR) continue;
       return; /* EAGAIN, or an error the next wakeup reports again */
@@ -276,28 +265,24 @@ static void on_arp_readable(uv_poll_t *handle, int status, int events) {
     char mac[18], ip[INET_ADDRSTRLEN];
     snprintf(mac, sizeof mac, "%02x:%02x:%02x:%02x:%02x:%02x", buf[8], buf[9], buf[10], buf[11], buf[12], buf[13]);
     inet_ntop(AF_INET, buf + 14, ip, sizeof ip);
-    napi_env env = l->env;
+    napi_env env = w->env;
     napi_handle_scope scope;
     if (napi_open_handle_scope(env, &scope) != napi_ok) return;
-    napi_value fn, global, result, argv[3];
-    if (napi_get_reference_value(env, l->callback, &fn) == napi_ok && fn != NULL) {
-      napi_get_global(env, &global);
-      napi_create_uint32(env, (uint32_t)from.sll_ifindex, &argv[0]);
-      napi_create_string_utf8(env, mac, NAPI_AUTO_LENGTH, &argv[1]);
-      napi_create_string_utf8(env, ip, NAPI_AUTO_LENGTH, &argv[2]);
-      if (napi_make_callback(env, l->async_context, global, fn, 3, argv, &result) == napi_pending_exception) {
-        napi_value exception;
-        napi_get_and_clear_last_exception(env, &exception);
-        napi_fatal_exception(env, exception);
-      }
-    }
+    napi_value argv[3];
+    napi_create_uint32(env, (uint32_t)from.sll_ifindex, &argv[0]);
+    napi_create_string_utf8(env, mac, NAPI_AUTO_LENGTH, &argv[1]);
+    napi_create_string_utf8(env, ip, NAPI_AUTO_LENGTH, &argv[2]);
+    kv_watch_call(w, 0, 3, argv);
     napi_close_handle_scope(env, scope);
   }
 }
 
+static const kv_watch_kind ARP_LISTENER = {.resource = "keepvip:arp", .api = "arpListen", .handle = "ARP listener",
+                                           .on_event = on_arp_readable};
+
 /* arpListen(callback(ifindex, mac, ip)) starts the process's ARP reply listener (once; later calls
- * replace the callback). */
-static arp_listener *listener;
+ * replace the callback). It is never closed. */
+static kv_watch *listener;
 static napi_value arp_listen(napi_env env, napi_callback_info info) {
   size_t argc = 1;
   napi_value argv[1];
@@ -307,8 +292,7 @@ static napi_value arp_listen(napi_env env, napi_callback_info info) {
     return NULL;
   }
   if (listener) {
-    napi_delete_reference(env, listener->callback);
-    NAPI_CALL(env, napi_create_reference(env, argv[0], 1, &listener->callback));
+    kv_watch_set_callback(listener, 0, argv[0]);
     return NULL;
   }
   int fd = socket(AF_PACKET, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, htons(ETH_P_ARP));
@@ -316,24 +300,8 @@ static napi_value arp_listen(napi_env env, napi_callback_info info) {
     kv_throw_errno(env, "socket(AF_PACKET, ETH_P_ARP)", errno);
     return NULL;
   }
-  arp_listener *l = calloc(1, sizeof *l);
-  uv_loop_t *loop;
-  napi_value name;
-  if (!l || napi_get_uv_event_loop(env, &loop) != napi_ok || uv_poll_init(loop, &l->poll, fd) != 0) {
-    free(l);
-    close(fd);
-    kv_throw_napi_failure(env, "arpListen");
-    return NULL;
-  }
-  l->env = env;
-  l->fd = fd;
-  l->poll.data = l;
-  napi_create_reference(env, argv[0], 1, &l->callback);
-  napi_create_string_utf8(env, "keepvip:arp", NAPI_AUTO_LENGTH, &name);
-  napi_async_init(env, NULL, name, &l->async_context);
-  uv_poll_start(&l->poll, UV_READABLE, on_arp_readable);
-  uv_unref((uv_handle_t *)&l->poll);
-  listener = l;
+  listener = kv_watch_open(env, &ARP_LISTENER, sizeof(kv_watch), fd, 1, argv, NULL);
+  if (listener) kv_watch_set_ref(listener, false);
   return NULL;
 }
 

@@ -6,69 +6,19 @@
  */
 #include "util.h"
 
-#include <errno.h>
 #include <signal.h>
-#include <stdlib.h>
-#include <uv.h>
 
-typedef struct rt_watch {
-  napi_env env;
-  uv_signal_t sig;
-  napi_ref callback;
-  napi_async_context async_context;
-  int closed;
-  int handle_closed;
-  int finalized;
-} rt_watch;
-
-static void on_handle_closed(uv_handle_t *handle) {
-  rt_watch *w = handle->data;
-  w->handle_closed = 1;
-  if (w->finalized) free(w);
-}
-
-static void stop_watch(rt_watch *w) {
-  if (w->closed) return;
-  w->closed = 1;
-  uv_signal_stop(&w->sig);
-  uv_close((uv_handle_t *)&w->sig, on_handle_closed);
-  if (w->callback) {
-    napi_delete_reference(w->env, w->callback);
-    w->callback = NULL;
-  }
-  if (w->async_context) {
-    napi_async_destroy(w->env, w->async_context);
-    w->async_context = NULL;
-  }
-}
-
-static void finalize_watch(napi_env env, void *data, void *hint) {
-  rt_watch *w = data;
-  stop_watch(w);
-  w->finalized = 1;
-  if (w->handle_closed) free(w);
-}
-
-static void on_signal(uv_signal_t *handle, int signum) {
-  rt_watch *w = handle->data;
-  if (w->closed || !w->callback) return;
-  napi_env env = w->env;
+static void on_signal(kv_watch *w, int signum) {
   napi_handle_scope scope;
-  if (napi_open_handle_scope(env, &scope) != napi_ok) return;
-  napi_value fn = NULL, global, result, arg;
-  napi_get_reference_value(env, w->callback, &fn);
-  if (fn != NULL) {
-    napi_get_global(env, &global);
-    napi_create_int32(env, signum, &arg);
-    napi_status st = napi_make_callback(env, w->async_context, global, fn, 1, &arg, &result);
-    if (st == napi_pending_exception) {
-      napi_value exception;
-      napi_get_and_clear_last_exception(env, &exception);
-      napi_fatal_exception(env, exception);
-    }
-  }
-  napi_close_handle_scope(env, scope);
+  if (napi_open_handle_scope(w->env, &scope) != napi_ok) return;
+  napi_value arg;
+  napi_create_int32(w->env, signum, &arg);
+  kv_watch_call(w, 0, 1, &arg);
+  napi_close_handle_scope(w->env, scope);
 }
+
+static const kv_watch_kind RT_SIGNAL = {.resource = "keepvip:rtsignal", .api = "rtSignalWatch", .handle = "real-time signal",
+                                        .is_signal = true, .on_event = on_signal};
 
 /* rtSignalNumber(offset) -> SIGRTMIN + offset, or throws when beyond SIGRTMAX. */
 static napi_value rt_signal_number(napi_env env, napi_callback_info info) {
@@ -88,7 +38,7 @@ static napi_value rt_signal_number(napi_env env, napi_callback_info info) {
 /* rtSignalWatch(offset, callback) -> handle: callback(signum) on every SIGRTMIN+offset. */
 static napi_value rt_signal_watch(napi_env env, napi_callback_info info) {
   size_t argc = 2;
-  napi_value argv[2], resource_name, external;
+  napi_value argv[2];
   NAPI_CALL(env, napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
   if (argc < 2) {
     kv_throw_type(env, "rtSignalWatch(offset, callback) needs two arguments");
@@ -100,58 +50,20 @@ static napi_value rt_signal_watch(napi_env env, napi_callback_info info) {
     kv_throw_type(env, "offset outside SIGRTMIN..SIGRTMAX");
     return NULL;
   }
-  rt_watch *w = calloc(1, sizeof *w);
-  if (!w) {
-    kv_throw_errno(env, "calloc", ENOMEM);
-    return NULL;
-  }
-  w->env = env;
-  struct uv_loop_s *loop;
-  if (napi_get_uv_event_loop(env, &loop) != napi_ok || uv_signal_init(loop, &w->sig) != 0) {
-    free(w);
-    kv_throw_napi_failure(env, "uv_signal_init");
-    return NULL;
-  }
-  w->sig.data = w;
-  if (napi_create_reference(env, argv[1], 1, &w->callback) != napi_ok ||
-      napi_create_string_utf8(env, "keepvip:rtsignal", NAPI_AUTO_LENGTH, &resource_name) != napi_ok ||
-      napi_async_init(env, NULL, resource_name, &w->async_context) != napi_ok ||
-      napi_create_external(env, w, finalize_watch, NULL, &external) != napi_ok) {
-    stop_watch(w);
-    w->finalized = 1;
-    kv_throw_napi_failure(env, "rtSignalWatch");
-    return NULL;
-  }
-  int rc = uv_signal_start(&w->sig, on_signal, SIGRTMIN + offset);
-  if (rc != 0) {
-    stop_watch(w);
-    kv_throw_errno(env, "uv_signal_start", -rc);
-    return NULL;
-  }
+  napi_value external;
+  kv_watch *w = kv_watch_open(env, &RT_SIGNAL, sizeof *w, SIGRTMIN + offset, 1, &argv[1], &external);
+  if (!w) return NULL;
   /* A handler alone must not keep the daemon's event loop alive (as process.on('SIGUSR1')). */
-  uv_unref((uv_handle_t *)&w->sig);
+  kv_watch_set_ref(w, false);
   return external;
 }
 
 /* rtSignalUnwatch(handle): stop handling; the signal's default action applies again. */
-static napi_value rt_signal_unwatch(napi_env env, napi_callback_info info) {
-  size_t argc = 1;
-  napi_value argv[1];
-  void *data = NULL;
-  NAPI_CALL(env, napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
-  if (argc < 1 || napi_get_value_external(env, argv[0], &data) != napi_ok || data == NULL) {
-    kv_throw_type(env, "not a real-time signal handle");
-    return NULL;
-  }
-  stop_watch(data);
-  return NULL;
-}
-
 napi_status kv_register_rtsignal(napi_env env, napi_value exports) {
   napi_property_descriptor props[] = {
       {"rtSignalNumber", NULL, rt_signal_number, NULL, NULL, NULL, napi_default, NULL},
       {"rtSignalWatch", NULL, rt_signal_watch, NULL, NULL, NULL, napi_default, NULL},
-      {"rtSignalUnwatch", NULL, rt_signal_unwatch, NULL, NULL, NULL, napi_default, NULL},
+      {"rtSignalUnwatch", NULL, kv_watch_js_close, NULL, NULL, NULL, napi_default, (void *)&RT_SIGNAL},
   };
   return napi_define_properties(env, exports, 3, props);
 }

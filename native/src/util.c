@@ -1,5 +1,5 @@
 /*
- * util.c: argument and error helpers for the keepvip native addon.
+ * util.c: argument, error and socket option helpers for the keepvip native addon.
  */
 #include "util.h"
 
@@ -7,6 +7,7 @@
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/socket.h>
 
 napi_value kv_errno_error(napi_env env, const char *syscall, int err) {
   const char *name = strerrorname_np(err);
@@ -93,4 +94,13 @@ int kv_get_in4(napi_env env, napi_value v, struct in_addr *out, const char *name
     return -1;
   }
   return 0;
+}
+
+int kv_setsockopt_int(int fd, int level, int option, int value) {
+  return setsockopt(fd, level, option, &value, sizeof value);
+}
+
+void kv_set_rcvbuf(int fd, int bytes) {
+  if (bytes > 0 && kv_setsockopt_int(fd, SOL_SOCKET, SO_RCVBUFFORCE, bytes) < 0)
+    kv_setsockopt_int(fd, SOL_SOCKET, SO_RCVBUF, bytes);
 }

@@ -6,7 +6,7 @@
  * wakeup, so with 255 instances at advert_int 0.1 a master put ~530 adverts a second on the wire
  * instead of 2,550 and its backup took over. Here a send is one synchronous sendto() (a raw socket
  * never blocks for long; a full queue is EAGAIN, reported), and each wakeup reads up to
- * MAX_READS_PER_WAKEUP datagrams into one buffer, each handed to JS as a copy.
+ * KV_READS_PER_WAKEUP datagrams into one buffer, each handed to JS as a copy.
  *
  *   vrrp4Open(ifname, groups: string[], rcvbufBytes, callback(error | null, datagram?)) -> handle
  *   vrrp4Send(handle, datagram: Buffer, dst: string)   whole IPv4 datagram, header included
@@ -18,121 +18,53 @@
 #include <errno.h>
 #include <net/if.h>
 #include <netinet/in.h>
-#include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <unistd.h>
-#include <uv.h>
 
-#define IPPROTO_VRRP 112
 #ifndef IP_MULTICAST_ALL
 #define IP_MULTICAST_ALL 49
 #endif
-#define MAX_READS_PER_WAKEUP 64
 
-typedef struct vrrp4_socket {
-  napi_env env;
-  int fd;
-  uv_poll_t poll;
-  napi_ref callback;
-  napi_async_context async_context;
-  int closed;
-  int handle_closed;
-  int finalized;
-} vrrp4_socket;
-
-static void on_handle_closed(uv_handle_t *handle) {
-  vrrp4_socket *s = handle->data;
-  s->handle_closed = 1;
-  if (s->finalized) free(s);
-}
-
-static void shutdown_socket(vrrp4_socket *s) {
-  if (s->closed) return;
-  s->closed = 1;
-  uv_poll_stop(&s->poll);
-  uv_close((uv_handle_t *)&s->poll, on_handle_closed);
-  close(s->fd);
-  s->fd = -1;
-  if (s->callback) napi_delete_reference(s->env, s->callback);
-  s->callback = NULL;
-  if (s->async_context) napi_async_destroy(s->env, s->async_context);
-  s->async_context = NULL;
-}
-
-static void finalize_socket(napi_env env, void *data, void *hint) {
-  vrrp4_socket *s = data;
-  shutdown_socket(s);
-  s->finalized = 1;
-  if (s->handle_closed) free(s);
-}
-
-/* deliver calls the JS callback in a callback scope; a throw reaches 'uncaughtException'. */
-static void deliver(vrrp4_socket *s, size_t argc, napi_value *argv) {
-  napi_env env = s->env;
-  napi_value fn, global, result;
-  if (!s->callback || napi_get_reference_value(env, s->callback, &fn) != napi_ok || fn == NULL) return;
-  napi_get_global(env, &global);
-  if (napi_make_callback(env, s->async_context, global, fn, argc, argv, &result) == napi_pending_exception) {
-    napi_value exception;
-    napi_get_and_clear_last_exception(env, &exception);
-    napi_fatal_exception(env, exception);
-  }
-}
-
-static void report_errno(vrrp4_socket *s, const char *syscall, int err) {
-  napi_handle_scope scope;
-  if (napi_open_handle_scope(s->env, &scope) != napi_ok) return;
-  napi_value argv[1] = {kv_errno_error(s->env, syscall, err)};
-  if (argv[0]) deliver(s, 1, argv);
-  napi_close_handle_scope(s->env, scope);
-}
-
-static void on_readable(uv_poll_t *handle, int status, int events) {
-  vrrp4_socket *s = handle->data;
-  if (s->closed) return;
+static void on_readable(kv_watch *w, int status) {
   if (status < 0) {
-    int err = 0;
-    socklen_t len = sizeof err;
-    if (getsockopt(s->fd, SOL_SOCKET, SO_ERROR, &err, &len) < 0) err = errno;
-    report_errno(s, err ? "recvfrom" : "uv_poll", err ? err : -status);
+    kv_watch_report_poll_error(w, 0, "recvfrom", status);
     return; /* libuv stopped the handle: the owner reopens the socket */
   }
   unsigned char data[4096];
-  for (int i = 0; i < MAX_READS_PER_WAKEUP && !s->closed; i++) {
-    ssize_t n = recv(s->fd, data, sizeof data, MSG_DONTWAIT);
+  for (int i = 0; i < KV_READS_PER_WAKEUP && !w->closed; i++) {
+    ssize_t n = recv(w->fd, data, sizeof data, MSG_DONTWAIT);
     if (n < 0) {
       if (errno == EAGAIN || errno == EWOULDBLOCK) return;
       if (errno == EINTR) continue;
-      report_errno(s, "recvfrom", errno);
+      kv_watch_report_errno(w, 0, "recvfrom", errno);
       return;
     }
     napi_handle_scope scope;
-    if (napi_open_handle_scope(s->env, &scope) != napi_ok) return;
+    if (napi_open_handle_scope(w->env, &scope) != napi_ok) return;
     napi_value argv[2];
     void *copy;
-    napi_get_null(s->env, &argv[0]);
-    if (napi_create_buffer_copy(s->env, (size_t)n, data, &copy, &argv[1]) == napi_ok) deliver(s, 2, argv);
-    napi_close_handle_scope(s->env, scope);
+    napi_get_null(w->env, &argv[0]);
+    if (napi_create_buffer_copy(w->env, (size_t)n, data, &copy, &argv[1]) == napi_ok) kv_watch_call(w, 0, 2, argv);
+    napi_close_handle_scope(w->env, scope);
   }
 }
 
-static int set_int(int fd, int level, int option, int value) {
-  return setsockopt(fd, level, option, &value, sizeof value);
-}
+static const kv_watch_kind VRRP4 = {.resource = "keepvip:vrrp4", .api = "vrrp4Open", .handle = "vrrp4 socket",
+                                    .on_event = on_readable};
 
 /* configure applies the socket options; returns NULL or the failing call's name (errno set). */
 static const char *configure(int fd, const char *ifname, unsigned int ifindex, int rcvbuf) {
   /* The codec writes the header: TTL 255 (RFC 5798 5.1.1.3), our source, the IP id. */
-  if (set_int(fd, IPPROTO_IP, IP_HDRINCL, 1) < 0) return "setsockopt(IP_HDRINCL)";
+  if (kv_setsockopt_int(fd, IPPROTO_IP, IP_HDRINCL, 1) < 0) return "setsockopt(IP_HDRINCL)";
   if (setsockopt(fd, SOL_SOCKET, SO_BINDTODEVICE, ifname, strlen(ifname) + 1) < 0) return "setsockopt(SO_BINDTODEVICE)";
   struct ip_mreqn mreq = {.imr_ifindex = (int)ifindex};
   if (setsockopt(fd, IPPROTO_IP, IP_MULTICAST_IF, &mreq, sizeof mreq) < 0) return "setsockopt(IP_MULTICAST_IF)";
   /* We must not hear our own adverts; groups joined by other sockets are not ours (keepalived). */
-  if (set_int(fd, IPPROTO_IP, IP_MULTICAST_LOOP, 0) < 0) return "setsockopt(IP_MULTICAST_LOOP)";
-  if (set_int(fd, IPPROTO_IP, IP_MULTICAST_ALL, 0) < 0) return "setsockopt(IP_MULTICAST_ALL)";
+  if (kv_setsockopt_int(fd, IPPROTO_IP, IP_MULTICAST_LOOP, 0) < 0) return "setsockopt(IP_MULTICAST_LOOP)";
+  if (kv_setsockopt_int(fd, IPPROTO_IP, IP_MULTICAST_ALL, 0) < 0) return "setsockopt(IP_MULTICAST_ALL)";
   /* 255 instances of a peer at advert_int 0.1 are 2,550 adverts a second: room for seconds. */
-  if (rcvbuf > 0 && set_int(fd, SOL_SOCKET, SO_RCVBUFFORCE, rcvbuf) < 0) set_int(fd, SOL_SOCKET, SO_RCVBUF, rcvbuf);
+  kv_set_rcvbuf(fd, rcvbuf);
   return NULL;
 }
 
@@ -183,48 +115,9 @@ static napi_value vrrp4_open(napi_env env, napi_callback_info info) {
     kv_throw_errno(env, failed, err);
     return NULL;
   }
-  vrrp4_socket *s = calloc(1, sizeof *s);
-  if (!s) {
-    close(fd);
-    kv_throw_errno(env, "calloc", ENOMEM);
-    return NULL;
-  }
-  s->env = env;
-  s->fd = fd;
-  uv_loop_t *loop;
-  napi_value resource_name, external;
-  if (napi_get_uv_event_loop(env, &loop) != napi_ok || uv_poll_init(loop, &s->poll, fd) != 0) {
-    close(fd);
-    free(s);
-    kv_throw_napi_failure(env, "uv_poll_init");
-    return NULL;
-  }
-  s->poll.data = s;
-  if (napi_create_reference(env, argv[3], 1, &s->callback) != napi_ok ||
-      napi_create_string_utf8(env, "keepvip:vrrp4", NAPI_AUTO_LENGTH, &resource_name) != napi_ok ||
-      napi_async_init(env, NULL, resource_name, &s->async_context) != napi_ok ||
-      napi_create_external(env, s, finalize_socket, NULL, &external) != napi_ok) {
-    shutdown_socket(s);
-    s->finalized = 1;
-    kv_throw_napi_failure(env, "vrrp4Open");
-    return NULL;
-  }
-  int rc = uv_poll_start(&s->poll, UV_READABLE, on_readable);
-  if (rc != 0) {
-    shutdown_socket(s);
-    kv_throw_errno(env, "uv_poll_start", -rc);
-    return NULL;
-  }
+  napi_value external;
+  if (!kv_watch_open(env, &VRRP4, sizeof(kv_watch), fd, 1, &argv[3], &external)) return NULL;
   return external;
-}
-
-static vrrp4_socket *get_socket(napi_env env, napi_value v) {
-  void *data = NULL;
-  if (napi_get_value_external(env, v, &data) != napi_ok || data == NULL) {
-    kv_throw_type(env, "not a vrrp4 socket handle");
-    return NULL;
-  }
-  return data;
 }
 
 static napi_value vrrp4_send(napi_env env, napi_callback_info info) {
@@ -235,7 +128,7 @@ static napi_value vrrp4_send(napi_env env, napi_callback_info info) {
     kv_throw_type(env, "vrrp4Send(handle, datagram, dst) needs three arguments");
     return NULL;
   }
-  vrrp4_socket *s = get_socket(env, argv[0]);
+  kv_watch *s = kv_watch_unwrap(env, argv[0], &VRRP4);
   if (!s) return NULL;
   if (s->closed) {
     kv_throw_errno(env, "sendto", EBADF);
@@ -263,37 +156,12 @@ static napi_value vrrp4_send(napi_env env, napi_callback_info info) {
   return NULL;
 }
 
-static napi_value vrrp4_close(napi_env env, napi_callback_info info) {
-  size_t argc = 1;
-  napi_value argv[1];
-  NAPI_CALL(env, napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
-  vrrp4_socket *s = argc < 1 ? NULL : get_socket(env, argv[0]);
-  if (!s) return NULL;
-  shutdown_socket(s);
-  return NULL;
-}
-
-static napi_value vrrp4_ref(napi_env env, napi_callback_info info) {
-  size_t argc = 2;
-  napi_value argv[2];
-  NAPI_CALL(env, napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
-  vrrp4_socket *s = argc < 2 ? NULL : get_socket(env, argv[0]);
-  if (!s) return NULL;
-  bool ref = true;
-  napi_get_value_bool(env, argv[1], &ref);
-  if (!s->closed) {
-    if (ref) uv_ref((uv_handle_t *)&s->poll);
-    else uv_unref((uv_handle_t *)&s->poll);
-  }
-  return NULL;
-}
-
 napi_status kv_register_vrrp4(napi_env env, napi_value exports) {
   napi_property_descriptor props[] = {
       {"vrrp4Open", NULL, vrrp4_open, NULL, NULL, NULL, napi_default, NULL},
       {"vrrp4Send", NULL, vrrp4_send, NULL, NULL, NULL, napi_default, NULL},
-      {"vrrp4Close", NULL, vrrp4_close, NULL, NULL, NULL, napi_default, NULL},
-      {"vrrp4Ref", NULL, vrrp4_ref, NULL, NULL, NULL, napi_default, NULL},
+      {"vrrp4Close", NULL, kv_watch_js_close, NULL, NULL, NULL, napi_default, (void *)&VRRP4},
+      {"vrrp4Ref", NULL, kv_watch_js_ref, NULL, NULL, NULL, napi_default, (void *)&VRRP4},
   };
   return napi_define_properties(env, exports, sizeof props / sizeof props[0], props);
 }

@@ -21,79 +21,21 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <unistd.h>
-#include <uv.h>
 
-#define IPPROTO_VRRP 112
 /* IPTOS_PREC_INTERNETCONTROL, the traffic class keepalived sends VRRP with (seen on the wire). */
 #define VRRP_TCLASS 0xc0
 #ifndef IPV6_MULTICAST_ALL
 #define IPV6_MULTICAST_ALL 29 /* linux/in6.h, Linux 4.20 */
 #endif
-/* Messages read per poll wakeup before yielding to the loop, so a flood cannot starve timers. */
-#define MAX_READS_PER_WAKEUP 64
 
 typedef struct vrrp6_socket {
-  napi_env env;
-  int fd;
+  kv_watch watch;
   unsigned int ifindex;
-  uv_poll_t poll;
-  napi_ref callback;
-  napi_async_context async_context;
-  int closed;         /* close() ran: fd closed, poll stopping */
-  int handle_closed;  /* libuv finished closing the poll handle */
-  int finalized;      /* the JS external was garbage-collected */
 } vrrp6_socket;
 
-static void on_handle_closed(uv_handle_t *handle) {
-  vrrp6_socket *s = handle->data;
-  s->handle_closed = 1;
-  if (s->finalized) free(s);
-}
-
-/* shutdown_socket releases everything except the struct, which libuv still owns until the close
- * callback runs. Safe to call twice. */
-static void shutdown_socket(vrrp6_socket *s) {
-  if (s->closed) return;
-  s->closed = 1;
-  uv_poll_stop(&s->poll);
-  uv_close((uv_handle_t *)&s->poll, on_handle_closed);
-  close(s->fd);
-  s->fd = -1;
-  if (s->callback) {
-    napi_delete_reference(s->env, s->callback);
-    s->callback = NULL;
-  }
-  if (s->async_context) {
-    napi_async_destroy(s->env, s->async_context);
-    s->async_context = NULL;
-  }
-}
-
-static void finalize_socket(napi_env env, void *data, void *hint) {
-  vrrp6_socket *s = data;
-  shutdown_socket(s);
-  s->finalized = 1;
-  if (s->handle_closed) free(s);
-}
-
-/* deliver calls the JS callback with argv inside a callback scope, so promise jobs queued by the
- * callback run right after it (napi_make_callback) and a throw reaches 'uncaughtException'. */
-static void deliver(vrrp6_socket *s, size_t argc, napi_value *argv) {
-  napi_env env = s->env;
-  napi_value fn, global, result;
-  if (!s->callback || napi_get_reference_value(env, s->callback, &fn) != napi_ok || fn == NULL) return;
-  napi_get_global(env, &global);
-  napi_status status = napi_make_callback(env, s->async_context, global, fn, argc, argv, &result);
-  if (status == napi_pending_exception) {
-    napi_value exception;
-    napi_get_and_clear_last_exception(env, &exception);
-    napi_fatal_exception(env, exception);
-  }
-}
-
 /* read_one receives one message; returns 1 if one was delivered, 0 if the queue is empty. */
-static int read_one(vrrp6_socket *s) {
-  napi_env env = s->env;
+static int read_one(kv_watch *w) {
+  napi_env env = w->env;
   unsigned char data[4096];
   union {
     struct cmsghdr align;
@@ -109,16 +51,11 @@ static int read_one(vrrp6_socket *s) {
       .msg_control = control.buf,
       .msg_controllen = sizeof control.buf,
   };
-  ssize_t n = recvmsg(s->fd, &msg, MSG_DONTWAIT);
+  ssize_t n = recvmsg(w->fd, &msg, MSG_DONTWAIT);
   if (n < 0) {
     if (errno == EAGAIN || errno == EWOULDBLOCK) return 0;
     if (errno == EINTR) return 1;
-    int err = errno;
-    napi_handle_scope scope;
-    napi_open_handle_scope(env, &scope);
-    napi_value argv[1] = {kv_errno_error(env, "recvmsg", err)};
-    if (argv[0]) deliver(s, 1, argv);
-    napi_close_handle_scope(env, scope);
+    kv_watch_report_errno(w, 0, "recvmsg", errno);
     return 0;
   }
   int hop_limit = -1;
@@ -149,48 +86,41 @@ static int read_one(vrrp6_socket *s) {
   napi_create_string_utf8(env, dst_text, NAPI_AUTO_LENGTH, &argv[3]);
   napi_create_int32(env, hop_limit, &argv[4]);
   napi_create_uint32(env, ifindex, &argv[5]);
-  deliver(s, 6, argv);
+  kv_watch_call(w, 0, 6, argv);
   napi_close_handle_scope(env, scope);
   return 1;
 }
 
-static void on_readable(uv_poll_t *handle, int status, int events) {
-  vrrp6_socket *s = handle->data;
-  if (s->closed) return;
+static void on_readable(kv_watch *w, int status) {
   if (status < 0) {
-    napi_handle_scope scope;
-    napi_open_handle_scope(s->env, &scope);
-    napi_value argv[1] = {kv_errno_error(s->env, "uv_poll", -status)};
-    if (argv[0]) deliver(s, 1, argv);
-    napi_close_handle_scope(s->env, scope);
+    kv_watch_report_errno(w, 0, "uv_poll", -status);
     return;
   }
   /* The callback may close the socket; re-check before every read. */
-  for (int i = 0; i < MAX_READS_PER_WAKEUP && !s->closed; i++) {
-    if (!read_one(s)) break;
+  for (int i = 0; i < KV_READS_PER_WAKEUP && !w->closed; i++) {
+    if (!read_one(w)) break;
   }
 }
 
-static int set_int(int fd, int level, int option, int value) {
-  return setsockopt(fd, level, option, &value, sizeof value);
-}
+static const kv_watch_kind VRRP6 = {.resource = "keepvip:vrrp6", .api = "vrrp6Open", .handle = "vrrp6 socket",
+                                    .on_event = on_readable};
 
 /* configure applies the socket options; returns 0 or the failing call's name with errno set. */
 static const char *configure(int fd, const char *ifname, unsigned int ifindex) {
   if (setsockopt(fd, SOL_SOCKET, SO_BINDTODEVICE, ifname, strlen(ifname) + 1) < 0) return "setsockopt(SO_BINDTODEVICE)";
   /* RFC 5798 7.1: the receiver MUST verify the hop limit is 255, so ask for it with each message. */
-  if (set_int(fd, IPPROTO_IPV6, IPV6_RECVHOPLIMIT, 1) < 0) return "setsockopt(IPV6_RECVHOPLIMIT)";
-  if (set_int(fd, IPPROTO_IPV6, IPV6_RECVPKTINFO, 1) < 0) return "setsockopt(IPV6_RECVPKTINFO)";
+  if (kv_setsockopt_int(fd, IPPROTO_IPV6, IPV6_RECVHOPLIMIT, 1) < 0) return "setsockopt(IPV6_RECVHOPLIMIT)";
+  if (kv_setsockopt_int(fd, IPPROTO_IPV6, IPV6_RECVPKTINFO, 1) < 0) return "setsockopt(IPV6_RECVPKTINFO)";
   /* RFC 5798 5.1.2.3: the sender sets the hop limit to 255, for multicast and unicast peers. */
-  if (set_int(fd, IPPROTO_IPV6, IPV6_MULTICAST_HOPS, 255) < 0) return "setsockopt(IPV6_MULTICAST_HOPS)";
-  if (set_int(fd, IPPROTO_IPV6, IPV6_UNICAST_HOPS, 255) < 0) return "setsockopt(IPV6_UNICAST_HOPS)";
-  if (set_int(fd, IPPROTO_IPV6, IPV6_MULTICAST_IF, (int)ifindex) < 0) return "setsockopt(IPV6_MULTICAST_IF)";
+  if (kv_setsockopt_int(fd, IPPROTO_IPV6, IPV6_MULTICAST_HOPS, 255) < 0) return "setsockopt(IPV6_MULTICAST_HOPS)";
+  if (kv_setsockopt_int(fd, IPPROTO_IPV6, IPV6_UNICAST_HOPS, 255) < 0) return "setsockopt(IPV6_UNICAST_HOPS)";
+  if (kv_setsockopt_int(fd, IPPROTO_IPV6, IPV6_MULTICAST_IF, (int)ifindex) < 0) return "setsockopt(IPV6_MULTICAST_IF)";
   /* We must not hear our own adverts (keepalived if_setsockopt_mcast_loop does the same). */
-  if (set_int(fd, IPPROTO_IPV6, IPV6_MULTICAST_LOOP, 0) < 0) return "setsockopt(IPV6_MULTICAST_LOOP)";
-  if (set_int(fd, IPPROTO_IPV6, IPV6_TCLASS, VRRP_TCLASS) < 0) return "setsockopt(IPV6_TCLASS)";
+  if (kv_setsockopt_int(fd, IPPROTO_IPV6, IPV6_MULTICAST_LOOP, 0) < 0) return "setsockopt(IPV6_MULTICAST_LOOP)";
+  if (kv_setsockopt_int(fd, IPPROTO_IPV6, IPV6_TCLASS, VRRP_TCLASS) < 0) return "setsockopt(IPV6_TCLASS)";
   /* Only the groups this socket joined, not every group joined on the interface (keepalived's
    * if_setsockopt_mcast_all). Kernels before 4.20 lack the option: harmless, skip it. */
-  if (set_int(fd, IPPROTO_IPV6, IPV6_MULTICAST_ALL, 0) < 0 && errno != ENOPROTOOPT) return "setsockopt(IPV6_MULTICAST_ALL)";
+  if (kv_setsockopt_int(fd, IPPROTO_IPV6, IPV6_MULTICAST_ALL, 0) < 0 && errno != ENOPROTOOPT) return "setsockopt(IPV6_MULTICAST_ALL)";
   return NULL;
 }
 
@@ -260,50 +190,11 @@ static napi_value vrrp6_open(napi_env env, napi_callback_info info) {
     return NULL;
   }
 
-  vrrp6_socket *s = calloc(1, sizeof *s);
-  if (!s) {
-    close(fd);
-    kv_throw_errno(env, "calloc", ENOMEM);
-    return NULL;
-  }
-  s->env = env;
-  s->fd = fd;
+  napi_value external;
+  vrrp6_socket *s = kv_watch_open(env, &VRRP6, sizeof *s, fd, 1, &argv[2], &external);
+  if (!s) return NULL;
   s->ifindex = ifindex;
-  struct uv_loop_s *loop;
-  napi_value resource_name, external;
-  if (napi_get_uv_event_loop(env, &loop) != napi_ok || uv_poll_init(loop, &s->poll, fd) != 0) {
-    close(fd);
-    free(s);
-    kv_throw_napi_failure(env, "uv_poll_init");
-    return NULL;
-  }
-  s->poll.data = s;
-  /* From here on the struct is owned by the external's finalizer and the poll close callback. */
-  if (napi_create_reference(env, argv[2], 1, &s->callback) != napi_ok ||
-      napi_create_string_utf8(env, "keepvip:vrrp6", NAPI_AUTO_LENGTH, &resource_name) != napi_ok ||
-      napi_async_init(env, NULL, resource_name, &s->async_context) != napi_ok ||
-      napi_create_external(env, s, finalize_socket, NULL, &external) != napi_ok) {
-    shutdown_socket(s);
-    s->finalized = 1; /* no external exists: on_handle_closed frees */
-    kv_throw_napi_failure(env, "vrrp6Open");
-    return NULL;
-  }
-  int rc = uv_poll_start(&s->poll, UV_READABLE, on_readable);
-  if (rc != 0) {
-    shutdown_socket(s);
-    kv_throw_errno(env, "uv_poll_start", -rc);
-    return NULL;
-  }
   return external;
-}
-
-static vrrp6_socket *get_socket(napi_env env, napi_value v) {
-  void *data = NULL;
-  if (napi_get_value_external(env, v, &data) != napi_ok || data == NULL) {
-    kv_throw_type(env, "not a vrrp6 socket handle");
-    return NULL;
-  }
-  return data;
 }
 
 /* vrrp6Send(handle, data: Buffer, dst: string, src?: string) -> bytes sent. Synchronous: a raw
@@ -316,9 +207,9 @@ static napi_value vrrp6_send(napi_env env, napi_callback_info info) {
     kv_throw_type(env, "vrrp6Send(handle, data, dst, src?) needs at least three arguments");
     return NULL;
   }
-  vrrp6_socket *s = get_socket(env, argv[0]);
+  vrrp6_socket *s = (vrrp6_socket *)kv_watch_unwrap(env, argv[0], &VRRP6);
   if (!s) return NULL;
-  if (s->closed) {
+  if (s->watch.closed) {
     kv_throw_errno(env, "sendmsg", EBADF);
     return NULL;
   }
@@ -363,7 +254,7 @@ static napi_value vrrp6_send(napi_env env, napi_callback_info info) {
 
   ssize_t n;
   do {
-    n = sendmsg(s->fd, &msg, MSG_DONTWAIT);
+    n = sendmsg(s->watch.fd, &msg, MSG_DONTWAIT);
   } while (n < 0 && errno == EINTR);
   if (n < 0) {
     kv_throw_errno(env, "sendmsg", errno);
@@ -374,47 +265,14 @@ static napi_value vrrp6_send(napi_env env, napi_callback_info info) {
   return result;
 }
 
-/* vrrp6Close(handle): stops the poll, closes the fd, releases the callback. Idempotent. */
-static napi_value vrrp6_close(napi_env env, napi_callback_info info) {
-  size_t argc = 1;
-  napi_value argv[1];
-  NAPI_CALL(env, napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
-  if (argc < 1) {
-    kv_throw_type(env, "vrrp6Close(handle) needs a handle");
-    return NULL;
-  }
-  vrrp6_socket *s = get_socket(env, argv[0]);
-  if (!s) return NULL;
-  shutdown_socket(s);
-  return NULL;
-}
-
-/* vrrp6Ref(handle, ref: boolean): whether the open socket keeps the event loop alive. */
-static napi_value vrrp6_ref(napi_env env, napi_callback_info info) {
-  size_t argc = 2;
-  napi_value argv[2];
-  NAPI_CALL(env, napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
-  if (argc < 2) {
-    kv_throw_type(env, "vrrp6Ref(handle, ref) needs two arguments");
-    return NULL;
-  }
-  vrrp6_socket *s = get_socket(env, argv[0]);
-  if (!s) return NULL;
-  bool ref = true;
-  napi_get_value_bool(env, argv[1], &ref);
-  if (!s->closed) {
-    if (ref) uv_ref((uv_handle_t *)&s->poll);
-    else uv_unref((uv_handle_t *)&s->poll);
-  }
-  return NULL;
-}
-
+/* vrrp6Close(handle): stops the poll, closes the fd, releases the callback. Idempotent.
+ * vrrp6Ref(handle, ref: boolean): whether the open socket keeps the event loop alive. */
 napi_status kv_register_vrrp6(napi_env env, napi_value exports) {
   napi_property_descriptor props[] = {
       {"vrrp6Open", NULL, vrrp6_open, NULL, NULL, NULL, napi_default, NULL},
       {"vrrp6Send", NULL, vrrp6_send, NULL, NULL, NULL, napi_default, NULL},
-      {"vrrp6Close", NULL, vrrp6_close, NULL, NULL, NULL, napi_default, NULL},
-      {"vrrp6Ref", NULL, vrrp6_ref, NULL, NULL, NULL, napi_default, NULL},
+      {"vrrp6Close", NULL, kv_watch_js_close, NULL, NULL, NULL, napi_default, (void *)&VRRP6},
+      {"vrrp6Ref", NULL, kv_watch_js_ref, NULL, NULL, NULL, napi_default, (void *)&VRRP6},
   };
   return napi_define_properties(env, exports, sizeof props / sizeof props[0], props);
 }
