@@ -70,8 +70,13 @@ run_step() {
   echo "$rc" >"$steps/$n.rc.tmp" && mv "$steps/$n.rc.tmp" "$steps/$n.rc"
 }
 
-# A sleep without forking: read with a timeout on a descriptor that never gets data.
-exec {idle}<> <(:)
+# A sleep without forking: read with a timeout on a descriptor that never gets data, a FIFO
+# opened read-write (the guest's devtmpfs /dev has no /dev/fd, so a process substitution
+# `<(:)` fails there, and the loop below then spun at full speed on the guest's one CPU).
+mkfifo /run/kv-idle || fail "mkfifo /run/kv-idle"
+exec {idle}<>/run/kv-idle || fail "open /run/kv-idle"
+[ -e /dev/fd ] || ln -s /proc/self/fd /dev/fd
+for i in 0:stdin 1:stdout 2:stderr; do [ -e "/dev/${i#*:}" ] || ln -s "/proc/self/fd/${i%%:*}" "/dev/${i#*:}"; done
 next=1
 while :; do
   if [ -e "$steps/halt" ]; then
