@@ -31,7 +31,13 @@ import { type Probe, type ProbeEnv, type ProbeResult, probeTarget } from './prob
 import { makeProbe } from './probes/index.js';
 import { type CheckSnapshot, realServerSnapshot } from './snapshot.js';
 import { readTrackFile, watchTrackFiles } from './track-files.js';
-import { type RealServerKey, type RealServerVerdict, realServerKey, type VerdictSource } from './verdict.js';
+import {
+  type RealServerKey,
+  type RealServerVerdict,
+  realServerKey,
+  type VerdictSource,
+  virtualServerKey,
+} from './verdict.js';
 import { checkerLine, serviceLine, weightLine } from './wording.js';
 
 export type { CheckEvent } from './events.js';
@@ -67,6 +73,8 @@ export class CheckScheduler implements VerdictSource {
   private watchers: FSWatcher[] = [];
   private running = false;
   private inFlight = 0;
+  /** suspended are the virtual servers (keys) whose checkers pause: ha_suspend, the VIP is not here (lvs/ha-suspend.ts). */
+  private suspended = new Set<string>();
 
   constructor(private readonly o: CheckSchedulerOptions) {
     this.config = o.config;
@@ -190,13 +198,36 @@ export class CheckScheduler implements VerdictSource {
     return out;
   }
 
+  /**
+   * suspend pauses the checkers of these virtual servers and resumes every other one (ha_suspend,
+   * keepalived update_checker_activity): a paused checker has no timer and its verdict stays as
+   * it was; a resumed one is armed as at start.
+   */
+  suspend(vsKeys: Iterable<string>): void {
+    const before = this.suspended;
+    this.suspended = new Set(vsKeys);
+    for (const s of this.servers.values()) {
+      const k = virtualServerKey(s.vs);
+      if (before.has(k) === this.suspended.has(k)) continue;
+      for (const c of s.checkers) {
+        c.timer?.cancel();
+        c.timer = undefined;
+        if (!this.suspended.has(k) && !c.running) this.armFirst(s, c);
+      }
+    }
+  }
+
+  private isSuspended(s: ServerRun): boolean {
+    return this.suspended.size > 0 && this.suspended.has(virtualServerKey(s.vs));
+  }
+
   private armFirst(s: ServerRun, c: CheckerRun): void {
     const warmup = c.checker.warmupMs ?? c.timing.delayLoopMs;
     this.arm(s, c, fastRecoveryDelay(c.state, c.timing, firstDelayMs(warmup, this.random)));
   }
 
   private arm(s: ServerRun, c: CheckerRun, delayMs: number): void {
-    if (c.stopped || !this.running) return;
+    if (c.stopped || !this.running || this.isSuspended(s)) return;
     c.timer?.cancel();
     c.timer = this.clock.at(this.clock.nowMs() + delayMs, () => {
       c.timer = undefined;
@@ -205,7 +236,7 @@ export class CheckScheduler implements VerdictSource {
   }
 
   private fire(s: ServerRun, c: CheckerRun): void {
-    if (c.running || c.stopped || !this.running) return;
+    if (c.running || c.stopped || !this.running || this.isSuspended(s)) return;
     c.timer?.cancel();
     c.timer = undefined;
     c.running = true;

@@ -51,6 +51,8 @@ export class CheckerThread implements VerdictSource {
   private stopped: Promise<void> | undefined;
   private config: KeepvipConfig;
   private pinger: IcmpPinger | undefined;
+  /** suspended are the ha_suspend virtual servers (keys) whose checkers pause (lvs/ha-suspend.ts). */
+  private suspended: string[] = [];
 
   constructor(private readonly o: { config: KeepvipConfig; log: Logger; snapshotMs?: number }) {
     this.config = o.config;
@@ -86,7 +88,7 @@ export class CheckerThread implements VerdictSource {
 
   private spawn(): Promise<void> {
     const worker = new Worker(new URL('./worker-main.js', import.meta.url), {
-      workerData: { config: this.config, snapshotMs: this.o.snapshotMs ?? 5000 },
+      workerData: { config: this.config, snapshotMs: this.o.snapshotMs ?? 5000, suspended: this.suspended },
     });
     this.worker = worker;
     let resolveStarted!: () => void;
@@ -142,6 +144,12 @@ export class CheckerThread implements VerdictSource {
     this.config = config;
     if (this.worker) this.worker.postMessage({ type: 'reload', config });
     else if (this.started && needsThread(config)) void this.spawn();
+  }
+
+  /** suspend pauses these virtual servers' checkers and resumes the others (ha_suspend); before start, the first runs wait. */
+  suspend(vsKeys: string[]): void {
+    this.suspended = [...vsKeys];
+    this.worker?.postMessage({ type: 'suspend', virtualServers: this.suspended });
   }
 
   private resolve(e: WireEvent): CheckEvent | undefined {

@@ -14,6 +14,7 @@ import { CheckScheduler } from './scheduler.js';
 /** ToWorker are the host's commands. */
 export type ToWorker =
   | { type: 'reload'; config: KeepvipConfig }
+  | { type: 'suspend'; virtualServers: string[] }
   | { type: 'stop' }
   | { type: 'snapshot' }
   | { type: 'pong'; id: number; error?: string };
@@ -23,7 +24,7 @@ if (port === null) throw new Error('worker-main.ts runs only as a worker thread'
 const post = (m: unknown) => port.postMessage(m);
 const line = (level: LogLevel) => (message: string) => post({ type: 'log', level, message });
 const log: Logger = { error: line('error'), warn: line('warn'), info: line('info'), debug: line('debug') };
-const o = workerData as { config: KeepvipConfig; snapshotMs: number };
+const o = workerData as { config: KeepvipConfig; snapshotMs: number; suspended?: string[] };
 // raw-socket (the ICMP pinger's addon) cannot load in a worker thread: the host pings for us.
 const pending = new Map<number, { resolve: () => void; reject: (e: Error) => void }>();
 let pingSeq = 0;
@@ -60,6 +61,8 @@ scheduler.onEvent((e) => {
     });
   else post({ type: 'event', event: { ...e, vs, rs } });
 });
+// ha_suspend: virtual servers whose address is not on this director never run a first check.
+scheduler.suspend(o.suspended ?? []);
 scheduler.start();
 post({ type: 'started', verdicts: [...verdictsOf(scheduler)] });
 const timer = setInterval(() => post({ type: 'snapshot', snapshot: scheduler.snapshot() }), o.snapshotMs);
@@ -73,7 +76,8 @@ port.on('message', (m: ToWorker) => {
     index = indexOf(m.config);
     scheduler.reload(m.config);
     post({ type: 'reloaded', verdicts: [...verdictsOf(scheduler)] });
-  } else if (m.type === 'snapshot') post({ type: 'snapshot', snapshot: scheduler.snapshot() });
+  } else if (m.type === 'suspend') scheduler.suspend(m.virtualServers);
+  else if (m.type === 'snapshot') post({ type: 'snapshot', snapshot: scheduler.snapshot() });
   else {
     clearInterval(timer);
     scheduler.stop();

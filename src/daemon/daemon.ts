@@ -107,6 +107,8 @@ export async function runDaemon(o: DaemonOptions): Promise<number> {
   // nginx_upstream blocks: rendered once now, then on pool changes; SIGHUP calls nginx.rerender(newConfig).
   // -P runs the VRRP side only: no nginx_upstream rendering or health checks.
   const nginx = new NginxSync({ config: checkSide(loaded.config, side), log, verdicts: checks });
+  // ha_suspend: checkers of a virtual server whose VIP is not here pause (lvs/ha-suspend.ts).
+  await lvs.startHaSuspend((vsKeys) => checks.suspend(vsKeys));
   await checks.start();
   await nginx.start();
   await lvs.start();

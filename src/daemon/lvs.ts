@@ -6,9 +6,12 @@
  */
 import type { VerdictSource } from '../check/verdict.js';
 import type { KeepvipConfig } from '../config/model.js';
+import { watchAddresses } from '../kernel/address-watch.js';
+import { listAddresses } from '../kernel/addresses.js';
 import { IpvsClient } from '../kernel/ipvs/client.js';
 import type { IpvsPort } from '../kernel/ipvs/types.js';
 import { type LvsEvent, lvsEventScript, lvsFifoLine } from '../lvs/events.js';
+import { HaSuspend } from '../lvs/ha-suspend.js';
 import { LvsReconciler } from '../lvs/reconciler.js';
 import type { LvsStatus } from '../lvs/status.js';
 import { LvsSyncDaemon } from '../lvs/sync-daemon.js';
@@ -44,6 +47,7 @@ export class DaemonLvs {
   private available = false;
   private readonly states = new Map<string, string>();
   private stopping = false;
+  private haSuspend: HaSuspend | undefined;
 
   constructor(private readonly o: DaemonLvsOptions) {
     this.config = o.config;
@@ -75,6 +79,21 @@ export class DaemonLvs {
     }
   }
 
+  /**
+   * startHaSuspend follows this host's addresses for ha_suspend and hands the virtual servers
+   * whose address is away to the checkers; called before the checkers start, so none of them
+   * runs a first check on a director that does not hold its VIP.
+   */
+  async startHaSuspend(suspend: (vsKeys: string[]) => void): Promise<void> {
+    this.haSuspend = new HaSuspend({
+      log: this.o.log,
+      listAddresses: () => listAddresses(),
+      watchAddresses,
+      onChange: suspend,
+    });
+    await this.haSuspend.configure(this.config);
+  }
+
   /** connectVerdicts hands the checkers' verdicts to the reconciler. */
   connectVerdicts(verdicts: VerdictSource): void {
     this.reconciler.setVerdicts(verdicts);
@@ -101,6 +120,7 @@ export class DaemonLvs {
   async reload(config: KeepvipConfig): Promise<void> {
     this.config = config;
     this.openFifos(config);
+    await this.haSuspend?.configure(config);
     await this.reconciler.reload(config);
     if (!this.available && this.wanted(config))
       this.available = this.reconciler.status().state === 'programmed';
@@ -113,6 +133,7 @@ export class DaemonLvs {
   /** stop is SIGTERM: services removed (keepalived clear_services), sync daemon stopped, FIFOs closed. */
   async stop(): Promise<void> {
     this.stopping = true;
+    this.haSuspend?.close();
     const keep = this.config.globalDefs.lvs?.keepOnStop === true;
     await this.reconciler.stop(keep);
     if (this.available && !keep) await this.sync.stop();
@@ -122,8 +143,12 @@ export class DaemonLvs {
   }
 
   /** status is the `lvs` section of the status document. */
-  status(): LvsStatus & { syncDaemon?: { role?: string; instance?: string } } {
-    const s = this.reconciler.status();
+  status(): LvsStatus & { syncDaemon?: { role?: string; instance?: string }; haSuspended?: string[] } {
+    const suspended = this.haSuspend?.suspended ?? [];
+    const s =
+      suspended.length > 0
+        ? { ...this.reconciler.status(), haSuspended: suspended }
+        : this.reconciler.status();
     const sd = this.config.globalDefs.lvs?.syncDaemon;
     if (!sd) return s;
     const sync: { role?: string; instance?: string } = {};

@@ -19,7 +19,6 @@ import {
   requireArg,
   walkBlock,
   outOfRange,
-  notSupported,
 } from './values.js';
 import { finishVirtualServer, readForwarding, readGranularity } from './virtual-server-rules.js';
 
@@ -193,15 +192,9 @@ const vsHandlers: Record<string, Handler<VsDraft>> = {
     const w = requireArg(ctx, st, 0, 'a persistence engine name');
     if (w !== undefined) d.vs.persistenceEngine = w.text;
   },
-  ha_suspend(ctx, st, d) {
+  ha_suspend(_ctx, _st, d) {
+    // The checkers pause while the address is not on this director (lvs/ha-suspend.ts).
     d.vs.haSuspend = true;
-    // The checkers (check/) do not pause yet while the address is away from this director.
-    notSupported(
-      ctx,
-      st.keyword,
-      'virtual_server',
-      'its checkers keep running while the VIP is not on this director',
-    );
   },
   ip_family(ctx, st, d) {
     const w = requireArg(ctx, st, 0, 'inet or inet6');

@@ -274,6 +274,7 @@ const IMPLEMENTED: Record<string, readonly string[]> = {
     'flag-1',
     'flag-2',
     'flag-3',
+    'ha_suspend',
     'hysteresis',
     'inhibit_on_failure',
     'ip_family',

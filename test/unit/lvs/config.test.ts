@@ -105,10 +105,9 @@ describe('virtual_server semantics (keepalived 2.2.7 check_parser.c / check_data
     ).toContainEqual(expect.stringContaining('no virtual_server_group X'));
   });
 
-  it('ha_suspend is read but says it is not supported by keepvip', () => {
-    expect(lvsWarnings(vs('ha_suspend'))).toContainEqual(
-      expect.stringContaining("'ha_suspend' in virtual_server is not supported by keepvip"),
-    );
+  it('ha_suspend is read without a warning (its checkers pause while the VIP is away: lvs/ha-suspend.ts)', () => {
+    expect(lvsWarnings(vs('ha_suspend'))).toEqual([]);
+    expect(lvsConfig(vs('ha_suspend')).virtualServers[0]!.haSuspend).toBe(true);
   });
 });
 
