@@ -87,6 +87,8 @@ async function main(): Promise<void> {
     modules: [...IPVS_MODULES, 'dummy'],
     mem: '2048M',
     timeoutMs: 20 * 60_000,
+    // Modules load slowly in UML on a loaded host: allow the boot more than the default minute.
+    bootTimeoutMs: 300_000,
   });
   try {
     const d = guest.resultsDir;

@@ -28,7 +28,7 @@ type FromWorker =
   | { type: 'log'; level: 'error' | 'warn' | 'info' | 'debug'; message: string }
   | { type: 'verdict'; key: RealServerKey; verdict: RealServerVerdict }
   | { type: 'event'; event: WireEvent }
-  | { type: 'snapshot'; snapshot: CheckSnapshot }
+  | { type: 'snapshot'; json: string }
   | { type: 'started' | 'reloaded'; verdicts: [RealServerKey, RealServerVerdict][] }
   | { type: 'ping'; id: number; address: string; timeoutMs: number }
   | { type: 'stopped' };
@@ -44,10 +44,9 @@ export class CheckerThread implements VerdictSource {
   private readonly verdicts = new Map<RealServerKey, RealServerVerdict>();
   private readonly listeners = new Set<(key: RealServerKey, v: RealServerVerdict) => void>();
   private readonly eventListeners = new Set<(e: CheckEvent) => void>();
-  private last: CheckSnapshot = {
-    realServers: [],
-    totals: { checkers: 0, runs: 0, failures: 0, inFlight: 0 },
-  };
+  /** lastJson is the thread's latest snapshot, parsed on demand (parsed) so an unread one costs nothing here. */
+  private lastJson: string | undefined;
+  private parsed: CheckSnapshot | undefined;
   private stopped: Promise<void> | undefined;
   private config: KeepvipConfig;
   private pinger: IcmpPinger | undefined;
@@ -110,7 +109,8 @@ export class CheckerThread implements VerdictSource {
           break;
         }
         case 'snapshot':
-          this.last = m.snapshot;
+          this.lastJson = m.json;
+          this.parsed = undefined;
           break;
         case 'started':
         case 'reloaded':
@@ -163,7 +163,11 @@ export class CheckerThread implements VerdictSource {
 
   /** snapshot is the latest snapshot the thread posted. */
   snapshot(): CheckSnapshot {
-    return this.last;
+    this.parsed ??=
+      this.lastJson === undefined
+        ? { realServers: [], totals: { checkers: 0, runs: 0, failures: 0, inFlight: 0 } }
+        : (JSON.parse(this.lastJson) as CheckSnapshot);
+    return this.parsed;
   }
 
   /** stop ends the checkers and the thread. */
