@@ -60,6 +60,16 @@ export interface InstanceDriverOptions {
   handoff: 'fast' | 'rfc';
   /** onTransition lets the daemon hook notify scripts, sync groups and status. */
   onTransition?: (t: TransitionRecord) => void;
+  /** onStep observes every step of the state machine before its effects are carried out (tests: invariants, effects). */
+  onStep?: (step: DriverStep) => void;
+}
+
+/** DriverStep is one step of the state machine as the driver took it. */
+export interface DriverStep {
+  nowMs: number;
+  event: VrrpEvent;
+  state: VrrpState;
+  effects: readonly VrrpEffect[];
 }
 
 /** InstanceDriver drives one VRRP instance. */
@@ -150,6 +160,11 @@ export class InstanceDriver {
   /** stateName is the current protocol state. */
   get stateName(): VrrpStateName {
     return this.state.name;
+  }
+
+  /** protocolState is the state machine's current state (read-only view for status and tests). */
+  get protocolState(): Readonly<VrrpState> {
+    return this.state;
   }
 
   /** effectivePriority is the priority after tracking. */
@@ -254,10 +269,20 @@ export class InstanceDriver {
     await this.vipQueue.idle();
   }
 
+  /**
+   * handle feeds one event to the state machine at the clock's time, carries out its effects
+   * and arms its timer. start, receive, setFault, setPriority and followGroup are its named
+   * forms; the runner uses those, tests may inject any event (a stray timer, a bare shutdown).
+   */
+  handle(event: VrrpEvent): void {
+    this.dispatch(event);
+  }
+
   private dispatch(event: VrrpEvent): void {
     const now = this.o.clock.nowMs();
     const { state, effects } = step(this.params, this.state, event, now);
     this.state = state;
+    this.o.onStep?.({ nowMs: now, event, state, effects });
     for (const effect of effects) this.apply(effect, now);
     this.arm();
     if (this.state.name === 'STOPPED') {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { initialState, step, type VrrpState } from '../../../src/vrrp/state-machine.js';
-import { params } from '../vrrp/manual-clock.js';
+import { params } from '../vrrp/params.js';
 
 // Seed 001 (priorities 100 / 95, weight -5): when the master's nginx dies its priority falls to
 // 95, equal to the backup's. keepvip's fast hand-off lets the backup with the greater address
