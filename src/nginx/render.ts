@@ -6,7 +6,8 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import Handlebars from 'handlebars';
+import { createRequire } from 'node:module';
+import type HandlebarsNs from 'handlebars';
 import { KeepvipError } from '../util/errors.js';
 import { TEMPLATE_HELPERS } from './helpers.js';
 
@@ -20,8 +21,16 @@ export class TemplateError extends KeepvipError {
   }
 }
 
-const env = Handlebars.create();
-for (const [name, fn] of Object.entries(TEMPLATE_HELPERS)) env.registerHelper(name, fn);
+// handlebars is loaded on the first render (a CommonJS package, so synchronously): a daemon
+// without nginx_upstream blocks does not carry it.
+let env: typeof HandlebarsNs | undefined;
+function handlebars(): typeof HandlebarsNs {
+  if (env) return env;
+  const h = (createRequire(import.meta.url)('handlebars') as typeof HandlebarsNs).create();
+  for (const [name, fn] of Object.entries(TEMPLATE_HELPERS)) h.registerHelper(name, fn);
+  env = h;
+  return h;
+}
 
 /** resolveTemplatePath finds a template: an absolute path as is, else in `templateDir`, then in keepvip's templates/. */
 export function resolveTemplatePath(template: string, templateDir?: string): string {
@@ -39,7 +48,7 @@ export function resolveTemplatePath(template: string, templateDir?: string): str
 /** renderTemplateText renders template source with a context; `name` is used in error messages. */
 export function renderTemplateText(source: string, context: object, name = 'template'): string {
   try {
-    return env.compile(source, { noEscape: true, strict: true })(context);
+    return handlebars().compile(source, { noEscape: true, strict: true })(context);
   } catch (err) {
     throw new TemplateError(`${name}: ${(err as Error).message}`, { cause: err });
   }

@@ -13,7 +13,7 @@
  * (smtp_connect_timeout), and an overall bound per attempt on the injected clock, so no attempt
  * waits for ever whatever the library does. Back-off and the stop-time drain use the clock too.
  */
-import nodemailer from 'nodemailer';
+import type { Transporter } from 'nodemailer';
 import type { GlobalDefs } from '../config/model.js';
 import { type Clock, systemClock } from '../util/clock.js';
 import { KeepvipError } from '../util/errors.js';
@@ -92,19 +92,27 @@ export interface MailTransport {
 
 /** nodemailerTransport is the real transport: plain SMTP to smtp_server with keepalived's settings. */
 export function nodemailerTransport(g: GlobalDefs): MailTransport | undefined {
-  if (!g.smtpServer) return undefined;
-  const t = nodemailer.createTransport({
-    host: g.smtpServer.host,
-    port: g.smtpServer.port,
-    secure: false,
-    ignoreTLS: true,
-    name: g.smtpHeloName,
-    connectionTimeout: g.smtpConnectTimeoutMs,
-    greetingTimeout: g.smtpConnectTimeoutMs,
-    socketTimeout: g.smtpConnectTimeoutMs,
-  });
+  const server = g.smtpServer;
+  if (!server) return undefined;
+  // nodemailer is loaded on the first mail: a daemon that never mails does not carry its ~10 MB.
+  let transport: Promise<Transporter> | undefined;
+  const load = () =>
+    import('nodemailer').then((m) =>
+      m.default.createTransport({
+        host: server.host,
+        port: server.port,
+        secure: false,
+        ignoreTLS: true,
+        name: g.smtpHeloName,
+        connectionTimeout: g.smtpConnectTimeoutMs,
+        greetingTimeout: g.smtpConnectTimeoutMs,
+        socketTimeout: g.smtpConnectTimeoutMs,
+      }),
+    );
   return {
     async send(m) {
+      transport ??= load();
+      const t = await transport;
       await t.sendMail({
         from: m.from,
         to: m.to,

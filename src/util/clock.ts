@@ -1,4 +1,5 @@
 import { performance } from 'node:perf_hooks';
+import { TimerHeap } from './timer-heap.js';
 
 /** TimerHandle cancels a timer armed with Clock.at. */
 export interface TimerHandle {
@@ -18,39 +19,14 @@ export interface Clock {
   at(deadlineMs: number, fn: () => void, opts?: { precise?: boolean }): TimerHandle;
 }
 
-/** PRECISE_LEAD_MS: a precise timer wakes this early and polls with setImmediate until due. */
-const PRECISE_LEAD_MS = 2;
+/** systemTimers is the process's one timer heap (util/timer-heap.ts): every systemClock deadline. */
+export const systemTimers = new TimerHeap();
 
-/** systemClock is the monotonic wall clock (performance.now), immune to NTP steps. */
+/**
+ * systemClock is the monotonic wall clock (performance.now), immune to NTP steps. Its timers share
+ * one heap and one Node timer; a precise timer wakes early and polls until due.
+ */
 export const systemClock: Clock = {
   nowMs: () => performance.now(),
-  at(deadlineMs, fn, opts) {
-    // setTimeout rounds to whole milliseconds and fires about 1 ms late, sometimes a fraction
-    // early: re-arm until due; a precise timer wakes early and polls (setImmediate yields to I/O).
-    const lead = opts?.precise ? PRECISE_LEAD_MS : 0;
-    let t: NodeJS.Timeout | undefined;
-    let i: NodeJS.Immediate | undefined;
-    let cancelled = false;
-    const poll = () => {
-      if (cancelled) return;
-      if (performance.now() >= deadlineMs) fn();
-      else i = setImmediate(poll);
-    };
-    const arm = () => {
-      if (cancelled) return;
-      const wait = deadlineMs - performance.now();
-      if (wait <= 0) fn();
-      else if (wait <= lead) poll();
-      else t = setTimeout(arm, Math.max(1, Math.floor(wait - lead)));
-    };
-    // Never call fn synchronously from at(): callers store the handle first.
-    i = setImmediate(arm);
-    return {
-      cancel: () => {
-        cancelled = true;
-        if (t) clearTimeout(t);
-        if (i) clearImmediate(i);
-      },
-    };
-  },
+  at: (deadlineMs, fn, opts) => systemTimers.at(deadlineMs, fn, opts?.precise === true),
 };

@@ -12,9 +12,46 @@ export function addressLength(family: AddressFamily): 4 | 16 {
   return family === 'inet' ? 4 : 16;
 }
 
-/** formatIpv4 reads 4 bytes at offset as a dotted quad. */
+/**
+ * CACHE_MAX bounds the memo tables below. The receive and send paths convert the same few
+ * addresses (peers, groups, VIPs) thousands of times a second at 255 instances; a table that
+ * fills up (a flood of spoofed sources) is emptied and refilled, never grown.
+ */
+const CACHE_MAX = 4096;
+const ipv4Text = new Map<number, string>();
+const ipv4Bytes = new Map<string, Buffer | null>();
+const ipv6Bytes = new Map<string, Buffer | null>();
+
+/** formatIpv4 reads 4 bytes at offset as a dotted quad (memoised: the same strings come back). */
 export function formatIpv4(buf: Uint8Array, offset = 0): string {
-  return `${buf[offset]}.${buf[offset + 1]}.${buf[offset + 2]}.${buf[offset + 3]}`;
+  const key =
+    (((buf[offset] ?? 0) << 24) |
+      ((buf[offset + 1] ?? 0) << 16) |
+      ((buf[offset + 2] ?? 0) << 8) |
+      (buf[offset + 3] ?? 0)) >>>
+    0;
+  let text = ipv4Text.get(key);
+  if (text === undefined) {
+    text = `${buf[offset]}.${buf[offset + 1]}.${buf[offset + 2]}.${buf[offset + 3]}`;
+    if (ipv4Text.size >= CACHE_MAX) ipv4Text.clear();
+    ipv4Text.set(key, text);
+  }
+  return text;
+}
+
+/**
+ * addressBytes is parseAddress memoised for the hot paths (checksums, encoding): the Buffer it
+ * returns is shared and MUST NOT be modified; parseIpv4 / parseIpv6 return fresh copies.
+ */
+export function addressBytes(family: AddressFamily, text: string): Readonly<Buffer> | undefined {
+  const table = family === 'inet' ? ipv4Bytes : ipv6Bytes;
+  let bytes = table.get(text);
+  if (bytes === undefined) {
+    bytes = (family === 'inet' ? parseIpv4(text) : parseIpv6(text)) ?? null;
+    if (table.size >= CACHE_MAX) table.clear();
+    table.set(text, bytes);
+  }
+  return bytes ?? undefined;
 }
 
 /** formatIpv6 reads 16 bytes at offset as RFC 5952 text. */
@@ -94,8 +131,8 @@ export function canonicalAddress(text: string): string | undefined {
 
 /** isMulticast tells whether an address is IPv4 224.0.0.0/4 or IPv6 ff00::/8. */
 export function isMulticast(text: string): boolean {
-  const v4 = parseIpv4(text);
+  const v4 = addressBytes('inet', text);
   if (v4) return ((v4[0] ?? 0) & 0xf0) === 0xe0;
-  const v6 = parseIpv6(text);
+  const v6 = addressBytes('inet6', text);
   return v6 !== undefined && v6[0] === 0xff;
 }

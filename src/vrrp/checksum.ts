@@ -6,7 +6,7 @@
  * destination, unicast or multicast; the captures in test/fixtures/vrrp show it.
  */
 import type { AddressFamily } from '../config/model.js';
-import { parseAddress } from './address.js';
+import { addressBytes } from './address.js';
 import { IPPROTO_VRRP } from './packet.js';
 
 /**
@@ -41,8 +41,8 @@ export function pseudoHeaderSum(
   upperLayerLength: number,
   protocol = IPPROTO_VRRP,
 ): number | undefined {
-  const src = parseAddress(family, srcAddress);
-  const dst = parseAddress(family, dstAddress);
+  const src = addressBytes(family, srcAddress);
+  const dst = addressBytes(family, dstAddress);
   if (!src || !dst) return undefined;
   let sum = onesComplementSum(src);
   sum = onesComplementSum(dst, sum);

@@ -20,7 +20,7 @@
  */
 import type { AddressFamily } from '../config/model.js';
 import { KeepvipError } from '../util/errors.js';
-import { addressLength, formatAddress, isMulticast, parseAddress } from './address.js';
+import { addressBytes, addressLength, formatAddress, isMulticast } from './address.js';
 import { internetChecksum, onesComplementSum, pseudoHeaderSum } from './checksum.js';
 import {
   type Decoded,
@@ -195,7 +195,7 @@ export function encodeAdvert(a: VrrpAdvert, ip: AdvertIpFields): Buffer {
   out[3] = a.addresses.length;
   const size = addressLength(family);
   a.addresses.forEach((text, i) => {
-    const bytes = parseAddress(family, text);
+    const bytes = addressBytes(family, text);
     if (!bytes) throw encodeError(`${text} is not an ${family} address`);
     bytes.copy(out, VRRP_HEADER_LENGTH + i * size);
   });

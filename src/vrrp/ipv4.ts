@@ -5,7 +5,7 @@
  * runner sends whole datagrams and receives whole datagrams, header included.
  */
 import { KeepvipError } from '../util/errors.js';
-import { formatIpv4, parseIpv4 } from './address.js';
+import { addressBytes, formatIpv4 } from './address.js';
 import { internetChecksum, onesComplementSum } from './checksum.js';
 import { type Decoded, IPPROTO_VRRP, type ReceivedDatagram, reject, VRRP_TOS } from './packet.js';
 
@@ -77,8 +77,8 @@ export function decodeIpv4Datagram(buf: Uint8Array): Decoded<ReceivedDatagram> {
  * do not fit: those come from our own configuration, not from the network.
  */
 export function encodeIpv4Datagram(p: Ipv4DatagramFields): Buffer {
-  const src = parseIpv4(p.srcAddress);
-  const dst = parseIpv4(p.dstAddress);
+  const src = addressBytes('inet', p.srcAddress);
+  const dst = addressBytes('inet', p.dstAddress);
   if (!src || !dst)
     throw new KeepvipError('E_VRRP_ENCODE', `not IPv4 addresses: ${p.srcAddress} > ${p.dstAddress}`);
   const totalLength = IPV4_HEADER_LENGTH + p.payload.length;

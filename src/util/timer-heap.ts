@@ -1,0 +1,215 @@
+/**
+ * TimerHeap is the system clock's one timer for every deadline of the process: a binary min-heap
+ * of armed deadlines behind a single Node timer, in the spirit of a timer wheel. At 255 VRRP
+ * instances with advert_int 0.1 a master arms 2,550 deadlines a second; one setTimeout (plus a
+ * setImmediate and three closures) each cost more than the advert they send. Here arming is a
+ * heap insert, cancelling a heap removal, and the deadlines due in the same turn fire in one
+ * callback in deadline order, so the adverts they send leave in one batch (kernel/vrrp-socket4.ts
+ * flushes its queue once the callback returns).
+ *
+ * A precise entry (the takeover timer) wakes PRECISE_LEAD_MS early and polls with setImmediate
+ * until due: setTimeout rounds to whole milliseconds and fires about 1 ms late. Every fired entry's
+ * lateness (now - deadline) is counted in `lateness`, which the metrics export.
+ */
+import { performance } from 'node:perf_hooks';
+
+/** PRECISE_LEAD_MS: a precise timer wakes this early and polls with setImmediate until due. */
+export const PRECISE_LEAD_MS = 2;
+
+/** MAX_TIMEOUT_MS is the longest delay setTimeout takes (longer ones fire after 1 ms). */
+const MAX_TIMEOUT_MS = 0x7fffffff;
+
+/** LATENESS_BUCKETS_MS are the upper bounds of the lateness histogram (the last bucket is +Inf). */
+export const LATENESS_BUCKETS_MS = [0.25, 0.5, 1, 2, 5, 10, 20, 50, 100, 250, 1000] as const;
+
+/** LatenessStats is a cumulative histogram of how late fired timers ran. */
+export interface LatenessStats {
+  /** buckets[i] counts fired timers at most LATENESS_BUCKETS_MS[i] late; the last is +Inf. */
+  buckets: number[];
+  count: number;
+  sumMs: number;
+  maxMs: number;
+}
+
+/** DEFERRED marks an entry armed while the heap runs: it joins the heap when the run ends. */
+const DEFERRED = -2;
+
+/** Entry is one armed deadline; it is its own handle. */
+class Entry {
+  index = -1;
+  constructor(
+    readonly heap: TimerHeap,
+    readonly deadlineMs: number,
+    readonly seq: number,
+    readonly fn: () => void,
+    readonly precise: boolean,
+  ) {}
+
+  cancel(): void {
+    if (this.index >= 0) this.heap.remove(this);
+    else if (this.index === DEFERRED) this.index = -1;
+  }
+}
+
+/** earlier orders entries by deadline, then by arming order. */
+function earlier(a: Entry, b: Entry): boolean {
+  return a.deadlineMs < b.deadlineMs || (a.deadlineMs === b.deadlineMs && a.seq < b.seq);
+}
+
+/** TimerHeap schedules callbacks at absolute performance.now() deadlines. */
+export class TimerHeap {
+  private readonly heap: Entry[] = [];
+  private seq = 0;
+  private timeout: NodeJS.Timeout | undefined;
+  /** timeoutAtMs is when the armed Node timer fires (its deadline minus the precise lead). */
+  private timeoutAtMs = Number.POSITIVE_INFINITY;
+  private immediate: NodeJS.Immediate | undefined;
+  private running = false;
+  readonly lateness: LatenessStats = {
+    buckets: LATENESS_BUCKETS_MS.map(() => 0).concat(0),
+    count: 0,
+    sumMs: 0,
+    maxMs: 0,
+  };
+
+  constructor(private readonly now: () => number = () => performance.now()) {}
+
+  /** size is the number of armed deadlines. */
+  get size(): number {
+    return this.heap.length;
+  }
+
+  /** at arms fn for deadlineMs; it never runs synchronously from at(). */
+  at(deadlineMs: number, fn: () => void, precise = false): Entry {
+    const e = new Entry(this, deadlineMs, this.seq++, fn, precise);
+    if (this.running) {
+      // Armed by a callback of this run: it waits for the next turn, so a callback re-arming
+      // itself in the past cannot keep the loop from I/O.
+      e.index = DEFERRED;
+      this.deferred.push(e);
+      return e;
+    }
+    this.insert(e);
+    return e;
+  }
+
+  private readonly deferred: Entry[] = [];
+
+  private insert(e: Entry): void {
+    e.index = this.heap.length;
+    this.heap.push(e);
+    this.up(e.index);
+    if (this.heap[0] === e && !this.running) this.arm();
+  }
+
+  /** remove disarms an entry (Entry.cancel). The Node timer stays: it finds nothing due and re-arms. */
+  remove(e: Entry): void {
+    const i = e.index;
+    const last = this.heap.pop()!;
+    e.index = -1;
+    if (last === e) return;
+    this.heap[i] = last;
+    last.index = i;
+    this.down(i);
+    this.up(last.index);
+  }
+
+  /** run fires every entry that is due, in deadline order, then re-arms for the next. */
+  private readonly run = (): void => {
+    this.timeout = undefined;
+    this.timeoutAtMs = Number.POSITIVE_INFINITY;
+    this.immediate = undefined;
+    this.running = true;
+    try {
+      let now = this.now();
+      for (;;) {
+        const top = this.heap[0];
+        if (top === undefined || top.deadlineMs > now) break;
+        this.remove(top);
+        this.count(now - top.deadlineMs);
+        top.fn();
+        now = this.now();
+      }
+    } finally {
+      this.running = false;
+      for (const e of this.deferred) if (e.index === DEFERRED) this.insert(e);
+      this.deferred.length = 0;
+      this.arm();
+    }
+  };
+
+  private arm(): void {
+    const top = this.heap[0];
+    if (top === undefined) {
+      if (this.timeout) clearTimeout(this.timeout);
+      this.timeout = undefined;
+      this.timeoutAtMs = Number.POSITIVE_INFINITY;
+      return;
+    }
+    if (this.immediate) return; // already polling: run() sees the new top
+    const wait = top.deadlineMs - this.now();
+    const lead = top.precise ? PRECISE_LEAD_MS : 0;
+    if (wait <= lead) {
+      if (this.timeout) clearTimeout(this.timeout);
+      this.timeout = undefined;
+      this.timeoutAtMs = Number.POSITIVE_INFINITY;
+      this.immediate = setImmediate(this.run);
+      return;
+    }
+    const atMs = top.deadlineMs - lead;
+    // An armed Node timer that fires no later than needed stays; an early wake-up re-arms.
+    if (this.timeout && this.timeoutAtMs <= atMs) return;
+    if (this.timeout) clearTimeout(this.timeout);
+    if (!Number.isFinite(wait)) {
+      this.timeout = undefined;
+      this.timeoutAtMs = Number.POSITIVE_INFINITY;
+      return;
+    }
+    this.timeout = setTimeout(this.run, Math.min(MAX_TIMEOUT_MS, Math.max(1, Math.floor(wait - lead))));
+    this.timeoutAtMs = atMs;
+  }
+
+  private count(lateMs: number): void {
+    const s = this.lateness;
+    let i = 0;
+    while (i < LATENESS_BUCKETS_MS.length && lateMs > LATENESS_BUCKETS_MS[i]!) i++;
+    s.buckets[i]!++;
+    s.count++;
+    s.sumMs += lateMs;
+    if (lateMs > s.maxMs) s.maxMs = lateMs;
+  }
+
+  private up(i: number): void {
+    const h = this.heap;
+    const e = h[i]!;
+    while (i > 0) {
+      const p = (i - 1) >> 1;
+      const parent = h[p]!;
+      if (!earlier(e, parent)) break;
+      h[i] = parent;
+      parent.index = i;
+      i = p;
+    }
+    h[i] = e;
+    e.index = i;
+  }
+
+  private down(i: number): void {
+    const h = this.heap;
+    const n = h.length;
+    const e = h[i]!;
+    for (;;) {
+      const l = 2 * i + 1;
+      if (l >= n) break;
+      const r = l + 1;
+      const c = r < n && earlier(h[r]!, h[l]!) ? r : l;
+      const child = h[c]!;
+      if (!earlier(child, e)) break;
+      h[i] = child;
+      child.index = i;
+      i = c;
+    }
+    h[i] = e;
+    e.index = i;
+  }
+}

@@ -1,0 +1,85 @@
+import { describe, expect, it } from 'vitest';
+import { LATENESS_BUCKETS_MS, TimerHeap } from '../../../src/util/timer-heap.js';
+
+/** turn resolves after the event loop's check phase (where due entries fire). */
+const turn = () => new Promise<void>((r) => setImmediate(r));
+
+describe('TimerHeap', () => {
+  it('fires due entries in deadline order, then arming order, never synchronously', async () => {
+    const now = 1000;
+    const heap = new TimerHeap(() => now);
+    const fired: number[] = [];
+    // Deadlines in the past (or now) are due at once: no real time passes in this test.
+    const deadlines = Array.from({ length: 500 }, (_, i) => (i * 7919) % 997);
+    for (const [i, d] of deadlines.entries()) heap.at(d, () => fired.push(i));
+    expect(fired).toEqual([]);
+    await turn();
+    await turn();
+    const expected = deadlines
+      .map((d, i) => ({ d, i }))
+      .sort((a, b) => a.d - b.d || a.i - b.i)
+      .map((x) => x.i);
+    expect(fired).toEqual(expected);
+    expect(heap.size).toBe(0);
+  });
+
+  it('a cancelled entry never fires and leaves the heap consistent', async () => {
+    const heap = new TimerHeap(() => 10_000);
+    const fired = new Set<number>();
+    const handles = Array.from({ length: 300 }, (_, i) => heap.at((i * 31) % 101, () => fired.add(i)));
+    const cancelled = new Set<number>();
+    for (let i = 0; i < 300; i += 3) {
+      handles[i]!.cancel();
+      handles[i]!.cancel(); // twice is harmless
+      cancelled.add(i);
+    }
+    expect(heap.size).toBe(200);
+    await turn();
+    await turn();
+    for (let i = 0; i < 300; i++) expect(fired.has(i)).toBe(!cancelled.has(i));
+  });
+
+  it('entries armed by a firing entry with a past deadline fire on a later turn', async () => {
+    const heap = new TimerHeap(() => 50);
+    const order: string[] = [];
+    heap.at(1, () => {
+      order.push('a');
+      heap.at(0, () => order.push('c'));
+    });
+    heap.at(2, () => order.push('b'));
+    await turn();
+    expect(order).toEqual(['a', 'b']);
+    await turn();
+    await turn();
+    expect(order).toEqual(['a', 'b', 'c']);
+  });
+
+  it('an entry armed and cancelled inside a run never fires', async () => {
+    const heap = new TimerHeap(() => 5);
+    const order: string[] = [];
+    heap.at(1, () => {
+      const h = heap.at(0, () => order.push('never'));
+      h.cancel();
+      order.push('a');
+    });
+    for (let i = 0; i < 4; i++) await turn();
+    expect(order).toEqual(['a']);
+    expect(heap.size).toBe(0);
+  });
+
+  it('counts each fired entry in the lateness histogram', async () => {
+    const heap = new TimerHeap(() => 100);
+    heap.at(100, () => {}); // on time
+    heap.at(99.5, () => {}); // 0.5 ms late
+    heap.at(97, () => {}); // 3 ms late
+    await turn();
+    await turn();
+    const s = heap.lateness;
+    expect(s.count).toBe(3);
+    expect(s.maxMs).toBe(3);
+    expect(s.sumMs).toBeCloseTo(3.5);
+    expect(s.buckets[0]).toBe(1); // <= 0.25
+    expect(s.buckets[LATENESS_BUCKETS_MS.indexOf(0.5)]).toBe(1);
+    expect(s.buckets[LATENESS_BUCKETS_MS.indexOf(5)]).toBe(1);
+  });
+});
