@@ -1,4 +1,4 @@
-import { execFileSync, spawnSync } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -8,6 +8,7 @@ import { integrationSkipReason } from '../../helpers/netns.js';
 import type { ManagedProcess } from '../../helpers/processes.js';
 import { createTopology, type TopoNode, type Topology } from '../../helpers/topology.js';
 import { waitUntil } from '../../helpers/wait.js';
+import { ensureDistSync } from '../../helpers/dist.js';
 
 // keepvip -C (checkers only) in namespace `dir` judges real servers in namespace `srv` (node
 // servers: fixtures/servers.mjs; dnsmasq for DNS) and `blk` (its ICMP dropped by nftables).
@@ -19,11 +20,7 @@ if (skipReason) console.warn(`[check/checkers.test] SKIPPED: ${skipReason}`);
 
 /** buildDist compiles dist/ for bin/keepvip; type errors elsewhere in a tree being edited still emit (no noEmitOnError). */
 function buildDist(): void {
-  const r = spawnSync('npx', ['tsc', '-p', 'tsconfig.json'], { cwd: REPO_ROOT, encoding: 'utf8' });
-  if (r.status !== 0)
-    console.warn(
-      `[check/checkers.test] tsc reported errors (dist still emitted):\n${r.stdout.slice(0, 2000)}`,
-    );
+  ensureDistSync();
 }
 
 const esc = (s: string) => s.replace(/[.[\]]/g, (c) => `\\${c}`);

@@ -9,6 +9,7 @@ import { integrationSkipReason } from '../../helpers/netns.js';
 import { startClientProber } from '../../helpers/prober.js';
 import { createTopology, leftoverNetns, type TopoNode, type Topology } from '../../helpers/topology.js';
 import { sleep, waitUntil } from '../../helpers/wait.js';
+import { ensureDistSync } from '../../helpers/dist.js';
 
 // An nginx_upstream with from_virtual_server follows the HTTP_GET verdicts of the virtual
 // server's real servers: b2 starts answering 500, its HTTP_GET fails, keepvip renders it
@@ -20,11 +21,7 @@ const skipReason = integrationSkipReason();
 if (skipReason) console.warn(`[check/nginx-pool.test] SKIPPED: ${skipReason}`);
 
 function buildDist(): void {
-  const r = spawnSync('npx', ['tsc', '-p', 'tsconfig.json'], { cwd: REPO_ROOT, encoding: 'utf8' });
-  if (r.status !== 0)
-    console.warn(
-      `[check/nginx-pool.test] tsc reported errors (dist still emitted):\n${r.stdout.slice(0, 2000)}`,
-    );
+  ensureDistSync();
 }
 
 function frontNginxConf(prefix: string): string {

@@ -1,6 +1,6 @@
-import { spawnSync } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { bootGuest, IPVS_MODULES, REPO_ROOT, type UmlGuest, umlSkipReason } from '../../helpers/uml.js';
+import { ensureDist } from '../../helpers/dist.js';
 
 // The checkers' timing against keepalived 2.2.7 on the same configuration and the same real
 // servers. keepalived's checker process exits without IPVS, which this host's kernel lacks, so
@@ -71,9 +71,7 @@ describe.skipIf(skipReason !== undefined)(
     let guest: UmlGuest;
 
     beforeAll(async () => {
-      const r = spawnSync('npx', ['tsc', '-p', 'tsconfig.json'], { cwd: REPO_ROOT, encoding: 'utf8' });
-      if (r.status !== 0)
-        console.warn(`[check/timing] tsc reported errors (dist still emitted):\n${r.stdout.slice(0, 2000)}`);
+      await ensureDist();
       guest = await bootGuest({ name: 'check-timing', modules: IPVS_MODULES, timeoutMs: 5 * 60_000 });
     }, 180_000);
 

@@ -11,9 +11,10 @@ import http from 'node:http';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { REPO_ROOT, simpleVrrpConfig, startVrrpDaemon, type VrrpDaemon } from '../../helpers/keepalived.js';
+import { simpleVrrpConfig, startVrrpDaemon, type VrrpDaemon } from '../../helpers/keepalived.js';
 import { integrationSkipReason } from '../../helpers/netns.js';
 import { createTopology, type Topology } from '../../helpers/topology.js';
+import { ensureDist } from '../../helpers/dist.js';
 
 const run = promisify(execFile);
 const skip = integrationSkipReason();
@@ -44,7 +45,7 @@ describe.skipIf(!!skip)('dumps and metrics of a live daemon', () => {
   let base: string;
 
   beforeAll(async () => {
-    await run('npx', ['tsc', '-p', 'tsconfig.json'], { cwd: REPO_ROOT });
+    await ensureDist();
     topo = await createTopology({ prefix: 'kvdump', nodes: ['n1'] });
     vip = topo.addr4(100);
     const n1 = topo.node('n1');

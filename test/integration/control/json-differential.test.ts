@@ -10,10 +10,11 @@ import { chmodSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { REPO_ROOT, type VrrpDaemon, type VrrpPreset, startVrrpDaemon } from '../../helpers/keepalived.js';
+import { type VrrpDaemon, type VrrpPreset, startVrrpDaemon } from '../../helpers/keepalived.js';
 import { integrationSkipReason } from '../../helpers/netns.js';
 import { createTopology, type Topology } from '../../helpers/topology.js';
 import { waitUntil } from '../../helpers/wait.js';
+import { ensureDist } from '../../helpers/dist.js';
 
 const run = promisify(execFile);
 const skip = integrationSkipReason();
@@ -61,7 +62,7 @@ describe.skipIf(!!skip)('SIGJSON: keepvip writes keepalived 2.2.7 layout', () =>
   const dir: Record<string, string> = {};
 
   beforeAll(async () => {
-    await run('npx', ['tsc', '-p', 'tsconfig.json'], { cwd: REPO_ROOT });
+    await ensureDist();
     topo = await createTopology({ prefix: 'kvjson', nodes: ['ka', 'kv'] });
     const vip = topo.addr4(100);
     const vip2 = topo.addr4(101);

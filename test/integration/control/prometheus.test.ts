@@ -6,11 +6,9 @@
  * Prometheus's HTTP API. Prometheus and a TCP->unix forwarder run in the client namespace on
  * its loopback; the nodes serve metrics on unix sockets in their scratch directories.
  */
-import { execFile } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { dropVrrp, linkDown, linkUp, restoreVrrp } from '../../helpers/faults.js';
 import { REPO_ROOT, simpleVrrpConfig, startVrrpDaemon, type VrrpDaemon } from '../../helpers/keepalived.js';
@@ -18,8 +16,8 @@ import { integrationSkipReason } from '../../helpers/netns.js';
 import type { ManagedProcess } from '../../helpers/processes.js';
 import { createTopology, type Topology } from '../../helpers/topology.js';
 import { waitUntil } from '../../helpers/wait.js';
+import { ensureDist } from '../../helpers/dist.js';
 
-const run = promisify(execFile);
 const PROMETHEUS = '/usr/bin/prometheus';
 const skip =
   integrationSkipReason() ?? (existsSync(PROMETHEUS) ? undefined : `${PROMETHEUS} is not installed`);
@@ -61,7 +59,7 @@ describe.skipIf(!!skip)('Prometheus scrapes keepvip and fires the shipped VRRP a
     );
 
   beforeAll(async () => {
-    await run('npx', ['tsc', '-p', 'tsconfig.json'], { cwd: REPO_ROOT });
+    await ensureDist();
     topo = await createTopology({ prefix: 'kvprom', nodes: ['n1', 'n2'], client: true });
     vip = topo.addr4(100);
     for (const [name, priority] of [

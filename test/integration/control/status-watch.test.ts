@@ -13,6 +13,7 @@ import { REPO_ROOT, simpleVrrpConfig, startVrrpDaemon, type VrrpDaemon } from '.
 import { integrationSkipReason } from '../../helpers/netns.js';
 import { createTopology, type Topology } from '../../helpers/topology.js';
 import { waitUntil } from '../../helpers/wait.js';
+import { ensureDist } from '../../helpers/dist.js';
 
 const run = promisify(execFile);
 const TMUX = '/usr/bin/tmux';
@@ -34,7 +35,7 @@ describe.skipIf(!!skip)('keepvip status --watch in tmux', () => {
     });
 
   beforeAll(async () => {
-    await run('npx', ['tsc', '-p', 'tsconfig.json'], { cwd: REPO_ROOT });
+    await ensureDist();
     topo = await createTopology({ prefix: 'kvwatch', nodes: ['n1'] });
     downFile = join(topo.node('n1').dir, 'down');
     d = await startVrrpDaemon(topo.node('n1'), {

@@ -18,6 +18,7 @@ import { startNginx } from '../../helpers/nginx.js';
 import { startClientProber } from '../../helpers/prober.js';
 import { createTopology, type Topology } from '../../helpers/topology.js';
 import { sleep } from '../../helpers/wait.js';
+import { ensureDist } from '../../helpers/dist.js';
 
 const run = promisify(execFile);
 const skip = integrationSkipReason();
@@ -75,7 +76,7 @@ describe.skipIf(!!skip)('daemon lifecycle: reload, status, dumps, stop', () => {
   let vip2: string;
 
   beforeAll(async () => {
-    await run('npx', ['tsc', '-p', 'tsconfig.json'], { cwd: REPO_ROOT });
+    await ensureDist();
     topo = await createTopology({ prefix: 'kvlc', nodes: ['n1', 'n2'], client: true });
     vip1 = topo.addr4(100);
     vip2 = topo.addr4(101);

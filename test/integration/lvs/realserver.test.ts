@@ -16,6 +16,7 @@ import {
   sweepPrefixSync,
 } from '../../helpers/netns.js';
 import { REPO_ROOT } from '../../helpers/uml.js';
+import { ensureDist } from '../../helpers/dist.js';
 
 const skip = integrationSkipReason();
 if (skip) console.warn(`SKIP realserver tests: ${skip}`);
@@ -34,7 +35,7 @@ describe.skipIf(!!skip)('keepvip realserver', () => {
   const lo = async () => (await netnsExec(NS, 'ip', ['-o', 'addr', 'show', 'dev', 'lo'])).stdout;
 
   beforeAll(async () => {
-    await run('npx', ['tsc', '-p', join(REPO_ROOT, 'tsconfig.json')], { reject: false, timeoutMs: 120_000 });
+    await ensureDist();
     sweepPrefixSync('kvrs');
     await run('ip', ['netns', 'add', NS]);
     await netnsExec(NS, 'ip', ['link', 'set', 'lo', 'up']);

@@ -7,8 +7,8 @@
  */
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { run } from '../../helpers/netns.js';
 import { bootGuest, IPVS_MODULES, REPO_ROOT, type UmlGuest, umlSkipReason } from '../../helpers/uml.js';
+import { ensureDist } from '../../helpers/dist.js';
 
 const skip = umlSkipReason();
 if (skip) console.warn(`[lvs/reconciler.test] SKIPPED: ${skip}`);
@@ -63,7 +63,7 @@ describe.skipIf(skip !== undefined)('IPVS reconciler in a real kernel', () => {
   };
 
   beforeAll(async () => {
-    await run('npx', ['tsc', '-p', join(REPO_ROOT, 'tsconfig.json')], { reject: false, timeoutMs: 180_000 });
+    await ensureDist();
     guest = await bootGuest({
       name: 'lvsrec',
       modules: [...IPVS_MODULES, 'bridge', 'veth'],

@@ -8,8 +8,8 @@
  */
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { run } from '../../helpers/netns.js';
 import { bootGuest, IPVS_MODULES, REPO_ROOT, type UmlGuest, umlSkipReason } from '../../helpers/uml.js';
+import { ensureDist } from '../../helpers/dist.js';
 
 const skip = umlSkipReason();
 if (skip) console.warn(`[lvs/sync-failover.test] SKIPPED: ${skip}`);
@@ -81,7 +81,7 @@ describe.skipIf(skip !== undefined)('lvs_sync_daemon: a connection survives a di
   };
 
   beforeAll(async () => {
-    await run('npx', ['tsc', '-p', join(REPO_ROOT, 'tsconfig.json')], { reject: false, timeoutMs: 180_000 });
+    await ensureDist();
     guest = await bootGuest({
       name: 'lvssync',
       modules: [...IPVS_MODULES, 'bridge', 'veth'],

@@ -1,10 +1,10 @@
-import { execFileSync } from 'node:child_process';
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { REPO_ROOT, startVrrpDaemon, type VrrpDaemon } from '../../helpers/keepalived.js';
 import { integrationSkipReason, run } from '../../helpers/netns.js';
 import { createTopology, leftoverNetns, type Topology } from '../../helpers/topology.js';
+import { ensureDistSync } from '../../helpers/dist.js';
 
 // `keepvip generate` turns one dual-master inventory into both nodes' keepalived.conf; the two
 // files pass `--config-test --peer`, and two keepvip daemons started from them form a working
@@ -24,7 +24,7 @@ describe.skipIf(skipReason !== undefined)('a dual-master pair generated from an 
     run(process.execPath, [join(REPO_ROOT, 'bin/keepvip'), ...args], { reject: false });
 
   beforeAll(async () => {
-    execFileSync('npx', ['tsc', '-p', 'tsconfig.json'], { cwd: REPO_ROOT, stdio: 'inherit' });
+    ensureDistSync();
     topo = await createTopology({ prefix: PREFIX, nodes: ['n1', 'n2'] });
     vip1 = topo.addr4(101);
     vip2 = topo.addr4(102);

@@ -1,4 +1,3 @@
-import { execFileSync } from 'node:child_process';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -10,6 +9,7 @@ import { type NginxInstance, startNginx } from '../../helpers/nginx.js';
 import { startClientProber } from '../../helpers/prober.js';
 import { createTopology, leftoverNetns, type TopoNode, type Topology } from '../../helpers/topology.js';
 import { sleep, waitUntil } from '../../helpers/wait.js';
+import { ensureDistSync } from '../../helpers/dist.js';
 
 // keepvip renders a real nginx's upstream from an nginx_upstream block: the front nginx `lb`
 // proxies to two backend nginx (b1, b2), keepvip's TCP health check takes b2 out when it
@@ -75,7 +75,7 @@ ${extra}
     (await readFile(join(prefix, 'error.log'), 'utf8')).split('reconfiguring').length - 1;
 
   beforeAll(async () => {
-    execFileSync('npx', ['tsc', '-p', 'tsconfig.json'], { cwd: REPO_ROOT, stdio: 'inherit' });
+    ensureDistSync();
     topo = await createTopology({ prefix: PREFIX, nodes: ['lb', 'b1', 'b2'], client: true });
     lb = topo.node('lb');
     prefix = join(lb.dir, 'front');

@@ -6,11 +6,12 @@ import { nowMs } from '../../../bench/lib/clock.js';
 import { dropVrrp, linkDown, linkUp, restoreVrrp } from '../../helpers/faults.js';
 import { DEFAULT_PRIVATE_PATHS } from '../../helpers/isolation.js';
 import { SEED_CONFIGS } from '../../helpers/seeds.js';
-import { REPO_ROOT, startVrrpDaemon, type VrrpDaemon } from '../../helpers/keepalived.js';
+import { startVrrpDaemon, type VrrpDaemon } from '../../helpers/keepalived.js';
 import { integrationSkipReason } from '../../helpers/netns.js';
 import type { ManagedProcess } from '../../helpers/processes.js';
 import { createTopology, leftoverNetns, type TopoNode, type Topology } from '../../helpers/topology.js';
 import { sleep, waitUntil } from '../../helpers/wait.js';
+import { ensureDist } from '../../helpers/dist.js';
 
 // Notifications end to end: two keepvip nodes (priorities 150 / 100), each in its own PID and
 // mount namespace with a real SMTP server (the smtp-server package) on 127.0.0.1:25 inside the
@@ -149,7 +150,7 @@ describe.skipIf(skipReason !== undefined)('notifications: scripts, SMTP alerts, 
       .filter((l) => l !== '');
 
   beforeAll(async () => {
-    await execa('npx', ['tsc', '-p', 'tsconfig.json'], { cwd: REPO_ROOT, reject: false });
+    await ensureDist();
     topo = await createTopology({ prefix: PREFIX, nodes: ['n1', 'n2'] });
     vip = topo.addr4(100);
     for (const [name, priority] of [

@@ -14,6 +14,7 @@ import { gunzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { REPO_ROOT } from '../../helpers/keepalived.js';
 import { SEED_CONFIGS } from '../../helpers/seeds.js';
+import { ensureDist } from '../../helpers/dist.js';
 
 const runAsync = promisify(execFile);
 
@@ -66,7 +67,7 @@ describe.skipIf(!!skip)('Debian package: build, install, run, remove', () => {
 
   beforeAll(async () => {
     // Asynchronous: a build of a minute must not block the worker's event loop (vitest's RPC).
-    await runAsync('npx', ['tsc', '-p', 'tsconfig.json'], { cwd: REPO_ROOT });
+    await ensureDist();
     const built = await runAsync('bash', ['scripts/package-deb.sh'], {
       cwd: REPO_ROOT,
       env: { ...process.env, KEEPVIP_DEB_OUT: outDir },

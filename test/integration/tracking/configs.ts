@@ -1,5 +1,4 @@
-import { execFileSync } from 'node:child_process';
-import { REPO_ROOT } from '../../helpers/keepalived.js';
+import { ensureDistSync } from '../../helpers/dist.js';
 
 /**
  * keepalived.conf for the tracking tests and bench/tracking.ts: an nginx pair in the seed 001
@@ -76,11 +75,5 @@ ${o.trackProcess ? '  track_process {\n    nginx_running\n  }\n' : ''}}
  * elsewhere in the tree; tsc still writes dist/ then (no noEmitOnError), so say so and go on.
  */
 export function buildDist(): void {
-  try {
-    execFileSync('npx', ['tsc', '-p', 'tsconfig.json'], { cwd: REPO_ROOT, stdio: 'pipe' });
-  } catch (err) {
-    console.warn(
-      `[tracking] tsc reported errors; using the emitted dist/: ${(err as { stdout?: Buffer }).stdout ?? ''}`,
-    );
-  }
+  ensureDistSync();
 }

@@ -4,11 +4,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { nowMs } from '../../../bench/lib/clock.js';
 import { linkDown, linkUp } from '../../helpers/faults.js';
 import { startVrrpDaemon, type VrrpDaemon, type VrrpPreset } from '../../helpers/keepalived.js';
-import { integrationSkipReason, run } from '../../helpers/netns.js';
+import { integrationSkipReason } from '../../helpers/netns.js';
 import { SEED_CONFIGS } from '../../helpers/seeds.js';
 import { createTopology, leftoverNetns, type TopoNode, type Topology } from '../../helpers/topology.js';
 import { sleep } from '../../helpers/wait.js';
 import { dumpDaemonLogs } from './status.js';
+import { ensureDist } from '../../helpers/dist.js';
 
 // The seed's active/active pair (003-lb01/lb02-dual-master.conf): VI_1 (vrid 51, VIP .3, label
 // ens33:3) is MASTER on lb01, VI_2 (vrid 52, VIP .4, label ens33:4) on lb02, each the other's
@@ -37,7 +38,7 @@ describe.skipIf(skipReason !== undefined)('dual-master seed layout', () => {
 
   beforeAll(async () => {
     // The seeds are part of the checkout's surroundings: a missing directory fails loudly.
-    await run('npx', ['tsc', '-p', 'tsconfig.json'], { timeoutMs: 120_000 });
+    await ensureDist();
     topo = await createTopology({ prefix: PREFIX, nodes: ['lb01', 'lb02'] });
     vip3 = topo.addr4(3);
     vip4 = topo.addr4(4);

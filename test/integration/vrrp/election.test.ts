@@ -4,12 +4,13 @@ import { analyzeProbes, formatReport } from '../../../bench/lib/outage.js';
 import type { Prober } from '../../../bench/lib/prober.js';
 import { linkDown, linkUp } from '../../helpers/faults.js';
 import { simpleVrrpConfig, startVrrpDaemon, type VrrpDaemon } from '../../helpers/keepalived.js';
-import { run, integrationSkipReason } from '../../helpers/netns.js';
+import { integrationSkipReason } from '../../helpers/netns.js';
 import { type NginxInstance, startNginx } from '../../helpers/nginx.js';
 import { startClientProber } from '../../helpers/prober.js';
 import { createTopology, leftoverNetns, type Topology } from '../../helpers/topology.js';
 import { BACKUP_RE, MASTER_RE } from './interop.js';
 import { dumpDaemonLogs, keepvipInstance } from './status.js';
+import { ensureDist } from '../../helpers/dist.js';
 
 // Two keepvip nodes (VRRPv2, PASS, advert_int 1, priorities 150/100) with real nginx on each and
 // a client that reaches nginx through the VIP: election, link failover, graceful stop with
@@ -48,7 +49,7 @@ describe.skipIf(skipReason !== undefined)('keepvip election between two keepvip 
     (await topo.client!.exec('curl', ['-sS', '--max-time', '2', `http://${vip}/`])).stdout.trim();
 
   beforeAll(async () => {
-    await run('npx', ['tsc', '-p', 'tsconfig.json'], { timeoutMs: 120_000 });
+    await ensureDist();
     topo = await createTopology({ prefix: PREFIX, nodes: ['n1', 'n2'], client: true });
     vip = topo.addr4(100);
     for (const name of ['n1', 'n2']) nginxes.push(await startNginx(topo.node(name)));

@@ -7,10 +7,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { nowMs } from '../../../bench/lib/clock.js';
 import { linkDown, linkUp } from '../../helpers/faults.js';
 import { startVrrpDaemon, type VrrpDaemon, type VrrpPreset } from '../../helpers/keepalived.js';
-import { integrationSkipReason, run } from '../../helpers/netns.js';
+import { integrationSkipReason } from '../../helpers/netns.js';
 import { createTopology, leftoverNetns, type TopoNode, type Topology } from '../../helpers/topology.js';
 import { sleep } from '../../helpers/wait.js';
 import { dumpDaemonLogs, keepvipCounters } from './status.js';
+import { ensureDist } from '../../helpers/dist.js';
 
 /** InteropCase is one row of the matrix: protocol version, family, transport, timers. */
 export interface InteropCase {
@@ -98,7 +99,7 @@ let build: Promise<unknown> | undefined;
 
 /** buildOnce compiles src to dist/ (what bin/keepvip runs) once per test file. */
 export function buildOnce(): Promise<unknown> {
-  build ??= run('npx', ['tsc', '-p', 'tsconfig.json'], { timeoutMs: 120_000 });
+  build ??= ensureDist();
   return build;
 }
 

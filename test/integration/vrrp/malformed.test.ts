@@ -2,10 +2,11 @@ import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { REPO_ROOT, simpleVrrpConfig, startVrrpDaemon, type VrrpDaemon } from '../../helpers/keepalived.js';
-import { integrationSkipReason, run } from '../../helpers/netns.js';
+import { integrationSkipReason } from '../../helpers/netns.js';
 import { createTopology, leftoverNetns, type Topology } from '../../helpers/topology.js';
 import type { InjectPlan } from './fixtures/inject.js';
 import { type InstanceShape, MALFORMED_CASES } from './fixtures/malformed.js';
+import { ensureDist } from '../../helpers/dist.js';
 
 // Issue 3: malformed advertisements on the wire must be counted per reason and change nothing.
 // Two keepvip nodes (VRRPv2, PASS auth, 150/100) hold a stable election; a third namespace on
@@ -57,12 +58,7 @@ describe.skipIf(skipReason !== undefined)('malformed VRRP adverts from a third h
   beforeAll(async () => {
     // The daemon runs from dist/: build it from the current sources first.
     // tsc emits even with type errors (which typecheck reports); only a failed emit stops here.
-    const build = await run('npx', ['tsc', '-p', `${REPO_ROOT}/tsconfig.json`], {
-      timeoutMs: 120_000,
-      reject: false,
-    });
-    if (build.exitCode !== 0)
-      console.warn(`[malformed] tsc exit ${build.exitCode}: ${build.stdout.slice(0, 500)}`);
+    await ensureDist();
     expect(existsSync(`${REPO_ROOT}/dist/cli/main.js`)).toBe(true);
     topo = await createTopology({ prefix: PREFIX, nodes: ['n1', 'n2'], client: true });
     vip = topo.addr4(100);

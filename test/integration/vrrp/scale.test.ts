@@ -2,10 +2,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { nowMs } from '../../../bench/lib/clock.js';
 import { scaleVip, scaleVrrpConfig } from '../../../bench/lib/scale-config.js';
 import { startVrrpDaemon, type VrrpDaemon, type VrrpPreset } from '../../helpers/keepalived.js';
-import { integrationSkipReason, run } from '../../helpers/netns.js';
+import { integrationSkipReason } from '../../helpers/netns.js';
 import { createTopology, leftoverNetns, type Topology } from '../../helpers/topology.js';
 import { waitUntil } from '../../helpers/wait.js';
 import { dumpDaemonLogs } from './status.js';
+import { ensureDist } from '../../helpers/dist.js';
 
 // Issue 11: two nodes with vrrp_instance VI_1..VI_N (v3, advert_int 0.1, one /32 VIP each, VRIDs
 // 1..N on one interface). keepvip aborted at once on the backup (and at 255 on the master too) in
@@ -23,7 +24,7 @@ describe.skipIf(skipReason !== undefined)('scale: 100 and 255 instances on one i
   const started: VrrpDaemon[] = [];
 
   beforeAll(async () => {
-    await run('npx', ['tsc', '-p', 'tsconfig.json'], { timeoutMs: 120_000 });
+    await ensureDist();
     topo = await createTopology({ prefix: PREFIX, nodes: ['n1', 'n2'] });
   });
 

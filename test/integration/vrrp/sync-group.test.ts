@@ -3,16 +3,14 @@
  * a weight-0 check that fails on the master puts one member in FAULT, and the whole group must
  * follow it there, so the other node takes both VIPs; when the check recovers, both come back.
  */
-import { execFile } from 'node:child_process';
 import { rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { REPO_ROOT, startVrrpDaemon, type VrrpDaemon } from '../../helpers/keepalived.js';
+import { startVrrpDaemon, type VrrpDaemon } from '../../helpers/keepalived.js';
 import { integrationSkipReason } from '../../helpers/netns.js';
 import { createTopology, type Topology } from '../../helpers/topology.js';
+import { ensureDist } from '../../helpers/dist.js';
 
-const run = promisify(execFile);
 const skip = integrationSkipReason();
 if (skip) console.warn(`sync-group tests skipped: ${skip}`);
 
@@ -57,7 +55,7 @@ describe.skipIf(!!skip)('vrrp_sync_group members move together', () => {
   let failFile: string;
 
   beforeAll(async () => {
-    await run('npx', ['tsc', '-p', 'tsconfig.json'], { cwd: REPO_ROOT });
+    await ensureDist();
     topo = await createTopology({ prefix: 'kvsg', nodes: ['n1', 'n2'], client: false });
     vip1 = topo.addr4(100);
     vip2 = topo.addr4(101);
