@@ -4,10 +4,15 @@
  * flags, fwmark, IPv6, persistence with a netmask, NAT, TUN, sorry server with quorum loss,
  * inhibit_on_failure, virtual_server_group...), `ipvsadm -Sn` after keepvip equals
  * `ipvsadm -Sn` after keepalived. keepalived runs fresh for each case (`--check`, stopped with
- * SIGTERM, which empties the table); keepvip runs once and takes each case with a SIGHUP (its
- * services from the previous case are removed by the reconciler; a fresh start is covered by
- * dr-lab.test.ts). Real servers answer on port 80 from a `peer` namespace; port 81 has no
- * listener, so checkers there fail (quorum loss, inhibit_on_failure).
+ * SIGTERM, which empties the table); keepvip runs once per lane and takes each case with a
+ * SIGHUP (its services from the previous case are removed by the reconciler; a fresh start is
+ * covered by dr-lab.test.ts). Real servers answer on port 80 from a `peer` namespace; port 81
+ * has no listener, so checkers there fail (quorum loss, inhibit_on_failure).
+ *
+ * The cases run LANES at a time: a lane is two contexts of the guest (test/helpers/uml/context.ts,
+ * each its own network namespace and /run), one where keepalived takes the case, one where a
+ * keepvip daemon does, both at once; each context has the same `dir`/`peer` namespaces and
+ * addresses, so a case sees exactly what it saw when everything ran one after another.
  *
  * keepalived 2.2.7 and the 1.x spellings: seeds 002 and 004 write `persistence_timeout 0`
  * (keepalived 2.2.7 reports "persistence_timeout invalid" and keeps no persistence, keepvip
@@ -18,8 +23,9 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { run } from '../../helpers/netns.js';
+import { ensureDist } from '../../helpers/dist.js';
 import { bootGuest, IPVS_MODULES, REPO_ROOT, type UmlGuest, umlSkipReason } from '../../helpers/uml.js';
+import { GuestContext } from '../../helpers/uml/context.js';
 
 const skip = umlSkipReason();
 if (skip) console.warn(`[lvs/differential.test] SKIPPED: ${skip}`);
@@ -159,7 +165,11 @@ const CASES: Case[] = [
   },
 ];
 
-const SETUP = `
+/** LANES is how many cases run at once (each: one keepalived context and one keepvip context). */
+const LANES = 3;
+
+/** NETWORK builds a context's `dir` (director) and `peer` (real servers) namespaces. */
+const NETWORK = `
 set -u
 ip netns add dir
 ip netns add peer
@@ -179,9 +189,14 @@ ip -n peer addr add fd99::2/64 dev eth0 nodad
 # One web server for every real-server address on port 80; nothing on 81.
 ip netns exec peer /usr/bin/python3 -m http.server 80 --bind 0.0.0.0 >/dev/null 2>&1 &
 echo $! > /run/peer-web.pid
+`;
+
+/** startKeepvip starts the lane's keepvip daemon with an empty configuration. */
+const startKeepvip = (lane: number) => `
+set -u
 printf 'global_defs {\\n  router_id diff\\n}\\n' > /run/kv.conf
-ip netns exec dir node ${REPO_ROOT}/bin/keepvip -f /run/kv.conf -n -l -D -p /run/kv.pid --control /run/kv.sock >> $KV_RESULTS/keepvip.log 2>&1 &
-for _ in $(seq 600); do [ -e /run/kv.sock ] && exit 0; sleep 0.1; done
+ip netns exec dir node ${REPO_ROOT}/bin/keepvip -f /run/kv.conf -n -l -D -p /run/kv.pid --control /run/kv.sock >> $KV_RESULTS/keepvip${lane}.log 2>&1 &
+for _ in $(seq 1200); do [ -e /run/kv.sock ] && exit 0; sleep 0.1; done
 echo "keepvip did not start" >&2; exit 1
 `;
 
@@ -200,24 +215,34 @@ stable() {
 }
 `;
 
-function caseScript(n: number, c: Case): string {
-  const min = c.checks ? 8 : 1;
+const caseConf = (n: number, c: Case) => `cat > /run/case${n}.conf <<'CASE_CONF'
+${c.conf}
+CASE_CONF
+`;
+
+/** keepaliveScript: keepalived 2.2.7, checker side only, fresh, in a keepalived context. */
+function keepaliveScript(n: number, c: Case): string {
   return `
 set -u
 ${STABLE}
-cat > /run/case${n}.conf <<'CASE_CONF'
-${c.conf}
-CASE_CONF
-# keepalived 2.2.7, checker side only, fresh.
+${caseConf(n, c)}
 ip netns exec dir keepalived -f /run/case${n}.conf -n -l -D -C -p /run/ka.pid -c /run/ka-c.pid > $KV_RESULTS/ka${n}.log 2>&1 &
 ka=$!
-stable ${min} > $KV_RESULTS/case${n}.keepalived
+stable ${minWait(c)} > $KV_RESULTS/case${n}.keepalived
 kill -TERM $ka; wait $ka
 ip netns exec dir ipvsadm -Sn > $KV_RESULTS/case${n}.after-keepalived
-# keepvip: the same file through SIGHUP.
+`;
+}
+
+/** keepvipScript: the same file through SIGHUP in a keepvip context, then back to no services. */
+function keepvipScript(n: number, c: Case): string {
+  return `
+set -u
+${STABLE}
+${caseConf(n, c)}
 cp /run/case${n}.conf /run/kv.conf
 kill -HUP "$(cat /run/kv.pid)"
-stable ${min} > $KV_RESULTS/case${n}.keepvip
+stable ${minWait(c)} > $KV_RESULTS/case${n}.keepvip
 printf 'global_defs {\\n  router_id diff\\n}\\n' > /run/kv.conf
 kill -HUP "$(cat /run/kv.pid)"
 for _ in $(seq 100); do [ -z "$(ip netns exec dir ipvsadm -Sn)" ] && exit 0; sleep 0.2; done
@@ -225,14 +250,48 @@ echo "keepvip left services" >&2; exit 1
 `;
 }
 
+const minWait = (c: Case) => (c.checks ? 8 : 1);
+
+/** Lanes hands out lane numbers, one case per lane at a time. */
+class Lanes {
+  private readonly free: number[];
+  private readonly waiting: ((lane: number) => void)[] = [];
+  constructor(n: number) {
+    this.free = Array.from({ length: n }, (_, i) => i);
+  }
+  async with<T>(fn: (lane: number) => Promise<T>): Promise<T> {
+    const lane = this.free.pop() ?? (await new Promise<number>((res) => this.waiting.push(res)));
+    try {
+      return await fn(lane);
+    } finally {
+      const next = this.waiting.shift();
+      if (next) next(lane);
+      else this.free.push(lane);
+    }
+  }
+}
+
 describe.skipIf(skip !== undefined)('ipvsadm -Sn: keepvip equals keepalived 2.2.7', () => {
   let guest: UmlGuest;
+  const ka: GuestContext[] = [];
+  const kv: GuestContext[] = [];
+  const lanes = new Lanes(LANES);
 
   beforeAll(async () => {
-    await run('npx', ['tsc', '-p', join(REPO_ROOT, 'tsconfig.json')], { reject: false, timeoutMs: 180_000 });
-    guest = await bootGuest({ name: 'lvsdiff', modules: [...IPVS_MODULES, 'veth'], timeoutMs: 2_400_000 });
-    await guest.check(SETUP, { timeoutMs: 120_000 });
-  }, 300_000);
+    await ensureDist();
+    guest = await bootGuest({
+      name: 'lvsdiff',
+      modules: [...IPVS_MODULES, 'veth'],
+      mem: '1536M',
+      timeoutMs: 2_400_000,
+    });
+    for (let i = 0; i < LANES; i++) {
+      ka.push(await GuestContext.open(guest, `ka${i}`));
+      kv.push(await GuestContext.open(guest, `kv${i}`));
+    }
+    await Promise.all([...ka, ...kv].map((c) => c.check(NETWORK, { timeoutMs: 300_000 })));
+    await Promise.all(kv.map((c, i) => c.check(startKeepvip(i), { timeoutMs: 300_000 })));
+  }, 900_000);
   afterAll(async () => {
     await guest?.destroy();
   });
@@ -242,14 +301,20 @@ describe.skipIf(skip !== undefined)('ipvsadm -Sn: keepvip equals keepalived 2.2.
   });
 
   CASES.forEach((c, i) => {
-    it(c.name, async () => {
-      const r = await guest.run(caseScript(i, c), { timeoutMs: 240_000 });
+    it.concurrent(c.name, async () => {
       const read = (f: string) => guest.readResult(f);
-      expect(r.exitCode, `${r.stderr}\n${read('keepvip.log').slice(-2000)}`).toBe(0);
-      const ka = read(`case${i}.keepalived`);
-      expect(ka.trim(), `keepalived programmed nothing:\n${read(`ka${i}.log`).slice(-2000)}`).not.toBe('');
+      await lanes.with(async (lane) => {
+        const [rk, rv] = await Promise.all([
+          ka[lane]!.run(keepaliveScript(i, c), { timeoutMs: 240_000 }),
+          kv[lane]!.run(keepvipScript(i, c), { timeoutMs: 240_000 }),
+        ]);
+        expect(rk.exitCode, `${rk.stderr}\n${read(`ka${i}.log`).slice(-2000)}`).toBe(0);
+        expect(rv.exitCode, `${rv.stderr}\n${read(`keepvip${lane}.log`).slice(-2000)}`).toBe(0);
+      });
+      const ka0 = read(`case${i}.keepalived`);
+      expect(ka0.trim(), `keepalived programmed nothing:\n${read(`ka${i}.log`).slice(-2000)}`).not.toBe('');
       expect(read(`case${i}.after-keepalived`)).toBe('');
-      expect(read(`case${i}.keepvip`)).toBe(ka);
-    }, 300_000);
+      expect(read(`case${i}.keepvip`)).toBe(ka0);
+    }, 600_000);
   });
 });
