@@ -26,6 +26,31 @@ export class Exposition {
     }
   }
 
+  /**
+   * histogram writes one histogram family from cumulative-free bucket counts: `counts[i]` counts
+   * observations at most `bounds[i]`, the last (extra) count those above every bound.
+   */
+  histogram(
+    name: string,
+    help: string,
+    bounds: readonly number[],
+    counts: readonly number[],
+    sum: number,
+  ): void {
+    this.lines.push(`# HELP ${name} ${help}`, `# TYPE ${name} histogram`);
+    let cumulative = 0;
+    bounds.forEach((b, i) => {
+      cumulative += counts[i] ?? 0;
+      this.lines.push(`${name}_bucket{le="${b}"} ${cumulative}`);
+    });
+    cumulative += counts[bounds.length] ?? 0;
+    this.lines.push(
+      `${name}_bucket{le="+Inf"} ${cumulative}`,
+      `${name}_sum ${sum}`,
+      `${name}_count ${cumulative}`,
+    );
+  }
+
   /** text is the exposition body, newline-terminated. */
   text(): string {
     return `${this.lines.join('\n')}\n`;

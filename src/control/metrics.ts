@@ -8,6 +8,7 @@
 import { createServer, type Server } from 'node:http';
 import { isIP } from 'node:net';
 import { KeepvipError } from '../util/errors.js';
+import { LATENESS_BUCKETS_MS } from '../util/timer-heap.js';
 import { Exposition, type Sample } from './exposition.js';
 import { ipvsFamilies } from './metrics-ipvs.js';
 import { keepalivedFamilies } from './metrics-keepalived.js';
@@ -123,7 +124,9 @@ function checkerFamilies(out: Exposition, checks: NonNullable<DaemonSnapshot['ch
   const runs: Sample[] = [];
   const failures: Sample[] = [];
   const sum: Sample[] = [];
-  for (const r of checks.realServers)
+  const held: Sample[] = [];
+  for (const r of checks.realServers) {
+    held.push([{ virtual_server: r.virtualServer, real_server: r.realServer }, r.heldDown ? 1 : 0]);
     for (const c of r.checkers) {
       const labels = {
         virtual_server: r.virtualServer,
@@ -136,6 +139,13 @@ function checkerFamilies(out: Exposition, checks: NonNullable<DaemonSnapshot['ch
       failures.push([labels, c.failures]);
       sum.push([labels, c.durationMsTotal / 1000]);
     }
+  }
+  out.family(
+    'keepvip_real_server_held_down',
+    'gauge',
+    'Real server held down by its flap_guard (keepvip): 1 held, 0 not.',
+    held,
+  );
   out.family('keepvip_checker_up', 'gauge', 'Checker state: 1 up, 0 down.', up);
   out.family('keepvip_checker_runs_total', 'counter', 'Finished checker probes.', runs);
   out.family('keepvip_checker_failures_total', 'counter', 'Failed checker probes.', failures);
@@ -149,6 +159,18 @@ function checkerFamilies(out: Exposition, checks: NonNullable<DaemonSnapshot['ch
 export function renderMetrics(snap: DaemonSnapshot): string {
   const out = new Exposition();
   keepvipFamilies(out, snap);
+  if (snap.timers) {
+    out.histogram(
+      'keepvip_timer_lateness_seconds',
+      "How late the daemon's timers (adverts, Master_Down, GARP, scripts) fired after their deadline.",
+      LATENESS_BUCKETS_MS.map((ms) => ms / 1000),
+      snap.timers.buckets,
+      snap.timers.sumMs / 1000,
+    );
+    out.family('keepvip_timer_lateness_max_seconds', 'gauge', 'The latest a timer has fired since start.', [
+      [{}, snap.timers.maxMs / 1000],
+    ]);
+  }
   keepalivedFamilies(out, snap);
   ipvsFamilies(out, snap.lvs);
   return out.text();

@@ -9,6 +9,7 @@ import type { KeepvipConfig, VirtualIpAddress, VrrpInstance } from '../config/mo
 import type { LvsStatus } from '../lvs/status.js';
 import type { InstanceCounters } from '../util/counters.js';
 import { newInstanceCounters } from '../util/counters.js';
+import type { LatenessStats } from '../util/timer-heap.js';
 import { lvsViewOf } from './lvs-adapter.js';
 import { NO_IPVS, type LvsView } from './lvs-view.js';
 
@@ -64,6 +65,8 @@ export interface DaemonSnapshot {
   lvs: LvsView;
   /** checks is the real-server checkers' snapshot (src/check/snapshot.ts), when they run. */
   checks?: CheckSnapshot;
+  /** timers is how late the daemon's timers fired (util/timer-heap.ts), when known. */
+  timers?: LatenessStats;
 }
 
 /** instanceViews aligns the runner's status with the configuration (same order) and fills defaults. */
@@ -107,6 +110,7 @@ export function daemonSnapshot(
   config: KeepvipConfig,
   lvs: LvsView = NO_IPVS,
   checks?: CheckSnapshot,
+  timers?: LatenessStats,
 ): DaemonSnapshot {
   return {
     config,
@@ -114,13 +118,18 @@ export function daemonSnapshot(
     drops: status.drops,
     lvs,
     ...(checks ? { checks } : {}),
+    ...(timers ? { timers } : {}),
   };
 }
 
 /** StatusLike is the daemon's status document as far as the snapshot reads it (lvs and checkers when they run). */
-export type StatusLike = RunnerStatusLike & { lvs?: LvsStatus; checkers?: CheckSnapshot };
+export type StatusLike = RunnerStatusLike & {
+  lvs?: LvsStatus;
+  checkers?: CheckSnapshot;
+  timers?: LatenessStats;
+};
 
 /** snapshotFromStatus builds the renderers' snapshot from the daemon's status document. */
 export function snapshotFromStatus(doc: StatusLike, config: KeepvipConfig): DaemonSnapshot {
-  return daemonSnapshot(doc, config, lvsViewOf(doc.lvs), doc.checkers);
+  return daemonSnapshot(doc, config, lvsViewOf(doc.lvs), doc.checkers, doc.timers);
 }

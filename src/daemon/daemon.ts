@@ -9,13 +9,13 @@ import type { Logger } from '../util/logger.js';
 import { installCrashPolicy } from './crash-policy.js';
 import { daemonLog } from './log.js';
 import { linuxKernel } from '../kernel/linux-kernel.js';
-import { systemClock } from '../util/clock.js';
+import { systemClock, systemTimers } from '../util/clock.js';
 import { VrrpRunner } from '../runner/vrrp-runner.js';
 import { NginxSync } from '../nginx/sync.js';
 import { withUpstreamHealth } from '../nginx/health.js';
 import { CheckerThread } from '../check/worker-host.js';
 import { CheckerAlerts } from '../notify/checker-alerts.js';
-import { DaemonLvs } from './lvs.js';
+import { DaemonLvs, realServerStateFor } from './lvs.js';
 import { VERSION } from '../util/version.js';
 import { acquirePidFile, releasePidFile } from './pidfile.js';
 import { startControlServer } from '../control/server.js';
@@ -84,6 +84,7 @@ export async function runDaemon(o: DaemonOptions): Promise<number> {
     clock: systemClock,
     log,
     verdicts: checks,
+    realServerStateFile: realServerStateFor(o.pidFile),
   });
   const runner = new VrrpRunner({
     config: vrrpConfig,
@@ -123,6 +124,7 @@ export async function runDaemon(o: DaemonOptions): Promise<number> {
     nginxUpstreams: nginx.status(),
     checkers: checks.snapshot(),
     lvs: lvs.status(),
+    timers: systemTimers.lateness,
   });
   const control = await startControlServer(o.controlSocket, { status: statusDoc }, log).catch(
     (err: Error) => {
