@@ -53,7 +53,7 @@ export interface CheckSchedulerOptions {
   random?: () => number;
   /** probeFor replaces the real probes (unit tests). */
   probeFor?: (checker: Checker, vs: VirtualServer, rs: RealServer) => Probe;
-  /** flapGuard holds a server down after more than `maxChanges` verdict changes within `windowMs` (keepvip; off by default). */
+  /** flapGuard is the default flapping guard of servers without `flap_guard` (keepvip; off by default). */
   flapGuard?: FlapGuard;
   /** watchFiles re-runs FILE_CHECKs when their file changes (default true). */
   watchFiles?: boolean;
@@ -355,7 +355,7 @@ export class CheckScheduler implements VerdictSource {
 
   /** noteChange feeds the flapping guard; a tripped guard logs, arms the hold's end and takes the server down. */
   private noteChange(s: ServerRun, now: number): void {
-    const g = this.o.flapGuard;
+    const g = s.rs.flapGuard ?? s.vs.flapGuard ?? this.o.flapGuard;
     if (g === undefined) return;
     const step = noteVerdictChange(s.flap, now, g);
     s.flap = step.history;

@@ -20,6 +20,7 @@ import {
   walkBlock,
   outOfRange,
 } from './values.js';
+import { readFlapGuard } from './checker-flap.js';
 import { finishVirtualServer, readForwarding, readGranularity } from './virtual-server-rules.js';
 
 /** VsDraft is a virtual server while it is read, with its checker defaults. */
@@ -104,6 +105,10 @@ const rsHandlers: Record<string, Handler<RsDraft>> = {
   },
   alpha(_ctx, _st, d) {
     d.rs.alpha = true;
+  },
+  flap_guard(ctx, st, d) {
+    const g = readFlapGuard(ctx, st);
+    if (g !== undefined) d.rs.flapGuard = g;
   },
 };
 for (const kind of CHECKER_KINDS) {
@@ -317,6 +322,10 @@ const vsHandlers: Record<string, Handler<VsDraft>> = {
   },
   inhibit_on_failure(_ctx, _st, d) {
     d.vs.inhibitOnFailure = true;
+  },
+  flap_guard(ctx, st, d) {
+    const g = readFlapGuard(ctx, st);
+    if (g !== undefined) d.vs.flapGuard = g;
   },
   real_server() {
     // Read after the whole block, so that settings written after a real_server still apply to it.

@@ -113,6 +113,13 @@ export interface FileCheck extends CheckerCommon {
   weightReverse?: boolean;
 }
 
+/** FlapGuardSetting is keepvip's `flap_guard COUNT WINDOW HOLD`: more than COUNT verdict changes within WINDOW hold the server down for HOLD. */
+export interface FlapGuardSetting {
+  maxChanges: number;
+  windowMs: number;
+  holdMs: number;
+}
+
 /** Checker is any real-server health checker. */
 export type Checker =
   | TcpCheck

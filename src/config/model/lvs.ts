@@ -3,7 +3,7 @@
  * groups and the lvs_* globals.
  */
 import type { SourcePos } from '../ast.js';
-import type { Checker } from './checkers.js';
+import type { Checker, FlapGuardSetting } from './checkers.js';
 import type { AddressFamily } from './common.js';
 
 /** LvsForward is a forwarding method as keepalived writes it (lb_kind / lvs_method). */
@@ -39,6 +39,8 @@ export interface RealServer {
   /** alpha: the server starts down until its checkers say otherwise (real server's own or the virtual server's). */
   alpha: boolean;
   checkers: Checker[];
+  /** flapGuard (keepvip `flap_guard`, own or the virtual server's): hold a flapping server down. */
+  flapGuard?: FlapGuardSetting;
   pos: SourcePos;
 }
 
@@ -102,6 +104,8 @@ export interface VirtualServer {
   /** haSuspend: the checkers pause while the virtual server's address is not on this director. */
   haSuspend: boolean;
   realServers: RealServer[];
+  /** flapGuard (keepvip `flap_guard`) is the default of the real servers' flapping guard. */
+  flapGuard?: FlapGuardSetting;
   pos: SourcePos;
 }
 

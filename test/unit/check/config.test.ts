@@ -131,3 +131,30 @@ TCP_CHECK {
     expect(messages.join('\n')).toMatch(/nb_get_retry is the keepalived 1.x name of 'retry'/);
   });
 });
+
+describe('flap_guard (keepvip)', () => {
+  const rs = (body: string) => {
+    const r = loadConfigText(
+      `virtual_server 10.0.0.100 80 {\n  protocol TCP\n  real_server 10.0.0.1 80 {\n${body}\n  }\n}\n`,
+      'f.conf',
+    );
+    return { rs: r.config?.virtualServers[0]?.realServers[0], messages: r.diagnostics.map(formatDiagnostic) };
+  };
+
+  it('reads COUNT WINDOW_SECS HOLD_SECS in milliseconds', () => {
+    const { rs: r, messages } = rs('flap_guard 4 120 30.5');
+    expect(messages).toEqual([]);
+    expect(r?.flapGuard).toEqual({ maxChanges: 4, windowMs: 120_000, holdMs: 30_500 });
+  });
+
+  it('a missing or out-of-range value is reported at its place and the guard ignored', () => {
+    const missing = rs('flap_guard 4 120');
+    expect(missing.rs?.flapGuard).toBeUndefined();
+    expect(missing.messages.join('\n')).toMatch(
+      /^f\.conf:4:1: error: flap_guard needs COUNT WINDOW_SECS HOLD_SECS/,
+    );
+    const zero = rs('flap_guard 0 120 30');
+    expect(zero.rs?.flapGuard).toBeUndefined();
+    expect(zero.messages.join('\n')).toMatch(/f\.conf:4:12: .*flap_guard ignored/);
+  });
+});

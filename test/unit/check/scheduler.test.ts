@@ -262,6 +262,68 @@ retry 0
     h.s.stop();
   });
 
+  it('flap_guard on the virtual server: the 4th change in 60 s holds the server down 30 s, logged and in the snapshot', async () => {
+    const h = harness(
+      config(
+        `TCP_CHECK {
+retry 0
+}`,
+        'flap_guard 3 60 30',
+      ),
+    );
+    h.s.start();
+    for (let i = 0; i < 4; i++) {
+      h.results.set('TCP_CHECK', { ok: i % 2 === 1, reason: 'x' });
+      await h.clock.advanceSettled(i === 0 ? 0 : 10_000);
+    }
+    // Changes at 0 (down), 10 (up), 20 (down): three; the recovery at 30 s is the 4th: held (and
+    // the hold itself counts as a change).
+    expect(h.s.get(KEY)).toMatchObject({ alive: false, reason: 'held down by the flapping guard' });
+    expect(h.s.snapshot().realServers[0]).toMatchObject({ heldDown: true, verdictChanges: 5 });
+    expect(h.lines).toContain(
+      'Real server [10.0.0.100]:tcp:80 -> [10.0.0.1]:tcp:80 changed state 4 times in 60 s; held down for 30 s (flapping)',
+    );
+    h.results.set('TCP_CHECK', { ok: true, reason: 'ok' });
+    await h.clock.advanceSettled(29_999); // the checker stays up meanwhile; the hold keeps the server out
+    expect(h.s.get(KEY)?.alive).toBe(false);
+    await h.clock.advanceSettled(1);
+    expect(h.s.get(KEY)).toMatchObject({ alive: true, reason: 'flapping hold ended' });
+    expect(h.s.snapshot().realServers[0]).toMatchObject({ heldDown: false });
+    h.s.stop();
+  });
+
+  it('flap_guard on the real server wins over the virtual server', async () => {
+    const text = `
+virtual_server 10.0.0.100 80 {
+  delay_loop 10
+  protocol TCP
+  flap_guard 100 60 30
+  real_server 10.0.0.1 80 {
+    flap_guard 1 60 5
+    TCP_CHECK {
+      retry 0
+    }
+  }
+}`;
+    const cfg = loadConfigText(text, 'test.conf').config!;
+    expect(cfg.virtualServers[0]!.realServers[0]!.flapGuard).toEqual({
+      maxChanges: 1,
+      windowMs: 60_000,
+      holdMs: 5000,
+    });
+    const h = harness(cfg);
+    h.s.start();
+    h.results.set('TCP_CHECK', { ok: false, reason: 'refused' });
+    await h.clock.advanceSettled(0); // change 1: down
+    h.results.set('TCP_CHECK', { ok: true, reason: 'ok' });
+    await h.clock.advanceSettled(10_000); // change 2: up, beyond 1: held
+    expect(h.s.get(KEY)?.alive).toBe(false);
+    expect(h.s.snapshot().realServers[0]!.heldDown).toBe(true);
+    await h.clock.advanceSettled(5000);
+    expect(h.s.get(KEY)?.alive).toBe(true);
+    h.s.stop();
+  });
+
   it('snapshot reports per-checker last result, latency and counters', async () => {
     const h = harness(
       config(`TCP_CHECK {
