@@ -5,8 +5,10 @@
  * test, interval 1) and has notify scripts; an nginx_upstream is rendered and checked with
  * `nginx -t` on every reload, and the master is reloaded (SIGHUP) every 10 s; once a minute the
  * master is failed over (`touch /etc/keepalived/down`, removed 30 s later so it preempts back).
- * Each minute it prints RSS, CPU over the last minute, open fds and the number of VIPs on each
- * node; at the end it prints the first and last samples side by side.
+ * Each minute it prints RSS, CPU over the last minute, open fds, the number of VIPs on each node
+ * and that minute's timer lateness (from the daemon's keepvip_timer_lateness histogram, in the
+ * status document: p50/p99 as bucket bounds, and the worst since start); at the end it prints
+ * the first and last samples side by side.
  *
  * Run: node --import tsx bench/soak.ts [--minutes 30] [--instances 50]. Needs root; every
  * namespace and process is removed on exit. `npm run bench` runs it with --minutes 2 unless
@@ -37,6 +39,32 @@ interface Sample {
   cpuPct: number;
   fds: number;
   vips: number;
+  /** lateP50Ms / lateP99Ms bound this minute's timer lateness (bucket upper bounds of the histogram). */
+  lateP50Ms: number;
+  lateP99Ms: number;
+  /** lateMaxMs is the latest any timer fired since start. */
+  lateMaxMs: number;
+}
+
+/** Timers is the `timers` part of keepvip's status document (util/timer-heap.ts LatenessStats). */
+interface Timers {
+  buckets: number[];
+  count: number;
+  maxMs: number;
+}
+
+/** BOUNDS_MS are util/timer-heap.ts LATENESS_BUCKETS_MS, +Inf last. */
+const BOUNDS_MS = [0.25, 0.5, 1, 2, 5, 10, 20, 50, 100, 250, 1000, Number.POSITIVE_INFINITY];
+
+/** quantileBound is the upper bound of the bucket holding quantile q of the counts. */
+function quantileBound(counts: number[], q: number): number {
+  const total = counts.reduce((a, b) => a + b, 0);
+  let seen = 0;
+  for (let i = 0; i < counts.length; i++) {
+    seen += counts[i]!;
+    if (total > 0 && seen >= q * total) return BOUNDS_MS[i]!;
+  }
+  return Number.NaN;
 }
 
 const NOTIFY_SH = `#!/bin/bash
@@ -136,10 +164,17 @@ async function main(): Promise<void> {
     const last = new Map<string, number>();
     const hz = 100; // USER_HZ on Linux
     const pidOf = async (d: VrrpDaemon) => d.proc.targetPid();
-    for (const [name, d] of daemons) last.set(name, (await procStat(await pidOf(d))).ticks);
+    const timersOf = async (d: VrrpDaemon) => ((await d.status()) as { timers?: Timers }).timers;
+    const lastTimers = new Map<string, Timers | undefined>();
+    for (const [name, d] of daemons) {
+      last.set(name, (await procStat(await pidOf(d))).ticks);
+      lastTimers.set(name, await timersOf(d));
+    }
     const t0 = Date.now();
     let nextReload = t0 + RELOAD_EVERY_MS;
-    let nextFailover = t0 + FAILOVER_EVERY_MS / 2;
+    // Failovers at 15 s, 75 s, ... (down file added) and back at 45 s, 105 s, ... (removed): the
+    // minute samples fall 15 s after the master took its VIPs back, not at the moment it does.
+    let nextFailover = t0 + FAILOVER_EVERY_MS / 4;
     let downOn: TopoNode | undefined;
     let minute = 0;
     let failovers = 0;
@@ -147,7 +182,7 @@ async function main(): Promise<void> {
     console.log(
       `[soak] ${INSTANCES} instances at 0.1 s, ${INSTANCES} track scripts per node, reload every 10 s, failover every minute, ${MINUTES} min`,
     );
-    console.log('minute node  rss_mb  cpu_%  fds  vips');
+    console.log('minute node  rss_mb  cpu_%  fds  vips  late_p50_ms  late_p99_ms  late_max_ms');
     while (Date.now() - t0 < MINUTES * 60_000) {
       await sleep(1000);
       const now = Date.now();
@@ -179,10 +214,25 @@ async function main(): Promise<void> {
               scaleVip(topo.addr4(0).split('.').slice(0, 3).join('.'), 1).split('.').slice(0, 3).join('.'),
             ),
           ).length;
-          const sample = { minute, node: name, rssMb: s.rssMb, cpuPct, fds: s.fds, vips };
+          // This minute's lateness: the histogram's growth since the last sample.
+          const t = await timersOf(d);
+          const before = lastTimers.get(name);
+          lastTimers.set(name, t);
+          const delta = (t?.buckets ?? []).map((c, i) => c - (before?.buckets[i] ?? 0));
+          const sample: Sample = {
+            minute,
+            node: name,
+            rssMb: s.rssMb,
+            cpuPct,
+            fds: s.fds,
+            vips,
+            lateP50Ms: quantileBound(delta, 0.5),
+            lateP99Ms: quantileBound(delta, 0.99),
+            lateMaxMs: t?.maxMs ?? Number.NaN,
+          };
           samples.push(sample);
           console.log(
-            `${String(minute).padStart(6)} ${name.padEnd(5)} ${s.rssMb.toFixed(1).padStart(7)} ${cpuPct.toFixed(1).padStart(6)} ${String(s.fds).padStart(4)} ${String(vips).padStart(5)}`,
+            `${String(minute).padStart(6)} ${name.padEnd(5)} ${s.rssMb.toFixed(1).padStart(7)} ${cpuPct.toFixed(1).padStart(6)} ${String(s.fds).padStart(4)} ${String(vips).padStart(5)} ${`<=${sample.lateP50Ms}`.padStart(12)} ${`<=${sample.lateP99Ms}`.padStart(12)} ${sample.lateMaxMs.toFixed(1).padStart(12)}`,
           );
         }
       }
@@ -194,7 +244,7 @@ async function main(): Promise<void> {
       const end = mine[mine.length - 1];
       if (!first || !end) continue;
       console.log(
-        `[soak] ${name}: rss ${first.rssMb.toFixed(1)} -> ${end.rssMb.toFixed(1)} MB, cpu ${first.cpuPct.toFixed(1)} -> ${end.cpuPct.toFixed(1)} %, fds ${first.fds} -> ${end.fds}`,
+        `[soak] ${name}: rss ${first.rssMb.toFixed(1)} -> ${end.rssMb.toFixed(1)} MB, cpu ${first.cpuPct.toFixed(1)} -> ${end.cpuPct.toFixed(1)} %, fds ${first.fds} -> ${end.fds}, timer lateness p99 <= ${first.lateP99Ms} -> <= ${end.lateP99Ms} ms (worst minute <= ${Math.max(...mine.map((m) => m.lateP99Ms))} ms), max ${end.lateMaxMs.toFixed(1)} ms`,
       );
     }
   } finally {
