@@ -98,7 +98,7 @@ export class FakeKernel implements KernelPort {
     return this.link;
   }
 
-  async getPrimaryAddress(): Promise<string> {
+  async getPrimaryAddress(): Promise<string | undefined> {
     return this.primary;
   }
 
