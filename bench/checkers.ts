@@ -54,9 +54,15 @@ function config(vipPrefix: string, withVrrp: boolean): string {
 const SERVERS = `
 import { createServer as tcp } from 'node:net';
 import { createServer as http } from 'node:http';
+import { renameSync, writeFileSync } from 'node:fs';
 const kind = process.argv[2];
-if (kind === 'tcp') for (let p = 20000; p < 20100; p++) tcp((s) => { s.on('error', () => {}); s.end(); }).listen({ port: p, host: '0.0.0.0', backlog: 4096 });
-if (kind === 'http') for (let p = 21000; p < 21020; p++) http((_q, r) => r.end('ok\\n')).listen({ port: p, host: '0.0.0.0', backlog: 4096 });
+// Every accepted connection is one check served: counted, so CPU per check compares the daemons
+// even when one of them does not keep up with delay_loop.
+let n = 0;
+const out = 'count-' + kind + '.tmp';
+setInterval(() => { writeFileSync(out + '.w', String(n)); renameSync(out + '.w', out); }, 250);
+if (kind === 'tcp') for (let p = 20000; p < 20100; p++) tcp((s) => { n++; s.on('error', () => {}); s.end(); }).listen({ port: p, host: '0.0.0.0', backlog: 4096 });
+if (kind === 'http') for (let p = 21000; p < 21020; p++) http((_q, r) => { n++; r.end('ok\\n'); }).listen({ port: p, host: '0.0.0.0', backlog: 4096 });
 console.log('ready');
 `;
 
@@ -64,6 +70,7 @@ console.log('ready');
 const measure = (pidExpr: string) => `
 PID=${pidExpr}
 HZ=$(getconf CLK_TCK)
+c0=$(( $(cat count-tcp.tmp) + $(cat count-http.tmp) ))
 t0=$(awk '{print $14+$15}' /proc/$PID/stat)
 rss=0
 for i in $(seq 1 ${WINDOW_S}); do
@@ -71,7 +78,8 @@ for i in $(seq 1 ${WINDOW_S}); do
   sleep 1
 done
 t1=$(awk '{print $14+$15}' /proc/$PID/stat)
-echo "$(( t1 - t0 )) $HZ $rss"
+c1=$(( $(cat count-tcp.tmp) + $(cat count-http.tmp) ))
+echo "$(( t1 - t0 )) $HZ $rss $(( c1 - c0 ))"
 `;
 
 async function main(): Promise<void> {
@@ -128,8 +136,14 @@ kill $(cat kv.pid); sleep 3
     const res = await guest.run(script, { timeoutMs: 15 * 60_000 });
     if (res.exitCode !== 0) throw new Error(`guest script failed: ${res.stderr}\n${res.stdout}`);
     const parse = (name: string) => {
-      const [ticks, hz, rss] = guest.readResult(name).trim().split(/\s+/).map(Number);
-      return { cpuPct: (100 * ticks!) / hz! / WINDOW_S, rssMb: rss! / 1024 };
+      const [ticks, hz, rss, served] = guest.readResult(name).trim().split(/\s+/).map(Number);
+      const cpuS = ticks! / hz!;
+      return {
+        cpuPct: (100 * cpuS) / WINDOW_S,
+        rssMb: rss! / 1024,
+        checksPerS: served! / WINDOW_S,
+        usPerCheck: (1e6 * cpuS) / Math.max(1, served!),
+      };
     };
     const ka = parse('ka.measure');
     const kv = parse('kv.measure');
@@ -162,13 +176,13 @@ kill $(cat kv.pid); sleep 3
       `bench/checkers: ${TCP} TCP_CHECK + ${HTTP} HTTP_GET, delay_loop 1 s, window ${WINDOW_S} s after ${WARMUP_S} s warmup (UML guest)`,
     );
     console.log(
-      `  keepalived checker: CPU ${ka.cpuPct.toFixed(1)} %  RSS ${ka.rssMb.toFixed(1)} MiB  (servers seen up: ${kaUp})`,
+      `  keepalived checker: CPU ${ka.cpuPct.toFixed(1)} %  RSS ${ka.rssMb.toFixed(1)} MiB  checks served ${ka.checksPerS.toFixed(0)}/s  CPU ${ka.usPerCheck.toFixed(0)} us/check  (servers seen up: ${kaUp})`,
     );
     console.log(
-      `  keepvip           : CPU ${kv.cpuPct.toFixed(1)} %  RSS ${kv.rssMb.toFixed(1)} MiB  (servers seen up: ${kvUp})${runs}`,
+      `  keepvip           : CPU ${kv.cpuPct.toFixed(1)} %  RSS ${kv.rssMb.toFixed(1)} MiB  checks served ${kv.checksPerS.toFixed(0)}/s  CPU ${kv.usPerCheck.toFixed(0)} us/check  (servers seen up: ${kvUp})${runs}`,
     );
     console.log(
-      `  CPU ratio keepvip/keepalived: ${(kv.cpuPct / ka.cpuPct).toFixed(2)}  RSS ratio: ${(kv.rssMb / ka.rssMb).toFixed(2)}`,
+      `  CPU ratio keepvip/keepalived: ${(kv.cpuPct / ka.cpuPct).toFixed(2)}  per check: ${(kv.usPerCheck / ka.usPerCheck).toFixed(2)}  RSS ratio: ${(kv.rssMb / ka.rssMb).toFixed(2)}  (goal ${TCP + HTTP} checks/s)`,
     );
     console.log(
       `  VRRP advert lateness meanwhile (advert_int 100 ms, ${late.length} intervals): p50 ${pct(50).toFixed(2)} ms  p99 ${pct(99).toFixed(2)} ms`,

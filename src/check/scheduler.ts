@@ -1,8 +1,8 @@
 /**
  * CheckScheduler runs every real-server checker of a configuration on keepalived's timing and
- * publishes one verdict per real server (VerdictSource). Each checker has one timer in the
- * scheduler's TimerHeap (one heap over one timer of the injected Clock); the next run is armed
- * only when the probe settled, so runs never stack, and
+ * publishes one verdict per real server (VerdictSource). Each checker has one timer on the
+ * injected Clock (the system clock keeps every deadline in one heap, util/timer-heap.ts); the
+ * next run is armed only when the probe settled, so runs never stack, and
  * probes are asynchronous I/O bounded by their own timeouts, so thousands of them never block
  * the event loop the VRRP runner shares. Counting is checker-state.ts, the live records
  * checker-run.ts, the flapping guard flap-guard.ts, FILE_CHECK's files track-files.ts, the
@@ -31,7 +31,6 @@ import { endHold, type FlapGuard, flapLine, isHeldDown, noteVerdictChange } from
 import { type Probe, type ProbeEnv, type ProbeResult, probeTarget } from './probe.js';
 import { makeProbe } from './probes/index.js';
 import { type CheckSnapshot, realServerSnapshot } from './snapshot.js';
-import { TimerHeap } from './timer-heap.js';
 import { readTrackFile, watchTrackFiles } from './track-files.js';
 import {
   type RealServerKey,
@@ -80,8 +79,7 @@ export class CheckScheduler implements VerdictSource {
 
   constructor(private readonly o: CheckSchedulerOptions) {
     this.config = o.config;
-    // One heap for every run timer and probe timeout of this scheduler, over one timer of o.clock.
-    this.clock = new TimerHeap(o.clock);
+    this.clock = o.clock;
     this.log = o.log;
     this.random = o.random ?? Math.random;
     this.env = {
