@@ -94,7 +94,7 @@ export class FakeKernel implements KernelPort {
     };
   }
 
-  async getLink(): Promise<LinkInfo> {
+  async getLink(_name?: string): Promise<LinkInfo> {
     return this.link;
   }
 
