@@ -1,13 +1,23 @@
-import { writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { IpvsDestination, IpvsService, IpvsServiceId } from '../../../src/kernel/ipvs/types.js';
-import { bootGuest, IPVS_MODULES, REPO_ROOT, type UmlGuest, umlSkipReason } from '../../helpers/uml.js';
+import {
+  bootGuest,
+  IPVS_MODULES,
+  REPO_ROOT,
+  type StepResult,
+  type UmlGuest,
+  umlSkipReason,
+} from '../../helpers/uml.js';
+import { sleep } from '../../helpers/wait.js';
+import { ensureDist } from '../../helpers/dist.js';
 
 // The IPVS generic netlink client against a real IPVS kernel (Linux 6.1 in user-mode-linux):
 // each case programs a table with the client, then `ipvsadm -Sn` must show exactly the lines
 // asked for (the same lines fed to `ipvsadm -R` give the same table: a differential against
-// ipvsadm/libipvs), and the client's read-back must equal what was written.
+// ipvsadm/libipvs), and the client's read-back must equal what was written. One driver process
+// in the guest (ipvs-ops.mjs --serve) takes every list of calls, each with a fresh client.
 const skipReason = umlSkipReason();
 if (skipReason) console.warn(`[ipvs-client.test] SKIPPED: ${skipReason}`);
 
@@ -257,16 +267,23 @@ const sortedLines = (text: string) =>
 
 describe.skipIf(skipReason !== undefined)('IPVS generic netlink client in a real IPVS kernel', () => {
   let guest: UmlGuest;
-  let build: string;
+  let queue: string;
+  let driver: Promise<StepResult> | undefined;
+  let driverDone: StepResult | undefined;
   let opsFile = 0;
 
   /** ops runs IpvsClient calls in the guest (pipelined unless sequential) and returns their outcomes. */
   async function ops(list: Op[], sequential = false) {
-    const file = join(guest.resultsDir, `ops-${++opsFile}.json`);
-    writeFileSync(file, JSON.stringify({ ops: list, sequential }));
-    const r = await guest.run(`KV_BUILD=${build} node ${DRIVER} ${file}`);
-    if (r.exitCode !== 0) throw new Error(`driver exited ${r.exitCode}: ${r.stderr}`);
-    return JSON.parse(r.stdout) as {
+    const n = ++opsFile;
+    writeFileSync(join(queue, `${n}.json`), JSON.stringify({ ops: list, sequential }));
+    const out = join(queue, `${n}.out`);
+    while (!existsSync(out)) {
+      if (driverDone) throw new Error(`driver exited ${driverDone.exitCode}: ${driverDone.stderr}`);
+      await sleep(20);
+    }
+    const parsed = JSON.parse(readFileSync(out, 'utf8'));
+    if (parsed.error) throw new Error(`driver failed: ${parsed.error}`);
+    return parsed as {
       results: Outcome[];
       operations: number;
       sends: number;
@@ -277,11 +294,29 @@ describe.skipIf(skipReason !== undefined)('IPVS generic netlink client in a real
   const sh = async (script: string) => (await guest.check(script)).stdout;
 
   beforeAll(async () => {
-    guest = await bootGuest({ name: 'ipvs-client', modules: [...IPVS_MODULES, 'ip_vs_pe_sip'] });
-    build = await guest.compile(['src/kernel/ipvs/client.ts']);
-  });
+    await ensureDist();
+    guest = await bootGuest({
+      name: 'ipvs-client',
+      modules: [...IPVS_MODULES, 'ip_vs_pe_sip'],
+      timeoutMs: 1_800_000,
+    });
+    // dist/ is the client as bin/keepvip runs it (no guest.compile: a second tsc run).
+    const build = join(REPO_ROOT, 'dist');
+    queue = join(guest.resultsDir, 'ops');
+    mkdirSync(queue);
+    driver = guest.run(`KV_BUILD=${build} exec node ${DRIVER} --serve ${queue}`, { timeoutMs: 1_800_000 });
+    void driver.then((r) => {
+      driverDone = r;
+    });
+    while (!existsSync(join(queue, 'ready'))) {
+      if (driverDone) throw new Error(`driver exited ${driverDone.exitCode}: ${driverDone.stderr}`);
+      await sleep(20);
+    }
+  }, 600_000);
 
   afterAll(async () => {
+    if (queue && guest) writeFileSync(join(queue, 'stop'), '');
+    await driver?.catch(() => undefined);
     await guest?.destroy();
   });
 
