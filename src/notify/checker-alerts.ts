@@ -8,7 +8,7 @@
  *   server down notifies too (update_svr_checker_state on !has_run);
  * - a checker that flips mails `[ROUTER_ID] Realserver [IP]:tcp:PORT of virtual server
  *   [VIP]:tcp:PORT - UP|DOWN` with the checker's body (`=> TCP CHECK failed on service <=`) when
- *   the global smtp_alert is on (keepalived's checker smtp_alert default).
+ *   smtp_alert is on: the real server's own, else its virtual server's, else the global one.
  */
 import { hostname } from 'node:os';
 import type { CheckEvent } from '../check/scheduler.js';
@@ -65,8 +65,10 @@ export class CheckerAlerts {
       this.fifo?.write(rsFifoLine(e.vs, e.rs, e.alive));
       return;
     }
-    if (!e.checkerChanged || this.mail === undefined || this.config.globalDefs.smtpAlert !== true) return;
     const g = this.config.globalDefs;
+    // keepalived: a real server's smtp_alert, else its virtual server's, else the global one.
+    const mailOn = e.rs.smtpAlert ?? e.vs.smtpAlert ?? g.smtpAlert === true;
+    if (!e.checkerChanged || this.mail === undefined || !mailOn) return;
     this.mail.enqueue({
       from: g.notificationEmailFrom,
       to: g.notificationEmail,

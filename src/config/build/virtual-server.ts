@@ -15,6 +15,7 @@ import {
   parseIpAddress,
   readCommand,
   readInteger,
+  readBool,
   readSecondsMs,
   requireArg,
   walkBlock,
@@ -109,6 +110,10 @@ const rsHandlers: Record<string, Handler<RsDraft>> = {
   flap_guard(ctx, st, d) {
     const g = readFlapGuard(ctx, st);
     if (g !== undefined) d.rs.flapGuard = g;
+  },
+  smtp_alert(ctx, st, d) {
+    // keepalived rs_smtp_alert_handler: the checkers of this real server mail (or not).
+    d.rs.smtpAlert = readBool(ctx, st);
   },
 };
 for (const kind of CHECKER_KINDS) {
@@ -326,6 +331,10 @@ const vsHandlers: Record<string, Handler<VsDraft>> = {
   flap_guard(ctx, st, d) {
     const g = readFlapGuard(ctx, st);
     if (g !== undefined) d.vs.flapGuard = g;
+  },
+  smtp_alert(ctx, st, d) {
+    // keepalived vs_smtp_alert_handler: the default of its real servers.
+    d.vs.smtpAlert = readBool(ctx, st);
   },
   real_server() {
     // Read after the whole block, so that settings written after a real_server still apply to it.

@@ -41,6 +41,8 @@ export interface RealServer {
   checkers: Checker[];
   /** flapGuard (keepvip `flap_guard`, own or the virtual server's): hold a flapping server down. */
   flapGuard?: FlapGuardSetting;
+  /** smtpAlert is the real server's `smtp_alert [on|off]`: its checkers' mails (unset: the virtual server's, else global). */
+  smtpAlert?: boolean;
   pos: SourcePos;
 }
 
@@ -106,6 +108,8 @@ export interface VirtualServer {
   realServers: RealServer[];
   /** flapGuard (keepvip `flap_guard`) is the default of the real servers' flapping guard. */
   flapGuard?: FlapGuardSetting;
+  /** smtpAlert is the virtual server's `smtp_alert [on|off]`: the default of its real servers' checker mails. */
+  smtpAlert?: boolean;
   pos: SourcePos;
 }
 

@@ -96,4 +96,64 @@ describe("checker events in keepalived's words", () => {
     expect(mails[0]!.text.split('\n')[0]).toBe('=> TCP CHECK failed on service <=');
     expect(mails[0]).toMatchObject({ from: 'kv@example.test', to: ['ops@example.test'] });
   });
+
+  it('smtp_alert per real server, else per virtual server, else global decides the checker mails', async () => {
+    const cfg = (globalOn: boolean, vsLine: string, rsLines: [string, string]) =>
+      loadConfigText(
+        `global_defs {
+  router_id lb1
+  notification_email {
+    ops@example.test
+  }
+  notification_email_from kv@example.test
+  smtp_server 127.0.0.1
+  ${globalOn ? 'smtp_alert' : ''}
+}
+virtual_server 10.0.0.100 80 {
+  protocol TCP
+  ${vsLine}
+  real_server 10.0.0.1 8080 {
+    ${rsLines[0]}
+    TCP_CHECK {
+    }
+  }
+  real_server 10.0.0.2 8080 {
+    ${rsLines[1]}
+    TCP_CHECK {
+    }
+  }
+}
+`,
+        'm.conf',
+      ).config!;
+    const mailedServers = async (c: ReturnType<typeof cfg>) => {
+      const mails: OutgoingMail[] = [];
+      const a = new CheckerAlerts(c, silentLogger, {
+        mailTransport: { send: async (m) => void mails.push(m) },
+      });
+      const v = c.virtualServers[0]!;
+      for (const r of v.realServers)
+        a.handle({
+          type: 'checker',
+          vs: v,
+          rs: r,
+          checker: r.checkers[0]!,
+          up: false,
+          mailBody: 'b',
+          rsChanged: true,
+          checkerChanged: true,
+        });
+      await a.drain();
+      a.close();
+      return mails.map((m) => m.subject.split(' ')[2]);
+    };
+    // Global on, one real server off.
+    expect(await mailedServers(cfg(true, '', ['smtp_alert off', '']))).toEqual(['[10.0.0.2]:tcp:8080']);
+    // Global off, the virtual server on, one real server off.
+    expect(await mailedServers(cfg(false, 'smtp_alert', ['', 'smtp_alert no']))).toEqual([
+      '[10.0.0.1]:tcp:8080',
+    ]);
+    // Global off, only one real server on.
+    expect(await mailedServers(cfg(false, '', ['', 'smtp_alert on']))).toEqual(['[10.0.0.2]:tcp:8080']);
+  });
 });
