@@ -20,14 +20,19 @@ export type Vrrp6Callback = (
 
 /** NativeAddon is the surface of native/build/Release/keepvip_native.node (see native/src/*.c). */
 export interface NativeAddon {
-  /** vrrp4Open opens the IPv4 VRRP socket (native/src/vrrp4.c); the callback gets (error) or (null, datagram). */
+  /**
+   * vrrp4Open opens the IPv4 VRRP socket (native/src/vrrp4.c); the callback gets (error) or
+   * (null, batch): one wakeup's datagrams as [u16 LE length][datagram] records.
+   */
   vrrp4Open(
     ifname: string,
     groups: string[],
     rcvbufBytes: number,
-    callback: (error: (Error & { code?: string }) | null, datagram?: Buffer) => void,
+    callback: (error: (Error & { code?: string }) | null, batch?: Buffer) => void,
   ): Vrrp4Handle;
   vrrp4Send(handle: Vrrp4Handle, datagram: Buffer, dst: string): void;
+  /** vrrp4SendMany sends datagrams[i] to the IPv4 address at dsts[4i..4i+3] with sendmmsg; returns how many went. */
+  vrrp4SendMany(handle: Vrrp4Handle, datagrams: Buffer[], dsts: Buffer): number;
   vrrp4Close(handle: Vrrp4Handle): void;
   vrrp4Ref(handle: Vrrp4Handle, ref: boolean): void;
   vrrp6Open(ifname: string, groups: string[], callback: Vrrp6Callback): Vrrp6Handle;
