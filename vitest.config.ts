@@ -1,3 +1,4 @@
+import { availableParallelism } from 'node:os';
 import { defineConfig } from 'vitest/config';
 
 /**
@@ -26,6 +27,9 @@ export const UML_FILES = [
 // working for every integration file.
 export default defineConfig({
   test: {
+    // vitest's default is one worker per core but one, so a single fork on two cores: the unit
+    // files (pure, never sleeping) take both cores. The integration lanes stay one file each.
+    maxWorkers: Math.max(2, availableParallelism() - 1),
     projects: [
       {
         test: {
