@@ -4,7 +4,8 @@
  * it; it never blocks the runner (every method returns at once, the work is queued).
  *
  * Split brain (keepvip's own, see split-brain.ts): while an instance is MASTER the notifier
- * probes its first IPv4 VIP every `probeIntervalMs` (and at once on becoming master) and takes
+ * probes its first IPv4 VIP every `probeIntervalMs` (and at once on becoming master; with more
+ * instances than the probe budget allows, less often and spread out) and takes
  * the adverts the runner reports. One alert per episode start and one per end: a log line, the
  * instance's `splitBrainEpisodes` counter, `notify` called with SPLIT_BRAIN / SPLIT_BRAIN_END as
  * the state, a FIFO line, and a mail when the instance's SMTP alerts are on.
@@ -41,6 +42,30 @@ import { nativeArpProber } from '../kernel/arp-probe-native.js';
 
 /** DEFAULT_PROBE_INTERVAL_MS is the period of split-brain VIP probes while MASTER. */
 export const DEFAULT_PROBE_INTERVAL_MS = 2000;
+
+/**
+ * PROBE_BUDGET_PER_S caps the split-brain ARP probes of the whole daemon: a probe frame crosses
+ * the link in our context (~0.5 ms on a veth and bridge), and at 255 MASTER instances one every
+ * 2 s each was 128 frames a second, more CPU than the adverts. With more instances than
+ * PROBE_BUDGET_PER_S x 2 s, each instance is probed less often (255: every 10.2 s); adverts from
+ * another master still count as evidence at once.
+ */
+export const PROBE_BUDGET_PER_S = 25;
+
+/** probeIntervalFor is the probe period for a configuration: the default, or longer within the budget. */
+export function probeIntervalFor(config: KeepvipConfig, baseMs: number): number {
+  const probed = config.vrrpInstances.filter((i) =>
+    i.virtualIpAddresses.some((v) => v.family === 'inet'),
+  ).length;
+  return Math.max(baseMs, Math.ceil((probed * 1000) / PROBE_BUDGET_PER_S));
+}
+
+/** staggerOf spreads instances' first probes over the period (a stable hash of the name). */
+function staggerOf(name: string, periodMs: number): number {
+  let h = 2166136261;
+  for (let i = 0; i < name.length; i++) h = Math.imul(h ^ name.charCodeAt(i), 16777619);
+  return ((h >>> 0) % 1000) * (periodMs / 1000);
+}
 
 /** NotifierOptions are the notifier's collaborators; each has a real default. */
 export interface NotifierOptions {
@@ -93,7 +118,7 @@ export class Notifier {
     this.clock = options.clock ?? systemClock;
     this.scripts = new NotifyQueue(log, g.notifyScriptTimeoutMs, this.clock);
     this.prober = options.prober === null ? undefined : (options.prober ?? nativeArpProber(this.clock));
-    this.probeIntervalMs = options.probeIntervalMs ?? DEFAULT_PROBE_INTERVAL_MS;
+    this.probeIntervalMs = probeIntervalFor(config, options.probeIntervalMs ?? DEFAULT_PROBE_INTERVAL_MS);
     this.host = options.hostname ?? hostname();
     this.mail = this.mailQueueFor(config);
     this.fifos = this.openFifos(config);
@@ -310,7 +335,14 @@ export class Notifier {
       if (watch.stopped) return;
       watch.timer = this.clock.at(this.clock.nowMs() + this.probeIntervalMs, () => void round());
     };
-    void round();
+    // The first probe at once when the probes are few; spread over the period when they are
+    // rationed (255 instances becoming MASTER together must not send 255 frames in one turn).
+    if (this.probeIntervalMs <= (this.options.probeIntervalMs ?? DEFAULT_PROBE_INTERVAL_MS)) void round();
+    else
+      watch.timer = this.clock.at(
+        this.clock.nowMs() + staggerOf(inst.name, this.probeIntervalMs),
+        () => void round(),
+      );
   }
 
   private stopWatch(name: string): void {
