@@ -15,6 +15,7 @@
  * Run: node --import tsx bench/checkers.ts [--tcp N] [--http M] [--window S]. Needs root.
  */
 import { spawnSync } from 'node:child_process';
+import { rmSync, writeFileSync } from 'node:fs';
 import { argValue } from './lib/args.js';
 import { bootGuest, IPVS_MODULES, REPO_ROOT, umlSkipReason } from '../test/helpers/uml.js';
 
@@ -89,8 +90,15 @@ async function main(): Promise<void> {
     console.warn(`[bench/checkers] SKIPPED: ${skip}`);
     return;
   }
-  const r = spawnSync('npx', ['tsc', '-p', 'tsconfig.json'], { cwd: REPO_ROOT, encoding: 'utf8' });
-  if (r.status !== 0) console.warn('[bench/checkers] tsc reported errors (dist still emitted)');
+  // A private build at dist's depth (the addon and templates resolve alike): other work
+  // rebuilding dist/ during the ~20-minute run must not swap the daemon under measurement.
+  const out = `${REPO_ROOT}/.bench-checkers-dist`;
+  const r = spawnSync('npx', ['tsc', '-p', 'tsconfig.json', '--outDir', out], {
+    cwd: REPO_ROOT,
+    encoding: 'utf8',
+  });
+  if (r.status !== 0) console.warn('[bench/checkers] tsc reported errors (output still emitted)');
+  writeFileSync(`${out}/keepvip.mjs`, "import('./cli/main.js').then((m) => m.main(process.argv));\n");
   const guest = await bootGuest({
     name: 'bench-checkers',
     modules: [...IPVS_MODULES, 'dummy'],
@@ -123,7 +131,7 @@ sleep ${WARMUP_S}
 kill $(cat ka.pid); sleep 3
 ipvsadm -C || true
 # keepvip: checkers and one VRRP instance in one process.
-node ${REPO_ROOT}/bin/keepvip -f ${d}/kv.conf -n -l -p ${d}/kv.pid --control ${d}/kv.sock > kv.log 2>&1 &
+node ${out}/keepvip.mjs -f ${d}/kv.conf -n -l -p ${d}/kv.pid --control ${d}/kv.sock > kv.log 2>&1 &
 for i in $(seq 1 120); do [ -s kv.pid ] && grep -q 'success.' kv.log && break; sleep 0.5; done
 [ -s kv.pid ] || { echo "keepvip did not start"; cat kv.log; exit 1; }
 sleep ${WARMUP_S}
@@ -131,7 +139,7 @@ tcpdump -i kvb0 -n -tt -l 'ip proto 112' > vrrp.tcpdump 2>/dev/null &
 TD=$!
 ( ${measure(`$(cat ${d}/kv.pid)`)} ) > kv.measure
 kill $TD || true
-node ${REPO_ROOT}/bin/keepvip status --json --control ${d}/kv.sock > kv.status 2>/dev/null || true
+node ${out}/keepvip.mjs status --json --control ${d}/kv.sock > kv.status 2>/dev/null || true
 kill $(cat kv.pid); sleep 3
 `;
     // On a loaded host the guest runs slowly: keepvip alone needs minutes to start 12,000 checkers.
@@ -197,6 +205,7 @@ kill $(cat kv.pid); sleep 3
     if (warn.length) console.log(`  keepvip log (first warnings / VRRP lines):\n    ${warn.join('\n    ')}`);
   } finally {
     await guest.destroy();
+    rmSync(out, { recursive: true, force: true });
   }
 }
 
