@@ -10,7 +10,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { run } from '../../helpers/netns.js';
+import { ensureDist } from '../../helpers/dist.js';
 import { bootGuest, IPVS_MODULES, REPO_ROOT, type UmlGuest, umlSkipReason } from '../../helpers/uml.js';
 
 const skip = umlSkipReason();
@@ -75,7 +75,7 @@ describe.skipIf(skip !== undefined)('LVS-DR lab: seed configurations through kee
   let guest: UmlGuest;
 
   beforeAll(async () => {
-    await run('npx', ['tsc', '-p', join(REPO_ROOT, 'tsconfig.json')], { reject: false, timeoutMs: 180_000 });
+    await ensureDist();
     guest = await bootGuest({
       name: 'drlab',
       modules: [...IPVS_MODULES, 'bridge', 'veth'],
