@@ -42,6 +42,7 @@ export interface DaemonCliOptions {
   metrics?: string;
   vrrp?: boolean;
   check?: boolean;
+  dontReleaseIpvs?: boolean;
 }
 
 /** buildProgram wires every option and subcommand; exported for tests. */
@@ -69,6 +70,7 @@ export function buildProgram(): Command {
       '--metrics <listen>',
       'serve Prometheus metrics on HOST:PORT (loopback only) or unix:PATH (default: off)',
     )
+    .option('-I, --dont-release-ipvs', "don't remove the IPVS services on stop (a restart adopts them)")
     .addOption(new Option('-P, --vrrp', 'only run the VRRP side (no nginx rendering or health checks)'))
     .addOption(
       new Option('-C, --check', 'only run the checkers side (nginx rendering and health checks, no VRRP)'),
@@ -188,6 +190,7 @@ async function runTopLevel(opts: DaemonCliOptions): Promise<number> {
     logFacility: facility,
     syslogSocket: opts.syslogSocket,
     side: opts.vrrp && !opts.check ? 'vrrp' : opts.check && !opts.vrrp ? 'check' : 'both',
+    dontReleaseIpvs: opts.dontReleaseIpvs === true,
   });
   // A stopped daemon exits: nothing left open (a log pipe, a worker) may keep it alive. A detached
   // daemon that logged "Stopped Keepvip" but stayed up was left behind by the syslog test.

@@ -15,7 +15,7 @@ import { NginxSync } from '../nginx/sync.js';
 import { withUpstreamHealth } from '../nginx/health.js';
 import { CheckerThread } from '../check/worker-host.js';
 import { CheckerAlerts } from '../notify/checker-alerts.js';
-import { DaemonLvs, realServerStateFor } from './lvs.js';
+import { DaemonLvs, lvsStateFiles } from './lvs.js';
 import { VERSION } from '../util/version.js';
 import { acquirePidFile, releasePidFile } from './pidfile.js';
 import { startControlServer } from '../control/server.js';
@@ -44,6 +44,8 @@ export interface DaemonOptions {
   /** logFacility is the syslog facility (-S; default daemon); syslogSocket replaces /dev/log. */
   logFacility?: string;
   syslogSocket?: string;
+  /** dontReleaseIpvs is keepalived's -I: the IPVS services stay on stop, for a restart to adopt. */
+  dontReleaseIpvs?: boolean;
 }
 
 /** runDaemon runs until SIGTERM or SIGINT and returns the exit code. */
@@ -84,7 +86,8 @@ export async function runDaemon(o: DaemonOptions): Promise<number> {
     clock: systemClock,
     log,
     verdicts: checks,
-    realServerStateFile: realServerStateFor(o.pidFile),
+    stateFiles: lvsStateFiles(o.pidFile),
+    dontReleaseIpvs: o.dontReleaseIpvs === true,
   });
   const runner = new VrrpRunner({
     config: vrrpConfig,

@@ -12,6 +12,8 @@ import { IpvsClient } from '../kernel/ipvs/client.js';
 import type { IpvsPort } from '../kernel/ipvs/types.js';
 import { type LvsEvent, lvsEventScript, lvsFifoLine } from '../lvs/events.js';
 import { HaSuspend } from '../lvs/ha-suspend.js';
+import { fileOwnership } from '../lvs/ownership.js';
+import { realServerDown, realServerUp } from '../lvs/real-server-setup.js';
 import { LvsReconciler } from '../lvs/reconciler.js';
 import type { LvsStatus } from '../lvs/status.js';
 import { LvsSyncDaemon } from '../lvs/sync-daemon.js';
@@ -31,6 +33,22 @@ export interface DaemonLvsOptions {
   port?: IpvsPort;
   /** verdicts are the checkers' (check/CheckScheduler). */
   verdicts?: VerdictSource;
+  /** stateFiles are where the LVS side keeps what must outlive the process (lvsStateFiles(pid file)). */
+  stateFiles?: LvsStateFiles;
+  /** dontReleaseIpvs is keepalived's -I: leave the IPVS services on stop (as lvs_keep_on_stop). */
+  dontReleaseIpvs?: boolean;
+}
+
+/** LvsStateFiles are the LVS side's records: real_server_setup's changes, the owned IPVS services. */
+export interface LvsStateFiles {
+  realServer: string;
+  ipvsOwned: string;
+}
+
+/** lvsStateFiles are the records of a daemon with this pid file (`/run/keepvip.pid` -> `/run/keepvip.realserver.json`...). */
+export function lvsStateFiles(pidFile: string): LvsStateFiles {
+  const base = pidFile.endsWith('.pid') ? pidFile.slice(0, -4) : pidFile;
+  return { realServer: `${base}.realserver.json`, ipvsOwned: `${base}.ipvs-owned.json` };
 }
 
 /** DaemonLvs runs the LVS side of the daemon. */
@@ -48,6 +66,8 @@ export class DaemonLvs {
   private readonly states = new Map<string, string>();
   private stopping = false;
   private haSuspend: HaSuspend | undefined;
+  /** realServerVips are the VIPs real_server_setup put on lo (through realServerUp). */
+  private realServerVips: string[] = [];
 
   constructor(private readonly o: DaemonLvsOptions) {
     this.config = o.config;
@@ -59,6 +79,7 @@ export class DaemonLvs {
       log: o.log,
       ...(o.verdicts ? { verdicts: o.verdicts } : {}),
       onEvent: (e) => this.onEvent(e),
+      ...(o.stateFiles ? { ownership: fileOwnership(o.stateFiles.ipvsOwned) } : {}),
     });
     this.sync = new LvsSyncDaemon(this.port, o.log);
   }
@@ -71,6 +92,7 @@ export class DaemonLvs {
   /** start programs the table and configures the sync daemon (the followed instance's state comes through onInstanceState). */
   async start(): Promise<void> {
     this.openFifos(this.config);
+    await this.setupRealServer(this.config);
     await this.reconciler.start(this.config);
     if (this.wanted(this.config)) this.available = this.reconciler.status().state === 'programmed';
     if (this.available) {
@@ -120,6 +142,7 @@ export class DaemonLvs {
   async reload(config: KeepvipConfig): Promise<void> {
     this.config = config;
     this.openFifos(config);
+    await this.setupRealServer(config);
     await this.haSuspend?.configure(config);
     await this.reconciler.reload(config);
     if (!this.available && this.wanted(config))
@@ -134,9 +157,12 @@ export class DaemonLvs {
   async stop(): Promise<void> {
     this.stopping = true;
     this.haSuspend?.close();
-    const keep = this.config.globalDefs.lvs?.keepOnStop === true;
+    const keep = this.o.dontReleaseIpvs === true || this.config.globalDefs.lvs?.keepOnStop === true;
+    if (keep && this.available)
+      this.o.log.info('IPVS: services left in the kernel for the next start to adopt');
     await this.reconciler.stop(keep);
     if (this.available && !keep) await this.sync.stop();
+    await this.setupRealServer(undefined);
     await this.scripts.drain();
     this.closeFifos();
     this.port.close();
@@ -175,6 +201,27 @@ export class DaemonLvs {
       return;
     }
     void this.scripts.enqueue(`lvs/${e.vsKey}`, [resolveInvocation(script)], policy.identity);
+  }
+
+  /**
+   * setupRealServer is real_server_setup: this host is a DR real server of the listed VIPs, so
+   * at start (and on SIGHUP for added ones) it does what `keepvip realserver up` does, and at
+   * stop (or for VIPs dropped from the list) what `down` does: only what it changed is undone.
+   */
+  private async setupRealServer(config: KeepvipConfig | undefined): Promise<void> {
+    const vips = config?.globalDefs.lvs?.realServerSetup?.vips ?? [];
+    const o = {
+      stateFile: (this.o.stateFiles ?? lvsStateFiles('/run/keepvip.pid')).realServer,
+      out: (line: string) => this.o.log.info(`real_server_setup: ${line}`),
+    };
+    const dropped = this.realServerVips.filter((v) => !vips.includes(v));
+    try {
+      if (dropped.length > 0) await realServerDown(dropped, o);
+      if (vips.length > 0 && vips.some((v) => !this.realServerVips.includes(v))) await realServerUp(vips, o);
+      this.realServerVips = [...vips];
+    } catch (e) {
+      this.o.log.error(`real_server_setup: ${(e as Error).message}`);
+    }
   }
 
   /** openFifos opens lvs_notify_fifo (with its script) and notify_fifo (lines only: the runner reads it with its script). */

@@ -15,19 +15,11 @@ import type { IpvsPort, IpvsTable, IpvsTimeouts } from '../kernel/ipvs/types.js'
 import type { Clock, TimerHandle } from '../util/clock.js';
 import type { Logger } from '../util/logger.js';
 import { type ApplyResult, applyPlan, describeOp } from './apply.js';
-import {
-  assembleDesired,
-  computeVirtualServer,
-  type DesiredTable,
-  destinationKey,
-  lvsRealServerKey,
-  lvsVirtualServerKey,
-  serviceKey,
-  serviceOwners,
-  type VirtualServerPart,
-} from './desired.js';
+import { DesiredParts } from './desired-parts.js';
+import { destinationKey, serviceKey, serviceOwners } from './desired.js';
 import { diffTables, planSize } from './diff.js';
 import type { LvsEvent } from './events.js';
+import type { OwnershipStore } from './ownership.js';
 import { buildLvsStatus, type LastReconcile, type LvsState, type LvsStatus } from './status.js';
 
 /** LvsReconcilerOptions wire the reconciler to the kernel, the clock and the checkers. */
@@ -38,6 +30,8 @@ export interface LvsReconcilerOptions {
   verdicts?: VerdictSource;
   /** onEvent receives real server up/down and quorum transitions (notify scripts, FIFO). */
   onEvent?: (e: LvsEvent) => void;
+  /** ownership keeps the owned services across restarts (ownership.ts); without it only the configuration's are owned at start. */
+  ownership?: OwnershipStore;
 }
 
 /** DEFAULT_DELAY_LOOP_MS is used when no virtual server gives one. */
@@ -48,21 +42,15 @@ export class LvsReconciler {
   private config: KeepvipConfig | undefined;
   private state: LvsState = 'not-configured';
   private reason = '';
-  /** parts are the desired table by virtual_server block (configuration order); desired joins them. */
-  private parts: VirtualServerPart[] | undefined;
-  private desiredCache: DesiredTable | undefined;
-  /** owners maps a service key to its block's index; byServer a real server key to its blocks. */
-  private owners = new Map<string, number>();
-  private byServer = new Map<string, number[]>();
-  /** dirty are the blocks whose verdicts changed since the last convergence ('all': recompute every one). */
-  private dirty: Set<number> | 'all' = 'all';
+  /** parts are the desired table by virtual_server block, recomputed by block (desired-parts.ts). */
+  private readonly parts: DesiredParts;
   /** known is the kernel table as last read (by service key), patched with what was written since. */
   private known: Map<string, TableEntry> | undefined;
   private stale = true;
-  private readonly quorum = new Map<string, boolean>();
-  private readonly alive = new Map<string, boolean>();
   /** owned are the keys of the services keepvip programmed. */
   private owned = new Set<string>();
+  /** savedOwned is the owned set as last written to the ownership store. */
+  private savedOwned = '';
   private timer: TimerHandle | undefined;
   private chain: Promise<void> = Promise.resolve();
   private pending: { read: boolean; reason: string } | undefined;
@@ -73,7 +61,9 @@ export class LvsReconciler {
   reconciles = 0;
   operations = 0;
 
-  constructor(private readonly o: LvsReconcilerOptions) {}
+  constructor(private readonly o: LvsReconcilerOptions) {
+    this.parts = new DesiredParts((e) => this.emit(e), o.log);
+  }
 
   /** start checks the kernel, applies lvs_flush / lvs_timeouts, adopts the table and converges. */
   async start(config: KeepvipConfig): Promise<void> {
@@ -93,8 +83,11 @@ export class LvsReconciler {
       await this.o.port.flush().catch((e: Error) => this.o.log.error(`IPVS: flush failed: ${e.message}`));
     }
     await this.applyTimeouts(lvs);
-    // Adopt: every service the configuration describes is ours, whatever its current entries.
-    this.owned = new Set(serviceOwners(config).keys());
+    // Adopt: every service the configuration describes is ours, whatever its current entries, and
+    // so is every service a previous run recorded (deleted below if no longer wanted).
+    const recorded = this.loadOwnership();
+    this.owned = new Set([...serviceOwners(config).keys(), ...recorded]);
+    this.savedOwned = JSON.stringify([...recorded].sort());
     this.unsubscribe = this.o.verdicts?.subscribe((key) => this.onVerdict(key));
     await this.reconcile(true, 'start');
   }
@@ -104,7 +97,7 @@ export class LvsReconciler {
     this.unsubscribe?.();
     (this.o as { verdicts?: VerdictSource }).verdicts = verdicts;
     this.unsubscribe = verdicts.subscribe((key) => this.onVerdict(key));
-    this.dirty = 'all';
+    this.parts.markAll();
     this.schedule(false, 'verdicts connected');
   }
 
@@ -112,7 +105,7 @@ export class LvsReconciler {
   async reload(config: KeepvipConfig): Promise<void> {
     const wasIdle = this.state === 'not-configured';
     this.config = config;
-    this.dirty = 'all';
+    this.parts.markAll();
     if (wasIdle) return this.start(config);
     if (this.state !== 'programmed') return;
     await this.applyTimeouts(config.globalDefs.lvs);
@@ -132,11 +125,7 @@ export class LvsReconciler {
 
   /** onVerdict marks the block of a changed real server for recomputation and schedules a convergence. */
   private onVerdict(key: string): void {
-    const blocks = this.byServer.get(key);
-    if (this.dirty !== 'all') {
-      if (blocks === undefined) this.dirty = 'all';
-      else for (const i of blocks) this.dirty.add(i);
-    }
+    this.parts.markVerdict(key);
     this.schedule(false, 'verdict');
   }
 
@@ -164,98 +153,11 @@ export class LvsReconciler {
       });
   }
 
-  /** desired is the whole desired table (joined from the parts when asked: status, stop). */
-  private get desired(): DesiredTable | undefined {
-    if (this.parts === undefined) return undefined;
-    this.desiredCache ??= assembleDesired(this.parts);
-    return this.desiredCache;
-  }
-
-  /**
-   * compute recomputes the dirty blocks (all of them after a start, reload or unknown server)
-   * and returns the indices it recomputed, or 'all'. Up/down and quorum events leave from here.
-   */
-  private compute(stopping = false): Set<number> | 'all' | undefined {
-    const config = this.config;
-    if (!config) return undefined;
+  /** compute recomputes the dirty blocks (events leave from there); 'all' after a start, reload or unknown server. */
+  private compute(): Set<number> | 'all' | undefined {
+    if (!this.config) return undefined;
     const verdicts = this.o.verdicts;
-    const lookup = (k: string) => verdicts?.get(k);
-    const groups = config.virtualServerGroups ?? [];
-    let which = this.dirty;
-    if (this.parts === undefined || this.parts.length !== config.virtualServers.length) which = 'all';
-    this.dirty = new Set();
-    if (which !== 'all' && which.size === 0) return which;
-    const prevAlive = this.alive;
-    const prevQuorum = this.quorum;
-    if (which === 'all') {
-      this.owners = serviceOwners(config);
-      this.byServer = new Map();
-      config.virtualServers.forEach((vs, i) => {
-        for (const rs of vs.realServers) {
-          const k = lvsRealServerKey(vs, rs);
-          const list = this.byServer.get(k);
-          if (list === undefined) this.byServer.set(k, [i]);
-          else list.push(i);
-        }
-      });
-    }
-    const indices = which === 'all' ? config.virtualServers.map((_, i) => i) : [...which];
-    const parts = which === 'all' ? new Array<VirtualServerPart>(indices.length) : this.parts!;
-    for (const i of indices) {
-      const vs = config.virtualServers[i]!;
-      const part = computeVirtualServer(
-        vs,
-        groups,
-        lookup,
-        prevQuorum.get(lvsVirtualServerKey(vs)),
-        (k) => this.owners.get(k) === i,
-      );
-      parts[i] = part;
-      this.noteEvents(vs, part, stopping);
-    }
-    if (which === 'all') {
-      // A virtual server or real server that left the configuration starts afresh if it comes back.
-      const vsKeys = new Set(parts.map((p) => p.vsKey));
-      const rsKeys = new Set(this.byServer.keys());
-      for (const k of prevQuorum.keys()) if (!vsKeys.has(k)) prevQuorum.delete(k);
-      for (const k of prevAlive.keys()) if (!rsKeys.has(k)) prevAlive.delete(k);
-    }
-    this.parts = parts;
-    this.desiredCache = undefined;
-    return which === 'all' ? 'all' : new Set(indices);
-  }
-
-  /** noteEvents records a block's new server and quorum states and emits what changed. */
-  private noteEvents(
-    vs: KeepvipConfig['virtualServers'][number],
-    part: VirtualServerPart,
-    stopping: boolean,
-  ): void {
-    for (const st of part.servers) {
-      const before = this.alive.get(st.key);
-      this.alive.set(st.key, st.alive);
-      if (before !== undefined && before !== st.alive) {
-        this.o.log.info(`${st.alive ? 'Adding' : 'Removing'} service ${st.key} (${st.reason})`);
-        this.emit({
-          type: 'rs',
-          vs,
-          rs: st.server,
-          vsKey: st.vsKey,
-          rsKey: st.key,
-          alive: st.alive,
-          stopping,
-        });
-      }
-    }
-    const q = part.quorum;
-    const before = this.quorum.get(part.vsKey);
-    this.quorum.set(part.vsKey, q.up);
-    if (before !== undefined && before !== q.up) {
-      this.o.log.info(
-        `${q.up ? 'Gained' : 'Lost'} quorum ${q.quorum}${q.up ? '+' : '-'}${q.hysteresis} (live weight ${q.liveWeight}) for VS ${part.vsKey}`,
-      );
-      this.emit({ type: 'quorum', vs, vsKey: part.vsKey, up: q.up, stopping });
-    }
+    return this.parts.compute(this.config, (k) => verdicts?.get(k));
   }
 
   private emit(e: LvsEvent): void {
@@ -274,7 +176,8 @@ export class LvsReconciler {
   private async converge(read: boolean, reason: string): Promise<void> {
     if (this.state !== 'programmed' || !this.config) return;
     const which = this.compute();
-    if (which === undefined || this.parts === undefined) return;
+    const desired = this.parts.desired;
+    if (which === undefined || desired === undefined) return;
     const full = read || which === 'all' || this.known === undefined;
     let current: IpvsTable;
     let want: IpvsTable;
@@ -285,10 +188,10 @@ export class LvsReconciler {
         );
         this.stale = false;
       }
-      want = this.desired!.table;
+      want = desired.table;
       current = { services: [...this.known.values()] };
     } else {
-      want = { services: [...which].flatMap((i) => this.parts![i]!.services) };
+      want = { services: this.parts.servicesOf(which) };
       const known = this.known!;
       current = {
         services: want.services.flatMap((s) => known.get(serviceKey(s.service.id)) ?? []),
@@ -307,6 +210,9 @@ export class LvsReconciler {
       const wanted = new Set(want.services.map((s) => serviceKey(s.service.id)));
       for (const k of this.owned) if (!wanted.has(k)) known.delete(k);
       this.owned = wanted;
+      // A deletion that failed stays owned until it is done.
+      for (const f of result.failures) if (f.op.op === 'delete-service') this.owned.add(serviceKey(f.op.id));
+      this.saveOwnership();
     }
     for (const s of want.services) {
       const k = serviceKey(s.service.id);
@@ -325,6 +231,29 @@ export class LvsReconciler {
     };
     // Only a full convergence re-arms the delay_loop re-read: frequent verdicts must not postpone it.
     if (full) this.arm();
+  }
+
+  private loadOwnership(): string[] {
+    try {
+      return this.o.ownership?.load() ?? [];
+    } catch (e) {
+      this.o.log.error(`IPVS: cannot read the owned services record: ${(e as Error).message}`);
+      return [];
+    }
+  }
+
+  /** saveOwnership records the owned services when they changed (a restart then knows what is ours). */
+  private saveOwnership(clear = false): void {
+    if (!this.o.ownership) return;
+    const text = clear ? '[]' : JSON.stringify([...this.owned].sort());
+    if (text === this.savedOwned) return;
+    try {
+      if (clear) this.o.ownership.clear();
+      else this.o.ownership.save([...this.owned]);
+      this.savedOwned = text;
+    } catch (e) {
+      this.o.log.error(`IPVS: cannot record the owned services: ${(e as Error).message}`);
+    }
   }
 
   private arm(): void {
@@ -363,14 +292,14 @@ export class LvsReconciler {
         if (!vs.omega) continue;
         // omega: notifiers run all the way down the exit (keepalived clear_service_rs / update_vs_notifies).
         for (const rs of vs.realServers) {
-          const st = [...(this.desired?.servers.values() ?? [])].find((s) => s.server === rs);
+          const st = [...(this.parts.desired?.servers.values() ?? [])].find((s) => s.server === rs);
           if (st?.alive)
             this.emit({ type: 'rs', vs, rs, vsKey: st.vsKey, rsKey: st.key, alive: false, stopping: true });
         }
-        const vsKey = [...(this.desired?.servers.values() ?? [])].find((s) =>
+        const vsKey = [...(this.parts.desired?.servers.values() ?? [])].find((s) =>
           vs.realServers.includes(s.server),
         )?.vsKey;
-        if (vsKey && this.quorum.get(vsKey))
+        if (vsKey && this.parts.quorumUp(vsKey))
           this.emit({ type: 'quorum', vs, vsKey, up: false, stopping: true });
       }
       if (lvs?.flushOnStop === 'full')
@@ -383,7 +312,8 @@ export class LvsReconciler {
         for (const f of r.failures) this.o.log.error(`IPVS: ${describeOp(f.op)}: ${f.error}`);
         this.o.log.info(`IPVS: removed ${ids.length} service(s)`);
       }
-    }
+      this.saveOwnership(true);
+    } else this.saveOwnership();
     if (this.savedTimeouts) await this.o.port.setTimeouts(this.savedTimeouts).catch(() => {});
     this.state = 'stopped';
   }
@@ -393,7 +323,7 @@ export class LvsReconciler {
     return buildLvsStatus({
       state: this.state,
       reason: this.reason,
-      desired: this.desired,
+      desired: this.parts.desired,
       known: this.known === undefined ? undefined : { services: [...this.known.values()] },
       last: this.last,
       reconciles: this.reconciles,

@@ -1,6 +1,7 @@
 /**
  * The LVS settings of global_defs (keepalived 2.2.7 global_parser.c): lvs_sync_daemon,
- * lvs_timeouts, lvs_flush, lvs_flush_on_stop, lvs_notify_fifo[_script]; and the
+ * lvs_timeouts, lvs_flush, lvs_flush_on_stop, lvs_notify_fifo[_script], and keepvip's
+ * lvs_keep_on_stop and real_server_setup (a DR real server's VIPs on lo); and the
  * `virtual_server_group NAME { IP[-LAST] [PORT] | fwmark N }` block (check_parser.c vsg_handler).
  */
 import type { Statement } from '../ast.js';
@@ -29,6 +30,33 @@ export const lvsGlobalHandlers: Record<string, Handler<Target>> = {
   lvs_keep_on_stop(_ctx, _st, d) {
     // keepvip: keepalived always removes its services on stop; this leaves them for the next start to adopt.
     lvs(d).keepOnStop = true;
+  },
+  real_server_setup(ctx, st, d) {
+    // keepvip: `real_server_setup VIP...` or a block of VIPs; what `keepvip realserver up` does, at start.
+    const words = [...st.args, ...(st.block ?? []).flatMap((l) => [l.keyword, ...l.args])];
+    const l = lvs(d);
+    const setup = l.realServerSetup ?? { vips: [], pos: st.keyword.pos };
+    for (const w of words) {
+      const ip = parseIpAddress(w.text.replace(/\/(32|128)$/, ''));
+      if (ip === undefined) {
+        ctx.sink.warning(
+          w.pos,
+          'invalid-address',
+          `real_server_setup: '${w.text}' is not an IP address; ignored`,
+        );
+        continue;
+      }
+      if (!setup.vips.includes(ip.address)) setup.vips.push(ip.address);
+    }
+    if (setup.vips.length === 0) {
+      ctx.sink.warning(
+        st.keyword.pos,
+        'missing-argument',
+        'real_server_setup needs at least one VIP; ignored',
+      );
+      return;
+    }
+    l.realServerSetup = setup;
   },
   lvs_flush_on_stop(ctx, st, d) {
     const w = st.args[0];

@@ -149,6 +149,8 @@ export interface LvsGlobals {
   /** flushOnStop: lvs_flush_on_stop (full table) or `VS` (own services at once); default: servers then services one by one. */
   flushOnStop: 'none' | 'full' | 'vs';
   notifyFifo?: { path: string; script?: string };
-  /** keepOnStop (keepvip `lvs_keep_on_stop`): leave the table on stop, for a restart to adopt without a blip. */
+  /** keepOnStop (keepvip `lvs_keep_on_stop`, keepalived -I): leave the table on stop, for a restart to adopt without a blip. */
   keepOnStop?: boolean;
+  /** realServerSetup (keepvip `real_server_setup`): this host is a DR real server of these VIPs (`keepvip realserver up` at start, down at stop). */
+  realServerSetup?: { vips: string[]; pos: SourcePos };
 }

@@ -2,8 +2,10 @@
  * The reconciler against a real IPVS kernel (UML guest, DR lab of lab.sh): 20 SIGHUPs under
  * client load fail no request and change no weight (no IPVS operation at all); a destination
  * deleted by hand with `ipvsadm -d` is back within one delay_loop; a daemon restart
- * (lvs_keep_on_stop) changes no entry: the table and its connection counters are the same
- * before and after, and the new process sends no add, edit or delete.
+ * (keepalived's -I, --dont-release-ipvs) changes no entry: the table and its connection counters
+ * are the same before and after, and the new process sends no add, edit or delete; a service
+ * dropped from the configuration while the daemon was down is removed at the next start (the
+ * owned services are recorded beside the pid file), and only that one.
  */
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -18,7 +20,6 @@ const VIP = '192.168.23.20';
 
 const CONF = `global_defs {
   router_id dir1
-  lvs_keep_on_stop
 }
 vrrp_instance VI_1 {
   state MASTER
@@ -75,7 +76,7 @@ lab_up 192.168.23 ${VIP} 134 135 || exit 1
 cat > /run/dir1.conf <<'CONF'
 ${CONF}
 CONF
-lab_keepvip dir1 /run/dir1.conf dir1 || exit 2
+KEEPVIP="$KEEPVIP -I" lab_keepvip dir1 /run/dir1.conf dir1 || exit 2
 lab_wait_dests dir1 2 60 || exit 3
 lab_wait_log dir1 'Entering MASTER STATE' 30 || exit 4
 `,
@@ -157,12 +158,29 @@ lab_stop dir1 || exit 1
 lab_ns dir1 ipvsadm -Sn > $KV_RESULTS/rst.table.stopped
 ops0=$(${ops})
 rm -f /run/dir1.sock
-lab_keepvip dir1 /run/dir1.conf dir1 || exit 2
+KEEPVIP="$KEEPVIP -I" lab_keepvip dir1 /run/dir1.conf dir1 || exit 2
 lab_wait_log dir1 'Entering MASTER STATE' 60 || exit 3
 sleep 4
 lab_ns dir1 ipvsadm -Sn > $KV_RESULTS/rst.table.after
 lab_ns dir1 ipvsadm -Ln --stats > $KV_RESULTS/rst.stats.after
 echo $(( $(${ops}) - ops0 )) > $KV_RESULTS/rst.ops
+# Ownership: a second service is added by SIGHUP, the daemon stops with -I (both stay), the
+# service leaves the configuration, and the next start removes it (one delete, nothing else).
+cp /run/dir1.conf /run/dir1.base.conf
+printf 'virtual_server 192.168.23.21 80 {\n lb_kind DR\n protocol TCP\n real_server 192.168.23.134 80 {\n }\n}\n' >> /run/dir1.conf
+n=$(grep -c 'Reloading configuration' $KV_RESULTS/dir1.log)
+kill -HUP "$(cat /run/dir1.pid)"
+for i in $(seq 1 100); do [ "$(lab_ns dir1 ipvsadm -Sn | grep -c 192.168.23.21)" -ge 2 ] && break; sleep 0.2; done
+lab_ns dir1 ipvsadm -Sn > $KV_RESULTS/own.table.added
+lab_stop dir1 || exit 4
+cp /run/dir1.base.conf /run/dir1.conf
+ops1=$(${ops})
+rm -f /run/dir1.sock
+KEEPVIP="$KEEPVIP -I" lab_keepvip dir1 /run/dir1.conf dir1 || exit 5
+lab_wait_log dir1 'Entering MASTER STATE' 60 || exit 6
+sleep 4
+lab_ns dir1 ipvsadm -Sn > $KV_RESULTS/own.table.after
+grep -E 'IPVS: (add|edit|delete)-' $KV_RESULTS/dir1.log | tail -n +$((ops1 + 1)) > $KV_RESULTS/own.ops
 `,
       { timeoutMs: 300_000 },
     );
@@ -172,5 +190,8 @@ echo $(( $(${ops}) - ops0 )) > $KV_RESULTS/rst.ops
     expect(read('rst.table.after')).toBe(read('rst.table.before'));
     expect(read('rst.stats.after')).toBe(read('rst.stats.before'));
     expect(read('rst.ops')).toBe('0');
-  }, 400_000);
+    expect(read('own.table.added')).toContain('-A -t 192.168.23.21:80');
+    expect(read('own.ops')).toMatch(/^[^\n]*delete-service inet tcp \[192\.168\.23\.21\]:80$/);
+    expect(read('own.table.after')).toBe(read('rst.table.before'));
+  }, 600_000);
 });

@@ -112,6 +112,7 @@ const IMPLEMENTED: Record<string, readonly string[]> = {
     'lvs_flush',
     'lvs_flush_on_stop',
     'lvs_keep_on_stop',
+    'real_server_setup',
     'lvs_notify_fifo',
     'lvs_notify_fifo_script',
     'lvs_sync_daemon',
@@ -403,6 +404,7 @@ const SAMPLES: Record<string, string> = {
   file: '/tmp/keepvip-walk',
   output: '/tmp/keepvip-walk-2.conf',
   server: '127.0.0.1:81',
+  real_server_setup: '10.0.0.5',
 };
 
 const rows: { table: string; keyword: string; verdict: 'implemented' | 'warns' | string }[] = [];

@@ -112,6 +112,19 @@ describe('virtual_server semantics (keepalived 2.2.7 check_parser.c / check_data
 });
 
 describe('lvs_* globals', () => {
+  it('real_server_setup (keepvip): VIPs on the line or in a block, /32 and /128 accepted, bad words warned', () => {
+    const c = lvsConfig(
+      `global_defs {\n real_server_setup 192.168.23.20 fd00::20/128\n real_server_setup {\n  10.0.0.9/32\n  192.168.23.20\n }\n}\n`,
+    );
+    expect(c.globalDefs.lvs?.realServerSetup?.vips).toEqual(['192.168.23.20', 'fd00::20', '10.0.0.9']);
+    expect(lvsWarnings('global_defs {\n real_server_setup 10.0.0.1 nope\n}\n')).toEqual([
+      "2: real_server_setup: 'nope' is not an IP address; ignored",
+    ]);
+    expect(lvsWarnings('global_defs {\n real_server_setup\n}\n')).toEqual([
+      '2: real_server_setup needs at least one VIP; ignored',
+    ]);
+  });
+
   it('lvs_sync_daemon with every option, lvs_timeouts, lvs_flush, lvs_flush_on_stop VS, lvs_notify_fifo', () => {
     const c = lvsConfig(
       `global_defs {\n lvs_sync_daemon eth0 VI_1 id 7 maxlen 1400 port 8848 ttl 2 group 224.0.0.81\n lvs_timeouts tcp 7200 tcpfin 60 udp 30\n lvs_flush\n lvs_flush_on_stop VS\n lvs_notify_fifo /run/lvs.fifo /bin/reader\n}\n${VI}`,

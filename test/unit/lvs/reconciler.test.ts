@@ -51,6 +51,34 @@ describe('LvsReconciler', () => {
     expect(a.port.weights()).toEqual(SEED);
   });
 
+  it('ownership is recorded: a service dropped from the configuration while stopped (-I) is deleted at the next start', async () => {
+    let record: string[] = [];
+    const ownership = {
+      load: () => record,
+      save: (k: readonly string[]) => {
+        record = [...k];
+      },
+      clear: () => {
+        record = [];
+      },
+    };
+    const two = `${DR2}\nvirtual_server 192.168.23.21 80 {\n protocol TCP\n real_server 192.168.23.134 80 {\n }\n}`;
+    const port = new FakeIpvs();
+    const a = new LvsReconciler({ port, clock: new TestClock(), log: silentLogger, ownership });
+    await a.start(lvsConfig(two));
+    expect(record).toEqual(['inet tcp [192.168.23.20]:80', 'inet tcp [192.168.23.21]:80']);
+    await a.stop(true);
+    const b = new LvsReconciler({ port, clock: new TestClock(), log: silentLogger, ownership });
+    const mark = port.log.length;
+    await b.start(lvsConfig(DR2));
+    expect(port.log.slice(mark)).toEqual(['delete-service inet tcp [192.168.23.21]:80']);
+    expect(port.weights()).toEqual(SEED);
+    expect(record).toEqual(['inet tcp [192.168.23.20]:80']);
+    await b.stop();
+    expect(record).toEqual([]);
+    expect(port.entries.size).toBe(0);
+  });
+
   it('SIGHUP with the same file changes nothing; a failed server stays out across the reload', async () => {
     const t = setup();
     await t.r.start(t.config);
