@@ -164,7 +164,9 @@ async function main(): Promise<void> {
     const last = new Map<string, number>();
     const hz = 100; // USER_HZ on Linux
     const pidOf = async (d: VrrpDaemon) => d.proc.targetPid();
-    const timersOf = async (d: VrrpDaemon) => ((await d.status()) as { timers?: Timers }).timers;
+    // The control socket appears after start-up; a failed read is an unknown (NaN) sample, never fatal.
+    const timersOf = async (d: VrrpDaemon) =>
+      ((await d.status().catch(() => ({}))) as { timers?: Timers }).timers;
     const lastTimers = new Map<string, Timers | undefined>();
     for (const [name, d] of daemons) {
       last.set(name, (await procStat(await pidOf(d))).ticks);
