@@ -7,7 +7,7 @@
  */
 import { type NetlinkMessage, rt } from 'netlink';
 import { type InstalledAddress, decodeAddress, netlinkError } from './addresses.js';
-import { openRtNetlink } from './netlink-socket.js';
+import { openRtNetlink, watchMessages } from './netlink-socket.js';
 
 /** AddressChange is one address added to or removed from an interface. */
 export interface AddressChange {
@@ -45,14 +45,5 @@ export function watchAddresses(
       if (address !== undefined) onChange({ address, added: m.type === rt.MessageType.NEWADDR });
     }
   };
-  socket.socket.on('message', handle);
-  let closed = false;
-  return {
-    close() {
-      if (closed) return;
-      closed = true;
-      socket.socket.off('message', handle);
-      socket.socket.close();
-    },
-  };
+  return watchMessages(socket, handle);
 }

@@ -1,7 +1,7 @@
 import { type NetlinkMessage, rt } from 'netlink';
 import { SystemCallError } from '../util/errors.js';
 import { type InstalledAddress, listAddresses, netlinkError, rtnetlink } from './addresses.js';
-import { openRtNetlink } from './netlink-socket.js';
+import { openRtNetlink, watchMessages } from './netlink-socket.js';
 
 /** LinkState is an interface as rtnetlink reports it (RTM_NEWLINK). */
 export interface LinkState {
@@ -104,14 +104,5 @@ export function watchLinks(onChange: (link: LinkState) => void, onError?: (e: Er
       onChange(link);
     }
   };
-  socket.socket.on('message', handle);
-  let closed = false;
-  return {
-    close() {
-      if (closed) return;
-      closed = true;
-      socket.socket.off('message', handle);
-      socket.socket.close();
-    },
-  };
+  return watchMessages(socket, handle);
 }

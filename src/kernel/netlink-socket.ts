@@ -7,7 +7,7 @@
  * re-reads what it tracks.
  */
 import { EventEmitter } from 'node:events';
-import { NetlinkSocket, Protocol, RtNetlinkSocket } from 'netlink';
+import { type NetlinkMessage, NetlinkSocket, Protocol, RtNetlinkSocket } from 'netlink';
 import { loadNative, type NetlinkHandle } from './native.js';
 
 /** NETLINK_RCVBUF_BYTES: the receive queue asked for (SO_RCVBUFFORCE as root), room for bursts. */
@@ -124,4 +124,24 @@ export function openRtNetlink(o: RtNetlinkOptions): RtNetlinkSocket {
   // A message the package cannot parse is dropped ('invalid'); nothing is waiting on it.
   nl.on('invalid', () => undefined);
   return new RtNetlinkSocket(nl);
+}
+
+/**
+ * watchMessages hands every message of a subscribed socket to handle until the returned close()
+ * (idempotent), which also closes the socket: the shape of the link and address watches.
+ */
+export function watchMessages(
+  socket: RtNetlinkSocket,
+  handle: (messages: NetlinkMessage[]) => void,
+): { close(): void } {
+  socket.socket.on('message', handle);
+  let closed = false;
+  return {
+    close() {
+      if (closed) return;
+      closed = true;
+      socket.socket.off('message', handle);
+      socket.socket.close();
+    },
+  };
 }

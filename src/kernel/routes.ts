@@ -5,6 +5,7 @@
  * already there counts as added and one that is gone counts as removed.
  */
 import { FlagsNew, type rt } from 'netlink';
+import type { VirtualRoute, VirtualRule } from '../config/model.js';
 import { SystemCallError } from '../util/errors.js';
 import { type Logger, silentLogger } from '../util/logger.js';
 import {
@@ -19,35 +20,10 @@ import {
 } from './addresses.js';
 
 /** RouteSpec is a route as keepalived's virtual_routes writes it, the device resolved. */
-export interface RouteSpec {
-  family: 'inet' | 'inet6';
-  dst: string;
-  dstPrefixLength: number;
-  type: 'unicast' | 'blackhole' | 'unreachable' | 'prohibit' | 'throw';
-  src?: string;
-  via?: string;
-  dev?: string;
-  scope?: string;
-  table?: number;
-  metric?: number;
-  protocol?: number;
-  onlink?: boolean;
-}
+export type RouteSpec = Omit<VirtualRoute, 'pos'>;
 
 /** RuleSpec is a policy-routing rule as keepalived's virtual_rules writes it. */
-export interface RuleSpec {
-  family: 'inet' | 'inet6';
-  from?: { address: string; prefixLength: number };
-  to?: { address: string; prefixLength: number };
-  action: 'table' | 'blackhole' | 'unreachable' | 'prohibit';
-  table?: number;
-  priority?: number;
-  fwmark?: number;
-  fwmask?: number;
-  iif?: string;
-  oif?: string;
-  tos?: number;
-}
+export type RuleSpec = Omit<VirtualRule, 'pos'>;
 
 /** RTN are the rtm_type values of linux/rtnetlink.h. */
 const RTN = { unicast: 1, blackhole: 6, unreachable: 7, prohibit: 8, throw: 9 } as const;

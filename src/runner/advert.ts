@@ -99,18 +99,15 @@ export class AdvertSender {
   /** encode builds the whole datagram (inet: IPv4 header + VRRP; inet6: VRRP) for priority and dst. */
   private encode(priority: number, dst: string): Buffer {
     const inst = this.o.instance;
-    const pass = inst.version === 2 && inst.authentication?.type === 'PASS';
+    const auth = inst.version === 2 && inst.authentication?.type === 'PASS' ? inst.authentication : undefined;
     const advert: VrrpAdvert = {
       version: inst.version,
       vrid: inst.virtualRouterId,
       priority,
       advertIntervalMs: inst.advertIntervalMs,
       addresses: this.o.addresses,
-      authType: pass ? 1 : 0,
-      authData:
-        pass && inst.authentication?.type === 'PASS'
-          ? authDataFromPassword(inst.authentication.password)
-          : undefined,
+      authType: auth ? 1 : 0,
+      authData: auth ? authDataFromPassword(auth.password) : undefined,
     };
     const msg = encodeAdvert(advert, {
       family: inst.family,
