@@ -102,11 +102,16 @@ export class TimerHeap {
     if (this.heap[0] === e && !this.running) this.arm();
   }
 
-  /** remove disarms an entry (Entry.cancel). The Node timer stays: it finds nothing due and re-arms. */
+  /**
+   * remove disarms an entry (Entry.cancel). While other deadlines remain, the Node timer stays: it
+   * finds nothing due and re-arms. When none remain it is cleared, so a short-lived command whose
+   * last deadline (a 60 s command timeout) was cancelled exits at once instead of waiting for it.
+   */
   remove(e: Entry): void {
     const i = e.index;
     const last = this.heap.pop()!;
     e.index = -1;
+    if (this.heap.length === 0 && !this.running) this.arm();
     if (last === e) return;
     this.heap[i] = last;
     last.index = i;

@@ -39,6 +39,19 @@ describe('TimerHeap', () => {
     for (let i = 0; i < 300; i++) expect(fired.has(i)).toBe(!cancelled.has(i));
   });
 
+  it('cancelling the last deadline clears the Node timer, so a command can exit', () => {
+    const timers = () => process.getActiveResourcesInfo().filter((r) => r === 'Timeout').length;
+    const before = timers();
+    const heap = new TimerHeap();
+    const a = heap.at(performance.now() + 60_000, () => {});
+    const b = heap.at(performance.now() + 30_000, () => {});
+    expect(timers()).toBe(before + 1);
+    b.cancel();
+    expect(timers()).toBe(before + 1); // a is still armed
+    a.cancel();
+    expect(timers()).toBe(before);
+  });
+
   it('entries armed by a firing entry with a past deadline fire on a later turn', async () => {
     const heap = new TimerHeap(() => 50);
     const order: string[] = [];
