@@ -524,14 +524,21 @@ describe.skipIf(skipReason !== undefined)('IPVS generic netlink client in a real
     ]);
     expect(setup.results.filter((r) => !r.ok)).toEqual([]);
     await sh('for i in 1 2 3; do curl -s -o /dev/null --max-time 5 http://10.90.0.1/; done');
-    const out = await ops([{ op: 'getTable' }]);
-    const table = out.results[0]?.value as {
+    type Table = {
       services: {
         service: { stats: Record<string, string> };
         destinations: (IpvsDestination & { stats: Record<string, string> })[];
       }[];
     };
-    const entry = table.services[0];
+    // The 6.1 kernel copies its per-CPU counters into the exported ones from the rate
+    // estimator's 2 s timer, so a read right after the traffic can lag: read until it settles.
+    let table: Table | undefined;
+    for (let i = 0; i < 20; i++) {
+      table = (await ops([{ op: 'getTable' }])).results[0]?.value as Table;
+      if (table.services[0]?.service.stats.conns === '3') break;
+      await sleep(250);
+    }
+    const entry = table?.services[0];
     expect(entry?.service.stats.conns).toBe('3');
     expect(Number(entry?.service.stats.inPkts)).toBeGreaterThan(3);
     expect(Number(entry?.service.stats.inBytes)).toBeGreaterThan(0);
