@@ -40,6 +40,8 @@ export interface NativeAddon {
   vrrp6Close(handle: Vrrp6Handle): void;
   vrrp6Ref(handle: Vrrp6Handle, ref: boolean): void;
   ifNameToIndex(ifname: string): number;
+  /** mkfifo is mkfifo(3) (native/src/addon.c); throws with the errno code. */
+  mkfifo(path: string, mode: number): void;
   sendGratuitousArp(ifname: string, ipv4: string): void;
   sendUnsolicitedNa(ifname: string, ipv6: string, router: boolean): void;
   /** sendArpProbe sends one RFC 5227 duplicate-address probe (sender IP 0.0.0.0) for ipv4. */

@@ -5,8 +5,8 @@
  * never waits for a reader, and a reader that goes away or stops reading only fills the pipe
  * buffer: further lines are dropped and counted, the daemon never stalls.
  */
-import { execFileSync } from 'node:child_process';
 import { chownSync, closeSync, constants, lstatSync, openSync, writeSync } from 'node:fs';
+import { makeFifo } from '../kernel/fifo.js';
 import { resolveInvocation } from '../util/command.js';
 import type { Logger } from '../util/logger.js';
 import { type ProcessHandle, startProcess } from '../util/spawn.js';
@@ -57,8 +57,7 @@ export class NotifyFifo {
     try {
       let st = lstatSync(path, { throwIfNoEntry: false });
       if (!st) {
-        // mkfifo(1) cannot hang; Node has no mkfifo(3).
-        execFileSync('mkfifo', ['-m', '600', path], { timeout: 5000 });
+        makeFifo(path, 0o600);
         // The reader script runs as script_user: a FIFO keepvip made is that user's to read.
         if (script && run.identity) chownSync(path, run.identity.uid, run.identity.gid);
         st = lstatSync(path);
