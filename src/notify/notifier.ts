@@ -37,8 +37,7 @@ import {
   type SplitBrainEvidence,
   splitBrainParams,
 } from './split-brain.js';
-import { type ArpProber, ProbeUnavailableError } from '../kernel/arp-probe.js';
-import { nativeArpProber } from '../kernel/arp-probe-native.js';
+import { type ArpProber, nativeArpProber, ProbeUnavailableError } from '../kernel/arp-probe.js';
 
 /** DEFAULT_PROBE_INTERVAL_MS is the period of split-brain VIP probes while MASTER. */
 export const DEFAULT_PROBE_INTERVAL_MS = 2000;
