@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { isIPv4, isIPv6 } from 'node:net';
-import { setTimeout as sleepMs } from 'node:timers/promises';
+import { systemClock } from '../util/clock.js';
 import { KeepvipError } from '../util/errors.js';
 import { callNative, loadNative } from './native.js';
 
@@ -72,7 +72,7 @@ export interface GarpBurstOptions {
   repeat: number;
   /** intervalMs is the pause between rounds (keepalived garp_interval, default 0: back to back). */
   intervalMs: number;
-  /** sleep waits between rounds; injectable for tests (default: a real timer). */
+  /** sleep waits between rounds; injectable for tests (default: the system clock's timer heap). */
   sleep?: (ms: number) => Promise<void>;
 }
 
@@ -93,7 +93,8 @@ export async function sendGarpBurst(
       throw new KeepvipError('E_ADDRESS', `not an IP address: ${address}`);
   }
   const router = list.some((a) => isIPv6(a)) ? isIpv6Forwarding(ifname) : false;
-  const sleep = options.sleep ?? ((ms: number) => sleepMs(ms).then(() => undefined));
+  const sleep =
+    options.sleep ?? ((ms: number) => new Promise<void>((r) => systemClock.at(systemClock.nowMs() + ms, r)));
   for (let round = 0; round < options.repeat; round++) {
     if (round > 0 && options.intervalMs > 0) await sleep(options.intervalMs);
     await Promise.all(
