@@ -35,6 +35,8 @@ export interface LinkInfo {
 /** PacketSocket sends VRRP datagrams and closes. */
 export interface PacketSocket {
   send(data: Buffer, dstAddress: string, srcAddress?: string): Promise<void>;
+  /** flush sends what send() queued at once (see VrrpSocket.flush). */
+  flush?(): void;
   close(): void;
 }
 

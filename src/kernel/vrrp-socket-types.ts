@@ -26,6 +26,8 @@ export interface VrrpSocket {
    * computed the checksum, since the pseudo-header includes it.
    */
   send(data: Buffer, dstAddress: string, srcAddress?: string): Promise<void>;
+  /** flush sends what send() queued at once, before the current callback returns (IPv4 batches; a no-op elsewhere). */
+  flush?(): void;
   /** close stops the receive watcher and closes the socket; idempotent. */
   close(): void;
 }

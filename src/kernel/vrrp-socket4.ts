@@ -95,6 +95,7 @@ export function openVrrpSocket4(o: VrrpSocketOptions): VrrpSocket {
       if (queue.length >= SEND_BATCH) flush();
       return p;
     },
+    flush,
     close() {
       if (closed) return;
       flush();

@@ -21,7 +21,7 @@ export interface AdvertSenderOptions {
   addresses: string[];
   /** localAddress is our primary address on the interface, the source unless configured. */
   localAddress: string;
-  io: Pick<InstanceIo, 'send'>;
+  io: Pick<InstanceIo, 'send' | 'flush'>;
   counters: InstanceCounters;
   log: Logger;
 }
@@ -81,6 +81,11 @@ export class AdvertSender {
       } else data = e.ring[0];
       this.o.io.send(data, dst, this.sourceAddress).catch(this.onSendError(dst));
     }
+  }
+
+  /** flush puts this send on the wire now instead of at the end of the turn (kernel/vrrp-socket4.ts batches). */
+  flush(): void {
+    this.o.io.flush?.();
   }
 
   private readonly sendErrors = new Map<string, (err: Error) => void>();

@@ -10,6 +10,8 @@ import type { RouteSpec, RuleSpec } from '../kernel/routes.js';
 export interface InstanceIo {
   /** send puts bytes on the wire: inet, a whole IPv4 datagram; inet6, the VRRP message. */
   send(data: Buffer, dstAddress: string, srcAddress: string): Promise<void>;
+  /** flush puts queued sends on the wire now (a takeover's advert must not wait for the turn's other work). */
+  flush?(): void;
   addAddress(vip: VipSpec): Promise<void>;
   deleteAddress(vip: VipSpec): Promise<void>;
   /** announce sends one burst of gratuitous ARPs / unsolicited NAs for the addresses. */

@@ -278,11 +278,17 @@ export class InstanceDriver {
     this.dispatch(event);
   }
 
+  /** urgent: the step being applied is not a periodic advert (its advert is flushed at once). */
+  private urgent = false;
+
   private dispatch(event: VrrpEvent): void {
     const now = this.o.clock.nowMs();
     const { state, effects } = step(this.params, this.state, event, now);
     this.state = state;
     this.o.onStep?.({ nowMs: now, event, state, effects });
+    // Only the periodic advert may wait for the turn's batch: a takeover's, a priority change's
+    // or a stop's advert leaves before the VIP, log, notify and netlink work that follows it.
+    this.urgent = event.type !== 'timer' || effects.some((e) => e.type === 'transition');
     for (const effect of effects) this.apply(effect, now);
     this.arm();
     if (this.state.name === 'STOPPED') {
@@ -341,6 +347,7 @@ export class InstanceDriver {
     switch (effect.type) {
       case 'send-advert':
         this.adverts.send(effect.priority);
+        if (this.urgent) this.adverts.flush();
         return;
       case 'add-vips':
         this.counters.becameMaster++;

@@ -156,6 +156,7 @@ export class VrrpSockets {
     const k = this.o.kernel;
     const io: InstanceIo = {
       send: (data, dst, src) => entry.socket.send(data, dst, src),
+      flush: () => entry.socket.flush?.(),
       addAddress: (vip) => k.addAddress(vip),
       deleteAddress: (vip) => k.deleteAddress(vip),
       announce: (ifname, vips, repeat, intervalMs) => k.announce(ifname, vips, repeat, intervalMs),

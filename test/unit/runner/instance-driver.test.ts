@@ -79,6 +79,38 @@ describe('InstanceDriver', () => {
     expect(kernel.calls.filter((c) => c.op !== 'announce')).toEqual([{ op: 'add', address: '10.0.0.100' }]);
   });
 
+  it("a takeover's advert is flushed to the wire before the VIPs are added; periodic adverts wait for the turn's batch", async () => {
+    const { inst, globals } = instanceOf();
+    const clock = new ManualClock(1000);
+    const order: string[] = [];
+    const driver = new InstanceDriver({
+      instance: inst,
+      globals: globals!.globalDefs,
+      localAddress: '10.0.0.2',
+      io: {
+        send: async () => void order.push('send'),
+        flush: () => void order.push('flush'),
+        addAddress: async () => void order.push('add'),
+        deleteAddress: async () => {},
+        announce: async () => {},
+      },
+      clock,
+      log: silentLogger,
+      handoff: 'fast',
+    });
+    driver.start();
+    clock.advance(3610);
+    expect(driver.stateName).toBe('MASTER');
+    await settle();
+    expect(order.slice(0, 3)).toEqual(['send', 'flush', 'add']);
+    order.length = 0;
+    clock.advance(2000);
+    expect(order).toEqual(['send', 'send']);
+    // A priority change is a hand-off signal: its advert leaves at once too.
+    driver.setPriority(50);
+    expect(order.slice(2)).toEqual(['send', 'flush']);
+  });
+
   it('GARP: a burst on becoming MASTER and another after garp_master_delay (5 s); none after leaving MASTER', async () => {
     const { driver, clock, kernel } = driverFor();
     driver.start();
