@@ -50,6 +50,9 @@ static napi_value make_fifo(napi_env env, napi_callback_info info) {
   return NULL;
 }
 
+/* The checkers' probe sockets (sockopt.c). */
+napi_status kv_register_sockopt(napi_env env, napi_value exports);
+
 static napi_value init(napi_env env, napi_value exports) {
   napi_property_descriptor props[] = {
       {"ifNameToIndex", NULL, if_name_to_index, NULL, NULL, NULL, napi_default, NULL},
@@ -62,6 +65,7 @@ static napi_value init(napi_env env, napi_value exports) {
   if (kv_register_pidfd(env, exports) != napi_ok) return NULL;
   if (kv_register_netlink(env, exports) != napi_ok) return NULL;
   if (kv_register_rtsignal(env, exports) != napi_ok) return NULL;
+  if (kv_register_sockopt(env, exports) != napi_ok) return NULL;
   return exports;
 }
 

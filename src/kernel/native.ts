@@ -63,7 +63,29 @@ export interface NativeAddon {
   nlPort(handle: NetlinkHandle): number;
   nlRef(handle: NetlinkHandle, ref: boolean): void;
   nlClose(handle: NetlinkHandle): void;
+  /**
+   * probeSocket creates a non-blocking probe socket with SO_MARK (fwmark > 0) and
+   * SO_BINDTODEVICE (ifname non-empty) set and returns its fd (native/src/sockopt.c).
+   */
+  probeSocket(family: 4 | 6, type: 'tcp' | 'udp', fwmark: number, ifname: string): number;
+  /** udpProbeOpen binds (bindAddr or bindPort) and connects a probeSocket UDP fd and watches it; takes the fd. */
+  udpProbeOpen(
+    fd: number,
+    dst: string,
+    port: number,
+    bindAddr: string | null,
+    bindPort: number,
+    onMessage: (data: Buffer) => void,
+    onError: (error: Error & { code?: string }) => void,
+  ): UdpProbeHandle;
+  /** udpProbeSend sends one datagram to the connected peer; throws with the errno code. */
+  udpProbeSend(handle: UdpProbeHandle, data: Buffer): void;
+  /** udpProbeClose closes the socket; idempotent. */
+  udpProbeClose(handle: UdpProbeHandle): void;
 }
+
+/** UdpProbeHandle is the opaque UDP probe socket handle the addon returns from udpProbeOpen. */
+export type UdpProbeHandle = { readonly __brand: 'UdpProbeHandle' };
 
 /** NetlinkHandle is the opaque netlink socket handle the addon returns from nlOpen. */
 export type NetlinkHandle = { readonly __brand: 'NetlinkHandle' };

@@ -1,14 +1,20 @@
 /**
  * Probe sockets of the health checkers: a TCP (or TLS) connection and a connected UDP socket,
  * with keepalived's connection options (connect_ip/connect_port as the destination, bindto /
- * bind_port as the source, bind_if as the scope of an IPv6 link-local destination), bounded by
- * a timeout armed on the injected Clock. Errors keep their errno (ECONNREFUSED, ETIMEDOUT...).
+ * bind_port as the source, bind_if as SO_BINDTODEVICE and the scope of an IPv6 link-local
+ * destination, fwmark as SO_MARK), bounded by a timeout armed on the injected Clock. Errors keep
+ * their errno (ECONNREFUSED, ETIMEDOUT...). Node cannot set SO_MARK or SO_BINDTODEVICE, so a
+ * probe with fwmark or bind_if gets its socket from the addon (native/src/sockopt.c): a TCP fd
+ * that net.Socket adopts and connects, or a connected UDP socket of the addon's own; a probe
+ * with neither stays on plain node:net / node:dgram sockets.
  */
 import { createSocket, type Socket as UdpSocket } from 'node:dgram';
+import { closeSync } from 'node:fs';
 import { isIPv6, Socket } from 'node:net';
 import { connect as tlsConnect, type TLSSocket } from 'node:tls';
 import type { Clock } from '../util/clock.js';
 import { SystemCallError } from '../util/errors.js';
+import { loadNative, type UdpProbeHandle } from './native.js';
 
 /** ProbeEndpoint is where a probe goes and where it leaves from. */
 export interface ProbeEndpoint {
@@ -16,8 +22,38 @@ export interface ProbeEndpoint {
   port: number;
   bindTo?: string;
   bindPort?: number;
-  /** bindIf scopes an IPv6 link-local destination (fe80::1%eth0). */
+  /** bindIf binds the socket to the device (SO_BINDTODEVICE) and scopes an IPv6 link-local destination (fe80::1%eth0). */
   bindIf?: string;
+  /** fwmark marks the probe's packets (SO_MARK, 1..2^32-1). */
+  fwmark?: number;
+}
+
+/** needsOwnSocket tells whether the probe needs a socket option Node cannot set (fwmark, bind_if). */
+function needsOwnSocket(e: ProbeEndpoint): boolean {
+  return e.fwmark !== undefined || e.bindIf !== undefined;
+}
+
+/** probeFd creates the addon's socket with SO_MARK / SO_BINDTODEVICE for e (throws SystemCallError). */
+function probeFd(e: ProbeEndpoint, type: 'tcp' | 'udp', op: string): number {
+  try {
+    return loadNative().probeSocket(isIPv6(e.address) ? 6 : 4, type, e.fwmark ?? 0, e.bindIf ?? '');
+  } catch (err) {
+    throw probeError(op, err);
+  }
+}
+
+/** newTcpSocket is a plain Socket, or one adopting the addon's marked / device-bound fd, not yet connected. */
+function newTcpSocket(e: ProbeEndpoint, op: string): Socket {
+  if (!needsOwnSocket(e)) return new Socket();
+  const fd = probeFd(e, 'tcp', op);
+  try {
+    // manualStart: no read before the connect (Node starts reading on an adopted fd at once,
+    // which an unconnected socket does not need); reading starts when it connects.
+    return new Socket({ fd, manualStart: true } as ConstructorParameters<typeof Socket>[0]);
+  } catch (err) {
+    closeSync(fd);
+    throw probeError(op, err);
+  }
 }
 
 /** ProbeTimeoutError is a probe that outlived its timeout; errno ETIMEDOUT. */
@@ -51,8 +87,14 @@ export function probeError(operation: string, err: unknown): SystemCallError {
  */
 export function connectTcp(e: ProbeEndpoint, timeoutMs: number, clock: Clock): Promise<Socket> {
   return new Promise((resolve, reject) => {
-    const socket = new Socket();
     const op = `connect to ${e.address}:${e.port}`;
+    let socket: Socket;
+    try {
+      socket = newTcpSocket(e, op);
+    } catch (err) {
+      reject(err);
+      return;
+    }
     const timer = clock.at(clock.nowMs() + timeoutMs, () => {
       socket.destroy();
       reject(new ProbeTimeoutError(op));
@@ -123,6 +165,7 @@ export function udpExchange(
   timeoutMs: number,
   clock: Clock,
 ): Promise<UdpExchange> {
+  if (needsOwnSocket(e)) return udpExchangeOwn(e, payload, timeoutMs, clock);
   return new Promise((resolve, reject) => {
     const op = `UDP to ${e.address}:${e.port}`;
     const socket: UdpSocket = createSocket(isIPv6(e.address) ? 'udp6' : 'udp4');
@@ -147,5 +190,43 @@ export function udpExchange(
     if (e.bindTo !== undefined || e.bindPort !== undefined)
       socket.bind({ address: e.bindTo, port: e.bindPort ?? 0 }, afterBind);
     else afterBind();
+  });
+}
+
+/** udpExchangeOwn is udpExchange on the addon's connected UDP socket (fwmark, bind_if). */
+function udpExchangeOwn(
+  e: ProbeEndpoint,
+  payload: Buffer,
+  timeoutMs: number,
+  clock: Clock,
+): Promise<UdpExchange> {
+  return new Promise((resolve, reject) => {
+    const op = `UDP to ${e.address}:${e.port}`;
+    const addon = loadNative();
+    let handle: UdpProbeHandle | undefined;
+    let done = false;
+    const finish = (fn: () => void) => {
+      if (done) return;
+      done = true;
+      timer.cancel();
+      if (handle !== undefined) addon.udpProbeClose(handle);
+      fn();
+    };
+    const timer = clock.at(clock.nowMs() + timeoutMs, () => finish(() => resolve({ reply: undefined })));
+    try {
+      const fd = probeFd(e, 'udp', op);
+      handle = addon.udpProbeOpen(
+        fd,
+        e.address,
+        e.port,
+        e.bindTo ?? null,
+        e.bindPort ?? 0,
+        (msg) => finish(() => resolve({ reply: msg })),
+        (err) => finish(() => reject(probeError(op, err))),
+      );
+      addon.udpProbeSend(handle, payload);
+    } catch (err) {
+      finish(() => reject(probeError(op, err)));
+    }
   });
 }

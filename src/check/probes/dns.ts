@@ -6,6 +6,7 @@ import { randomInt } from 'node:crypto';
 import type { DnsCheck } from '../../config/model.js';
 import { udpExchange } from '../../kernel/probe-socket.js';
 import { errnoReason, type ProbeFactory } from '../probe.js';
+import { probeEndpoint } from './endpoint.js';
 
 /** DNS_TYPE_CODES are the types keepalived's DNS_CHECK knows (RFC 1035 3.2.2, RFC 3596, RFC 4034). */
 export const DNS_TYPE_CODES: Record<string, number> = {
@@ -56,7 +57,7 @@ export const dnsProbe: ProbeFactory<DnsCheck> = (checker, target, env) => async 
   const id = randomInt(0, 0x10000);
   try {
     const r = await udpExchange(
-      target,
+      probeEndpoint(checker, target),
       encodeDnsQuery(id, checker.name, checker.type),
       checker.connectTimeoutMs,
       env.clock,

@@ -13,6 +13,7 @@ import type { HttpCheckUrl, HttpGetCheck } from '../../config/model.js';
 import { connectTcp, connectTls, type ProbeEndpoint } from '../../kernel/probe-socket.js';
 import type { Clock } from '../../util/clock.js';
 import { errnoReason, type ProbeFactory, type ProbeResult, type ProbeTarget } from '../probe.js';
+import { probeEndpoint } from './endpoint.js';
 import { readUntil } from './stream.js';
 
 /** MAX_RESPONSE_BYTES bounds what a probe reads (a digest over a huge body is the operator's choice; 16 MiB). */
@@ -109,14 +110,14 @@ export function judgeUrl(url: HttpCheckUrl, r: HttpResponse): ProbeResult {
   return { ok: true, reason: `HTTP status ${r.status}` };
 }
 
-/** fetchUrl runs one GET on a new connection and returns the raw response. */
+/** fetchUrl runs one GET on a new connection (marked with the checker's fwmark) and returns the raw response. */
 export async function fetchUrl(
   check: HttpGetCheck,
   url: HttpCheckUrl,
   target: ProbeEndpoint,
   clock: Clock,
 ): Promise<Buffer> {
-  const raw = await connectTcp(target, check.connectTimeoutMs, clock);
+  const raw = await connectTcp(probeEndpoint(check, target), check.connectTimeoutMs, clock);
   let stream: Duplex = raw;
   try {
     if (check.kind === 'SSL_GET') {

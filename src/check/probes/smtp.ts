@@ -5,6 +5,7 @@
 import type { SmtpCheck } from '../../config/model.js';
 import { connectTcp } from '../../kernel/probe-socket.js';
 import { errnoReason, type ProbeFactory } from '../probe.js';
+import { probeEndpoint } from './endpoint.js';
 import { readUntil } from './stream.js';
 
 /** smtpReplyCode returns the code of a complete SMTP reply (last line `NNN `), or undefined while incomplete. */
@@ -25,7 +26,7 @@ export const smtpProbe: ProbeFactory<SmtpCheck> = (checker, target, env) => asyn
       done: (b) => smtpReplyCode(b) !== undefined,
     });
   try {
-    socket = await connectTcp(target, checker.connectTimeoutMs, env.clock);
+    socket = await connectTcp(probeEndpoint(checker, target), checker.connectTimeoutMs, env.clock);
     const banner = smtpReplyCode(await read());
     if (banner === undefined || banner < 200 || banner > 299)
       return { ok: false, reason: `Bad greeting banner from server (${banner ?? 'none'})` };

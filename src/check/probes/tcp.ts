@@ -3,6 +3,7 @@ import type { Socket } from 'node:net';
 import type { TcpCheck } from '../../config/model.js';
 import { connectTcp } from '../../kernel/probe-socket.js';
 import { errnoReason, type ProbeFactory, type ProbeResult } from '../probe.js';
+import { probeEndpoint } from './endpoint.js';
 
 const CONNECTED: ProbeResult = Object.freeze({ ok: true, reason: 'connected' });
 
@@ -16,5 +17,7 @@ function failed(err: unknown): ProbeResult {
 }
 
 /** tcpProbe connects and closes; the run is one promise with no closure of its own (12,000 a second in bench/checkers.ts). */
-export const tcpProbe: ProbeFactory<TcpCheck> = (checker, target, env) => () =>
-  connectTcp(target, checker.connectTimeoutMs, env.clock).then(connected, failed);
+export const tcpProbe: ProbeFactory<TcpCheck> = (checker, target, env) => {
+  const endpoint = probeEndpoint(checker, target);
+  return () => connectTcp(endpoint, checker.connectTimeoutMs, env.clock).then(connected, failed);
+};

@@ -6,13 +6,15 @@
 import type { UdpCheck } from '../../config/model.js';
 import { udpExchange } from '../../kernel/probe-socket.js';
 import { errnoReason, type ProbeFactory } from '../probe.js';
+import { probeEndpoint } from './endpoint.js';
 
 /** udpProbe sends once and judges the answer (or its absence). */
 export const udpProbe: ProbeFactory<UdpCheck> = (checker, target, env) => {
   const payload = Buffer.from(checker.payload ?? '', 'hex');
+  const endpoint = probeEndpoint(checker, target);
   return async () => {
     try {
-      const r = await udpExchange(target, payload, checker.connectTimeoutMs, env.clock);
+      const r = await udpExchange(endpoint, payload, checker.connectTimeoutMs, env.clock);
       if (r.reply === undefined)
         return checker.requireReply
           ? { ok: false, reason: 'no reply within connect_timeout' }

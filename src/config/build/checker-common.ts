@@ -7,7 +7,6 @@
 import type { CheckerCommon } from '../model.js';
 import {
   type Handler,
-  notSupported,
   outOfRange,
   parseIpAddress,
   readBool,
@@ -70,19 +69,16 @@ export const commonHandlers: Record<string, Handler<{ common: Partial<Omit<Check
   bind_if(ctx, st, d) {
     const w = requireArg(ctx, st, 0, 'an interface name');
     if (w === undefined) return;
-    d.common.bindIf = w.text;
-    // keepalived binds the probe socket to the device (SO_BINDTODEVICE); keepvip only uses the
-    // name as the scope of an IPv6 link-local connect_ip, so say so rather than pretend.
-    notSupported(
-      ctx,
-      st.keyword,
-      'a checker',
-      `the probe is not bound to ${w.text}; the name only scopes an IPv6 link-local connect_ip`,
-    );
+    // SO_BINDTODEVICE on the probe socket, as keepalived; the name also scopes an IPv6
+    // link-local connect_ip. Linux names are at most 15 bytes (IFNAMSIZ - 1).
+    if (Buffer.byteLength(w.text) > 15)
+      ctx.sink.warning(w.pos, 'invalid-value', `bind_if '${w.text}' is longer than 15 bytes; ignored`);
+    else d.common.bindIf = w.text;
   },
-  fwmark(ctx, st) {
-    // SO_MARK on a probe socket needs a setsockopt the kernel seam does not offer yet.
-    notSupported(ctx, st.keyword, 'a checker', 'probes leave unmarked');
+  fwmark(ctx, st, d) {
+    // SO_MARK on the probe socket, as keepalived ("Invalid fwmark connection value").
+    const n = readInteger(ctx, st, { min: 1, max: 2 ** 32 - 1 }, outOfRange('probes leave unmarked'));
+    if (n !== undefined) d.common.fwmark = n;
   },
   alpha(ctx, st, d) {
     d.common.alpha = readBool(ctx, st);

@@ -140,6 +140,19 @@ const checkerHandlers: Record<string, Handler<CheckerDraft>> = {
   },
 };
 
+/**
+ * PING_UNSUPPORTED: keepalived applies fwmark and bind_if to PING_CHECK's ICMP socket too; keepvip's
+ * pinger is one raw socket shared by every PING_CHECK (kernel/icmp.ts), so they are not applied.
+ */
+const PING_UNSUPPORTED: Record<string, Handler<CheckerDraft>> = {
+  fwmark(ctx, st) {
+    notSupported(ctx, st.keyword, 'PING_CHECK', 'echo requests leave unmarked');
+  },
+  bind_if(ctx, st) {
+    notSupported(ctx, st.keyword, 'PING_CHECK', 'echo requests are not bound to a device');
+  },
+};
+
 const tablesByKind = new Map<string, Record<string, Handler<CheckerDraft>>>();
 
 /** OWN_KEYWORDS are the keywords each checker kind has beside the common ones (check_*.c install_keyword). */
@@ -175,6 +188,7 @@ export function onlyFor(kind: Checker['kind']): Record<string, Handler<CheckerDr
         Object.hasOwn(commonHandlers, k) ? connection || !connectionKeys.includes(k) : own.includes(k),
       ),
     );
+    if (kind === 'PING_CHECK') Object.assign(table, PING_UNSUPPORTED);
     tablesByKind.set(kind, table);
   }
   return table;

@@ -64,6 +64,7 @@ export function buildChecker(
   if (c.bindTo !== undefined) common.bindTo = c.bindTo;
   if (c.bindPort !== undefined) common.bindPort = c.bindPort;
   if (c.bindIf !== undefined) common.bindIf = c.bindIf;
+  if (c.fwmark !== undefined) common.fwmark = c.fwmark;
   if (c.alpha !== undefined) common.alpha = c.alpha;
   if (c.logAllFailures !== undefined) common.logAllFailures = c.logAllFailures;
   switch (kind) {

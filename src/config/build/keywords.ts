@@ -122,8 +122,6 @@ export const UNSUPPORTED_RS: ReadonlySet<string> = new Set([
 
 /** UNSUPPORTED_CHECKER are checker keywords keepvip ignores. */
 export const UNSUPPORTED_CHECKER: ReadonlySet<string> = new Set([
-  'fwmark',
-  'bind_if',
   'log_all_failures',
   'enable_sni',
   'http_protocol',

@@ -12,8 +12,10 @@ export interface CheckerCommon {
   /** bindTo / bindPort are the probe socket's local address and port (keepalived `bindto`, `bind_port`). */
   bindTo?: string;
   bindPort?: number;
-  /** bindIf is `bind_if`: the scope of an IPv6 link-local connect_ip (SO_BINDTODEVICE is not available). */
+  /** bindIf is `bind_if`: the probe socket is bound to the device (SO_BINDTODEVICE); it also scopes an IPv6 link-local connect_ip. */
   bindIf?: string;
+  /** fwmark is `fwmark`: the probe socket's SO_MARK, 1..2^32-1 (PING_CHECK: not applied). */
+  fwmark?: number;
   /** connectTimeoutMs defaults to 5 s. */
   connectTimeoutMs: number;
   /** retry defaults to 1 (MISC_CHECK 0, DNS_CHECK 3; nb_get_retry is the 1.x name). */

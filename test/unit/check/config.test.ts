@@ -97,15 +97,15 @@ FILE_CHECK {
     expect(checkers[8]).toMatchObject({ trackFile: 'tf' });
   });
 
-  it('fwmark and BFD_CHECK say "not supported by keepvip" at file:line:col', () => {
-    const { messages } = load(`
+  it('BFD_CHECK says "not supported by keepvip" at file:line:col; fwmark is read (SO_MARK)', () => {
+    const { checkers, messages } = load(`
 TCP_CHECK {
   fwmark 7
 }
 BFD_CHECK {
 }`);
+    expect(checkers[0]).toMatchObject({ fwmark: 7 });
     expect([...messages].sort()).toEqual([
-      "c.conf:10:3: warning: 'fwmark' in a checker is not supported by keepvip; probes leave unmarked",
       "c.conf:12:1: warning: 'BFD_CHECK' in real_server 10.0.0.1 is not supported by keepvip; ignored",
     ]);
   });

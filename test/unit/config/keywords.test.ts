@@ -91,6 +91,9 @@ const CHECKER_COMMON = [
   'delay_loop',
 ];
 
+/** CONNECTION are the probe socket options of the connection checkers (SO_BINDTODEVICE, SO_MARK); PING_CHECK's shared ICMP socket takes neither. */
+const CONNECTION = ['bind_if', 'fwmark'];
+
 /**
  * IMPLEMENTED: keywords that work in keepvip, per table. Everything else must warn
  * `not supported by keepvip` at its position.
@@ -325,9 +328,10 @@ const IMPLEMENTED: Record<string, readonly string[]> = {
     'notify_up',
     'weight',
   ],
-  TCP_CHECK: [...CHECKER_COMMON, 'alpha', 'log_all_failures'],
+  TCP_CHECK: [...CHECKER_COMMON, ...CONNECTION, 'alpha', 'log_all_failures'],
   HTTP_GET: [
     ...CHECKER_COMMON,
+    ...CONNECTION,
     'alpha',
     'fast_recovery',
     'http_protocol',
@@ -337,6 +341,7 @@ const IMPLEMENTED: Record<string, readonly string[]> = {
   ],
   SSL_GET: [
     ...CHECKER_COMMON,
+    ...CONNECTION,
     'alpha',
     'enable_sni',
     'fast_recovery',
@@ -358,10 +363,11 @@ const IMPLEMENTED: Record<string, readonly string[]> = {
     'user',
     'warmup',
   ],
-  SMTP_CHECK: [...CHECKER_COMMON, 'alpha', 'helo_name', 'log_all_failures'],
-  DNS_CHECK: [...CHECKER_COMMON, 'alpha', 'log_all_failures', 'name', 'type'],
+  SMTP_CHECK: [...CHECKER_COMMON, ...CONNECTION, 'alpha', 'helo_name', 'log_all_failures'],
+  DNS_CHECK: [...CHECKER_COMMON, ...CONNECTION, 'alpha', 'log_all_failures', 'name', 'type'],
   UDP_CHECK: [
     ...CHECKER_COMMON,
+    ...CONNECTION,
     'alpha',
     'log_all_failures',
     'max_reply_length',
