@@ -37,7 +37,7 @@ export const IPVS_MODULES = [
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 const INIT = resolve(HERE, 'uml/init.sh');
-/** REPO_ROOT is the repository, visible at the same path inside the guest. */
+/** REPO_ROOT is the repository, visible at the same path inside the guest (init.sh gives it back when it is under a shadowed /tmp). */
 export const REPO_ROOT = resolve(HERE, '../..');
 const TSX_LOADER = resolve(REPO_ROOT, 'node_modules/tsx/dist/loader.mjs');
 
@@ -153,6 +153,7 @@ export class UmlGuest {
       'con0=fd:0,fd:1',
       'loglevel=4',
       `KV_JOB=${dir}`,
+      `KV_REPO=${REPO_ROOT}`,
       `KV_MODULES=${(options.modules ?? []).join(',')}`,
       `KV_TMPFS=${(options.tmpfs ?? []).join(':')}`,
       `KV_TSX=file://${TSX_LOADER}`,

@@ -37,6 +37,10 @@ chmod 1777 /tmp /var/tmp
 mkdir -p /run/lock /run/netns
 # The job directory lives under the host's /tmp, now hidden: give it back at the same path.
 mkdir -p "$KV_JOB" && mount -t hostfs -o "$KV_JOB" hostfs "$KV_JOB" || fail "hostfs $KV_JOB"
+# So does a checkout cloned under one of the shadowed directories (a CI clone in /tmp).
+if [ -n "${KV_REPO:-}" ] && [ ! -e "$KV_REPO/package.json" ]; then
+  mkdir -p "$KV_REPO" && mount -t hostfs -o "$KV_REPO" hostfs "$KV_REPO" || fail "hostfs $KV_REPO"
+fi
 mkdir -p /run/kv-modules/lib/modules
 mount -t hostfs -o /usr/lib/uml/modules hostfs /run/kv-modules/lib/modules || fail "hostfs modules"
 ip link set lo up
