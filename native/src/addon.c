@@ -52,6 +52,8 @@ static napi_value make_fifo(napi_env env, napi_callback_info info) {
 
 /* The checkers' probe sockets (sockopt.c). */
 napi_status kv_register_sockopt(napi_env env, napi_value exports);
+/* dr_path_check's packet socket (drprobe.c). */
+napi_status kv_register_drprobe(napi_env env, napi_value exports);
 
 static napi_value init(napi_env env, napi_value exports) {
   napi_property_descriptor props[] = {
@@ -66,6 +68,7 @@ static napi_value init(napi_env env, napi_value exports) {
   if (kv_register_netlink(env, exports) != napi_ok) return NULL;
   if (kv_register_rtsignal(env, exports) != napi_ok) return NULL;
   if (kv_register_sockopt(env, exports) != napi_ok) return NULL;
+  if (kv_register_drprobe(env, exports) != napi_ok) return NULL;
   return exports;
 }
 

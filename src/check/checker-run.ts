@@ -4,17 +4,18 @@
  * derive them from the configuration: which settings make a checker "the same" across a reload,
  * and which keepalived counting rules apply to each kind.
  */
-import type { Checker, RealServer, VirtualServer } from '../config/model.js';
+import type { RealServer, VirtualServer } from '../config/model.js';
 import type { TimerHandle } from '../util/clock.js';
 import { type CheckerState, type CheckerTiming, initialCheckerState } from './checker-state.js';
 import type { FlapHistory } from './flap-guard.js';
-import { type Probe, probeTarget } from './probe.js';
+import { type Probe, probeTarget, type RunChecker } from './probe.js';
+import { drPathPort } from './probes/dr-path.js';
 import type { RealServerKey, RealServerVerdict } from './verdict.js';
 
 /** CheckerRun is one checker of one real server while the scheduler runs it. */
 export interface CheckerRun {
   id: string;
-  checker: Checker;
+  checker: RunChecker;
   timing: CheckerTiming;
   probe: Probe;
   state: CheckerState;
@@ -42,18 +43,22 @@ export interface ServerRun {
 }
 
 /** checkerIdentity is what makes a checker "the same" across a reload: kind, target and every setting but its position. */
-export function checkerIdentity(key: RealServerKey, index: number, c: Checker): string {
+export function checkerIdentity(key: RealServerKey, index: number, c: RunChecker): string {
   const { pos: _pos, ...rest } = c;
   return `${key}#${index}:${JSON.stringify(rest)}`;
 }
 
 /** timingOf reads the counting parameters of a checker (which keepalived epilog its kind follows). */
-export function timingOf(c: Checker, vs: VirtualServer): CheckerTiming {
+export function timingOf(c: RunChecker, vs: VirtualServer): CheckerTiming {
   return {
     retry: c.retry,
     delayLoopMs: c.delayLoopMs ?? vs.delayLoopMs,
     delayBeforeRetryMs: c.delayBeforeRetryMs,
-    retryWhileDown: c.kind === 'TCP_CHECK' || c.kind === 'UDP_CHECK' || c.kind === 'PING_CHECK',
+    retryWhileDown:
+      c.kind === 'TCP_CHECK' ||
+      c.kind === 'UDP_CHECK' ||
+      c.kind === 'PING_CHECK' ||
+      c.kind === 'DR_PATH_CHECK',
     fastRecovery: (c.kind === 'HTTP_GET' || c.kind === 'SSL_GET') && c.fastRecovery,
     confirmRecovery: c.kind === 'HTTP_GET' || c.kind === 'SSL_GET',
     ...(c.rise === undefined ? {} : { rise: c.rise }),
@@ -61,8 +66,9 @@ export function timingOf(c: Checker, vs: VirtualServer): CheckerTiming {
 }
 
 /** targetText is where a checker probes, as `keepvip status` shows it (`IP:PORT` or the script). */
-export function targetText(c: Checker, vs: VirtualServer, rs: RealServer): string {
+export function targetText(c: RunChecker, vs: VirtualServer, rs: RealServer): string {
   if (c.kind === 'MISC_CHECK') return c.miscPath;
+  if (c.kind === 'DR_PATH_CHECK') return `${vs.address}:${drPathPort({ vs, rs })} via ${rs.address}`;
   if (c.kind === 'FILE_CHECK') return `track_file ${c.trackFile}`;
   const t = probeTarget(c, vs, rs);
   return t.address.includes(':') ? `[${t.address}]:${t.port}` : `${t.address}:${t.port}`;
@@ -71,7 +77,7 @@ export function targetText(c: Checker, vs: VirtualServer, rs: RealServer): strin
 /** newCheckerRun is a checker before its first run (alpha from the checker, else the real or virtual server). */
 export function newCheckerRun(
   id: string,
-  checker: Checker,
+  checker: RunChecker,
   vs: VirtualServer,
   rs: RealServer,
   probe: Probe,

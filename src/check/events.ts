@@ -3,7 +3,8 @@
  * server change, for notify scripts, FIFO lines and mail (notify/checker-alerts.ts), carried
  * across the checker thread by index (worker-main.ts / worker-host.ts).
  */
-import type { Checker, RealServer, VirtualServer } from '../config/model.js';
+import type { RealServer, VirtualServer } from '../config/model.js';
+import type { RunChecker } from './probe.js';
 import type { RealServerKey } from './verdict.js';
 
 /** CheckEvent is what leaves the scheduler for notify scripts, FIFOs and mail (notify/checker-alerts.ts). */
@@ -12,7 +13,7 @@ export type CheckEvent =
       type: 'checker';
       vs: VirtualServer;
       rs: RealServer;
-      checker: Checker;
+      checker: RunChecker;
       up: boolean;
       /** mailBody is the checker's keepalived mail body; rsChanged tells whether the server's verdict moved. */
       mailBody: string;

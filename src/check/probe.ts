@@ -3,7 +3,8 @@
  * (never rejecting), bounded by the checker's own timeout. The scheduler times it and counts
  * the result (checker-state.ts); probes know nothing of retries or verdicts.
  */
-import type { Checker, RealServer, VirtualServer } from '../config/model.js';
+import type { Checker, DrPathCheck, RealServer, VirtualServer } from '../config/model.js';
+import type { DrPathReport, DrPathRequest } from '../kernel/dr-probe.js';
 import type { ProbeEndpoint } from '../kernel/probe-socket.js';
 import type { Clock } from '../util/clock.js';
 
@@ -37,10 +38,21 @@ export interface ProbeEnv {
   ping(address: string, timeoutMs: number): Promise<void>;
   /** readTrackFile returns a track_file's current value (FILE_CHECK). */
   readTrackFile(name: string): number | undefined;
+  /** drPath runs one DR_PATH_CHECK probe on the thread's packet sockets (kernel/dr-probe.ts). */
+  drPath?(r: DrPathRequest): Promise<DrPathReport>;
+}
+
+/** RunChecker is a checker the scheduler runs: a configured one, or the data-path checker a `dr_path_check on` virtual server joins to each DR real server. */
+export type RunChecker = Checker | DrPathCheck;
+
+/** joinedCheckers are a real server's checkers as the scheduler runs them: its own, then the virtual server's DR_PATH_CHECK (DR real servers only). */
+export function joinedCheckers(vs: VirtualServer, rs: RealServer): readonly RunChecker[] {
+  if (vs.drPathCheck === undefined || rs.forward !== 'DR' || rs.family !== 'inet') return rs.checkers;
+  return [...rs.checkers, vs.drPathCheck];
 }
 
 /** probeTarget resolves a checker's destination: connect_ip/connect_port, else the real server. */
-export function probeTarget(checker: Checker, vs: VirtualServer, rs: RealServer): ProbeTarget {
+export function probeTarget(checker: RunChecker, vs: VirtualServer, rs: RealServer): ProbeTarget {
   const t: ProbeTarget = {
     vs,
     rs,

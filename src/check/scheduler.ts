@@ -15,6 +15,7 @@
  */
 import type { FSWatcher } from 'node:fs';
 import type { Checker, KeepvipConfig, RealServer, VirtualServer } from '../config/model.js';
+import { DrPathProber } from '../kernel/dr-probe.js';
 import { IcmpPinger } from '../kernel/icmp.js';
 import type { Clock } from '../util/clock.js';
 import type { Logger } from '../util/logger.js';
@@ -28,7 +29,14 @@ import {
 import { countResult, fastRecoveryDelay, firstDelayMs } from './checker-state.js';
 import type { CheckEvent } from './events.js';
 import { endHold, type FlapGuard, flapLine, isHeldDown, noteVerdictChange } from './flap-guard.js';
-import { type Probe, type ProbeEnv, type ProbeResult, probeTarget } from './probe.js';
+import {
+  joinedCheckers,
+  type Probe,
+  type ProbeEnv,
+  type ProbeResult,
+  probeTarget,
+  type RunChecker,
+} from './probe.js';
 import { makeProbe } from './probes/index.js';
 import { type CheckSnapshot, realServerSnapshot } from './snapshot.js';
 import { readTrackFile, watchTrackFiles } from './track-files.js';
@@ -52,6 +60,8 @@ export interface CheckSchedulerOptions {
   random?: () => number;
   /** probeFor replaces the real probes (unit tests). */
   probeFor?: (checker: Checker, vs: VirtualServer, rs: RealServer) => Probe;
+  /** drPathProbeFor replaces the DR_PATH_CHECK probes (unit tests). */
+  drPathProbeFor?: (vs: VirtualServer, rs: RealServer) => Probe;
   /** flapGuard is the default flapping guard of servers without `flap_guard` (keepvip; off by default). */
   flapGuard?: FlapGuard;
   /** watchFiles re-runs FILE_CHECKs when their file changes (default true). */
@@ -71,6 +81,7 @@ export class CheckScheduler implements VerdictSource {
   private readonly random: () => number;
   private readonly env: ProbeEnv;
   private pinger: IcmpPinger | undefined;
+  private drProber: DrPathProber | undefined;
   private watchers: FSWatcher[] = [];
   private running = false;
   private inFlight = 0;
@@ -90,6 +101,10 @@ export class CheckScheduler implements VerdictSource {
         return this.pinger.ping(address, timeoutMs);
       },
       readTrackFile: (name) => readTrackFile(this.config, name),
+      drPath: (r) => {
+        this.drProber ??= new DrPathProber(o.clock);
+        return this.drProber.probe(r);
+      },
     };
   }
 
@@ -153,6 +168,8 @@ export class CheckScheduler implements VerdictSource {
     }
     for (const w of this.watchers.splice(0)) w.close();
     this.pinger?.close();
+    this.drProber?.close();
+    this.drProber = undefined;
   }
 
   /** snapshot describes every real server and checker (keepvip status, metrics). */
@@ -172,7 +189,7 @@ export class CheckScheduler implements VerdictSource {
   }
 
   /** runNow runs a real server's checkers at once (FILE_CHECK on a file change; tests). */
-  runNow(key: RealServerKey, kind?: Checker['kind']): void {
+  runNow(key: RealServerKey, kind?: RunChecker['kind']): void {
     const s = this.servers.get(key);
     for (const c of s?.checkers ?? []) if (kind === undefined || c.checker.kind === kind) this.fire(s!, c);
   }
@@ -184,13 +201,15 @@ export class CheckScheduler implements VerdictSource {
       for (const rs of vs.realServers) {
         const key = realServerKey(vs, rs);
         if (out.has(key)) continue;
-        const checkers = rs.checkers.map((checker, i) => {
+        const checkers = joinedCheckers(vs, rs).map((checker, i) => {
           const id = checkerIdentity(key, i, checker);
           const existing = old.get(id);
           if (existing && !existing.stopped) return existing;
-          const probe =
-            this.o.probeFor?.(checker, vs, rs) ??
-            makeProbe(checker, probeTarget(checker, vs, rs), this.env, config);
+          const fake =
+            checker.kind === 'DR_PATH_CHECK'
+              ? this.o.drPathProbeFor?.(vs, rs)
+              : this.o.probeFor?.(checker, vs, rs);
+          const probe = fake ?? makeProbe(checker, probeTarget(checker, vs, rs), this.env, config);
           return newCheckerRun(id, checker, vs, rs, probe);
         });
         out.set(key, newServerRun(key, vs, rs, checkers, now));

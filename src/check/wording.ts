@@ -5,6 +5,7 @@
  * `[IP]:tcp:PORT` of the real server, FMT_VS `[IP]:tcp:PORT` or `FWM N`.
  */
 import type { Checker, RealServer, VirtualServer } from '../config/model.js';
+import type { RunChecker } from './probe.js';
 import { virtualServerKey } from './verdict.js';
 
 /** formatRs is keepalived's FMT_RS: the real server in the virtual server's protocol. */
@@ -83,7 +84,7 @@ export interface CheckerLine {
 
 /** checkerLine words a checker going up or down, as its keepalived checker does. */
 export function checkerLine(
-  checker: Checker,
+  checker: RunChecker,
   vs: VirtualServer,
   rs: RealServer,
   up: boolean,
@@ -102,6 +103,15 @@ export function checkerLine(
     return {
       log: `Misc check for [${rsText} VS ${formatVs(vs)}] by [${detail.script ?? ''}] ${what}${msg}${why}.`,
       mailBody: up ? '=> MISC CHECK succeed on service <=' : '=> MISC CHECK failed on service <=',
+    };
+  }
+  if (checker.kind === 'DR_PATH_CHECK') {
+    // keepvip's own checker, worded as TCP_CHECK is.
+    return {
+      log: up
+        ? `DR path to ${rsText} for VIP ${vs.address} success.`
+        : `DR_PATH_CHECK on service ${rsText} failed${after(detail.retried ? checker.retry : undefined)}.`,
+      mailBody: up ? '=> DR PATH CHECK succeed on service <=' : '=> DR PATH CHECK failed on service <=',
     };
   }
   if (checker.kind === 'FILE_CHECK') {

@@ -11,6 +11,7 @@ import type { KeepvipConfig } from '../config/model.js';
 import { IcmpPinger } from '../kernel/icmp.js';
 import { systemClock } from '../util/clock.js';
 import type { Logger } from '../util/logger.js';
+import { joinedCheckers } from './probe.js';
 import type { CheckEvent } from './scheduler.js';
 import type { CheckSnapshot } from './snapshot.js';
 import type { RealServerKey, RealServerVerdict, VerdictSource } from './verdict.js';
@@ -157,7 +158,7 @@ export class CheckerThread implements VerdictSource {
     const rs = vs?.realServers[e.rs];
     if (vs === undefined || rs === undefined) return undefined;
     if (e.type === 'real-server') return { ...e, vs, rs };
-    const checker = rs.checkers[e.checker];
+    const checker = joinedCheckers(vs, rs)[e.checker];
     return checker === undefined ? undefined : { ...e, vs, rs, checker };
   }
 

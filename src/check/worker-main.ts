@@ -9,6 +9,7 @@ import type { KeepvipConfig } from '../config/model.js';
 import { ProbeTimeoutError } from '../kernel/probe-socket.js';
 import { systemClock } from '../util/clock.js';
 import type { LogLevel, Logger } from '../util/logger.js';
+import { joinedCheckers } from './probe.js';
 import { CheckScheduler } from './scheduler.js';
 
 /** ToWorker are the host's commands. */
@@ -61,7 +62,7 @@ scheduler.onEvent((e) => {
   if (e.type === 'checker')
     post({
       type: 'event',
-      event: { ...e, vs, rs, checker: e.rs.checkers.indexOf(e.checker) },
+      event: { ...e, vs, rs, checker: joinedCheckers(e.vs, e.rs).indexOf(e.checker) },
     });
   else post({ type: 'event', event: { ...e, vs, rs } });
 });

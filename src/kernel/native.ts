@@ -82,7 +82,24 @@ export interface NativeAddon {
   udpProbeSend(handle: UdpProbeHandle, data: Buffer): void;
   /** udpProbeClose closes the socket; idempotent. */
   udpProbeClose(handle: UdpProbeHandle): void;
+  /**
+   * drProbeOpen opens dr_path_check's packet socket on ifname (native/src/drprobe.c): incoming ARP
+   * replies and TCP SYN-ACK / RST frames go to onFrame, a socket error to onError; unref'd.
+   */
+  drProbeOpen(
+    ifname: string,
+    onFrame: (frame: Buffer) => void,
+    onError: (error: Error & { code?: string }) => void,
+  ): DrProbeHandle;
+  /** drProbeSend sends a whole Ethernet frame (destination MAC and ethertype read from it) out of the socket's interface. */
+  drProbeSend(handle: DrProbeHandle, frame: Buffer): void;
+  /** drProbeClose closes the socket; idempotent. */
+  drProbeClose(handle: DrProbeHandle): void;
+  drProbeRef(handle: DrProbeHandle, ref: boolean): void;
 }
+
+/** DrProbeHandle is the opaque packet socket handle the addon returns from drProbeOpen. */
+export type DrProbeHandle = { readonly __brand: 'DrProbeHandle' };
 
 /** UdpProbeHandle is the opaque UDP probe socket handle the addon returns from udpProbeOpen. */
 export type UdpProbeHandle = { readonly __brand: 'UdpProbeHandle' };

@@ -1,7 +1,8 @@
 /** makeProbe picks the probe of a checker kind. */
-import type { Checker, KeepvipConfig } from '../../config/model.js';
-import type { Probe, ProbeEnv, ProbeTarget } from '../probe.js';
+import type { KeepvipConfig } from '../../config/model.js';
+import type { Probe, ProbeEnv, ProbeTarget, RunChecker } from '../probe.js';
 import { dnsProbe } from './dns.js';
+import { drPathProbe } from './dr-path.js';
 import { fileProbeWith } from './file.js';
 import { httpProbe } from './http.js';
 import { miscProbeWith } from './misc.js';
@@ -12,7 +13,7 @@ import { udpProbe } from './udp.js';
 
 /** makeProbe builds the probe for one checker of one real server. */
 export function makeProbe(
-  checker: Checker,
+  checker: RunChecker,
   target: ProbeTarget,
   env: ProbeEnv,
   config: Pick<KeepvipConfig, 'trackFiles' | 'globalDefs'>,
@@ -39,5 +40,7 @@ export function makeProbe(
       return pingProbe(checker, target, env);
     case 'FILE_CHECK':
       return fileProbeWith(config.trackFiles)(checker, target, env);
+    case 'DR_PATH_CHECK':
+      return drPathProbe(checker, target, env.drPath?.bind(env));
   }
 }

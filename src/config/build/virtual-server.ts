@@ -18,6 +18,7 @@ import {
   readSecondsMs,
   requireArg,
   walkBlock,
+  notSupported,
   outOfRange,
 } from './values.js';
 import { readFlapGuard } from './checker-flap.js';
@@ -35,6 +36,8 @@ interface VsDraft {
   flagPos: Map<LvsSchedFlag, Word>;
   /** weight is the virtual server's `weight`: the default of its real servers. */
   weight: number;
+  /** drPathCheck is where `dr_path_check on` was written (the checker is made once the block is read). */
+  drPathCheck?: Statement;
 }
 
 const vsHandlers: Record<string, Handler<VsDraft>> = {
@@ -207,6 +210,11 @@ const vsHandlers: Record<string, Handler<VsDraft>> = {
     // keepalived vs_smtp_alert_handler: the default of its real servers.
     d.vs.smtpAlert = readBool(ctx, st);
   },
+  dr_path_check(ctx, st, d) {
+    // keepvip's own: a data-path probe per DR real server (check/probes/dr-path.ts).
+    if (readBool(ctx, st)) d.drPathCheck = st;
+    else delete d.drPathCheck;
+  },
   real_server() {
     // Read after the whole block, so that settings written after a real_server still apply to it.
   },
@@ -314,7 +322,48 @@ export function buildVirtualServer(ctx: BuildContext, st: Statement): VirtualSer
     if (d.vs.tunnel) d.vs.sorryServer.tunnel = d.vs.tunnel;
   }
   finishVirtualServer(ctx, d.vs, { where, flagPos: d.flagPos, familySet: d.familySet });
+  if (d.drPathCheck !== undefined) readDrPathCheck(ctx, d, d.drPathCheck, where);
   return d.vs;
+}
+
+/**
+ * readDrPathCheck makes the virtual server's data-path checker (keepvip `dr_path_check on`) from
+ * its checker defaults, or says why it is ignored: it needs lb_kind DR, an IPv4 virtual server
+ * (IPv6 is not supported) and an address (not fwmark or group), since the probe is sent to VIP:PORT.
+ */
+function readDrPathCheck(ctx: BuildContext, d: VsDraft, st: Statement, where: string): void {
+  const vs = d.vs;
+  if (vs.family === 'inet6') {
+    notSupported(ctx, st.keyword, `an IPv6 ${where}`, 'ignored (IPv4 only)');
+    return;
+  }
+  if (vs.address === undefined) {
+    ctx.sink.warning(
+      st.keyword.pos,
+      'invalid-value',
+      `dr_path_check in ${where} needs a virtual_server IP PORT (it probes VIP:PORT), not fwmark or group; ignored`,
+    );
+    return;
+  }
+  const dr = vs.lbKind === 'DR' || vs.realServers.some((rs) => rs.forward === 'DR');
+  if (!dr) {
+    ctx.sink.warning(
+      st.keyword.pos,
+      'invalid-value',
+      `dr_path_check in ${where} applies to lb_kind DR only (this one is ${vs.lbKind}); ignored`,
+    );
+    return;
+  }
+  const c = d.common;
+  vs.drPathCheck = {
+    kind: 'DR_PATH_CHECK',
+    connectTimeoutMs: c.connectTimeoutMs ?? 5000,
+    retry: c.retry ?? 1,
+    delayBeforeRetryMs: c.delayBeforeRetryMs ?? 1000,
+    warmupMs: c.warmupMs ?? vs.delayLoopMs,
+    delayLoopMs: vs.delayLoopMs,
+    pos: st.keyword.pos,
+  };
 }
 
 /**

@@ -3,7 +3,7 @@
  * groups and the lvs_* globals.
  */
 import type { SourcePos } from '../ast.js';
-import type { Checker, FlapGuardSetting } from './checkers.js';
+import type { Checker, CheckerCommon, FlapGuardSetting } from './checkers.js';
 import type { AddressFamily } from './common.js';
 
 /** LvsForward is a forwarding method as keepalived writes it (lb_kind / lvs_method). */
@@ -110,7 +110,18 @@ export interface VirtualServer {
   flapGuard?: FlapGuardSetting;
   /** smtpAlert is the virtual server's `smtp_alert [on|off]`: the default of its real servers' checker mails. */
   smtpAlert?: boolean;
+  /** drPathCheck (keepvip `dr_path_check on`, lb_kind DR, IPv4) is the data-path checker joined to each DR real server's checkers. */
+  drPathCheck?: DrPathCheck;
   pos: SourcePos;
+}
+
+/**
+ * DrPathCheck is keepvip's `dr_path_check on` (no keepalived keyword): a TCP SYN for VIP:PORT sent
+ * to the real server's MAC must be answered, and the real server must not answer ARP for the VIP
+ * (check/probes/dr-path.ts). Its timing is the virtual server's checker defaults.
+ */
+export interface DrPathCheck extends CheckerCommon {
+  kind: 'DR_PATH_CHECK';
 }
 
 /** VirtualServerGroupEntry is one line of a virtual_server_group: `IP[-LAST] [PORT]` or `fwmark N`. */
