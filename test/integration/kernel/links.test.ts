@@ -94,7 +94,9 @@ describe.skipIf(!isRoot)('links over rtnetlink', () => {
     await run('ip', '-n', NS_B, 'link', 'set', IF_B, 'up');
     const up = await a!.waitFor(linkEvent(t0, true), 5_000);
     const upMs = (up.receivedAt as number) - t0;
-    console.log(`[links] carrier loss seen after ${downMs.toFixed(1)} ms, return after ${upMs.toFixed(1)} ms`);
+    console.log(
+      `[links] carrier loss seen after ${downMs.toFixed(1)} ms, return after ${upMs.toFixed(1)} ms`,
+    );
   });
 
   it('watchLinks reports our own admin down and the removal of the link', async () => {
