@@ -275,6 +275,7 @@ const IMPLEMENTED: Record<string, readonly string[]> = {
     ...INHERITED,
     'alpha',
     'omega',
+    'dr_path_check',
     'flag-1',
     'flag-2',
     'flag-3',
@@ -411,6 +412,7 @@ const SAMPLES: Record<string, string> = {
   output: '/tmp/keepvip-walk-2.conf',
   server: '127.0.0.1:81',
   real_server_setup: '10.0.0.5',
+  dr_path_check: 'on',
 };
 
 const rows: { table: string; keyword: string; verdict: 'implemented' | 'warns' | string }[] = [];
