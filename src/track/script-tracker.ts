@@ -15,6 +15,12 @@
  * whose result disagrees with the verdict, the script runs again immediately, until the verdict
  * flips or it agrees again (at most fall + rise runs). The verdict still needs `fall` real
  * failing runs in a row; they just happen milliseconds apart.
+ *
+ * Phase: after the first run (at start), each script keeps its own phase within the interval,
+ * derived from its name (phaseFraction). Starting a process blocks the event loop while the
+ * kernel copies a large process (about 12 ms at 100 MB), so fifty `interval 1` scripts that all
+ * ran in the same turn stalled every VRRP timer for half a second each second; spread over the
+ * interval, each run costs one spawn's stall.
  */
 import type { VrrpScript } from '../config/model.js';
 import type { Clock, TimerHandle } from '../util/clock.js';
@@ -22,7 +28,22 @@ import { resolveInvocation } from '../util/command.js';
 import type { Logger } from '../util/logger.js';
 import type { ScriptIdentity } from '../util/script-security.js';
 import { KILL_GRACE_MS, type ProcessHandle, startProcess } from '../util/spawn.js';
+import { statSync } from 'node:fs';
+import { evaluateFileTest, type FileStat, type FileTestScript, parseFileTestScript } from './file-test.js';
 import { applyResult, initialCounter, isGood, type ScriptCounter } from './script-result.js';
+
+/** phaseFraction is a script's phase in [0, 1) of its interval, the same for the same name (FNV-1a, then mixed). */
+export function phaseFraction(name: string): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < name.length; i++) {
+    h = Math.imul(h ^ name.charCodeAt(i), 0x01000193) >>> 0;
+  }
+  // MurmurHash3's finaliser: names that differ only in their last character (chk_1, chk_2...)
+  // land far apart, not in neighbouring fractions.
+  h = Math.imul(h ^ (h >>> 16), 0x85ebca6b);
+  h = Math.imul(h ^ (h >>> 13), 0xc2b2ae35);
+  return ((h ^ (h >>> 16)) >>> 0) / 2 ** 32;
+}
 
 /** ScriptRun is the outcome of one run, kept for `keepvip status`. */
 export interface ScriptRun {
@@ -70,7 +91,14 @@ export class ScriptTracker {
   ) {
     this.counter = initialCounter(def.rise, def.fall, def.initFail);
     if (opts.refused !== undefined) this.counter = { ...this.counter, value: 0 };
+    // A bare file test is answered with a stat (track/file-test.ts), when the script would run
+    // as root: another script_user might not be allowed to see the path.
+    const uid = opts.identity?.uid ?? 0;
+    this.fileTest = uid === 0 ? parseFileTestScript(def.script) : undefined;
   }
+
+  /** fileTest is set when the script is a bare file test, run in-process. */
+  readonly fileTest: FileTestScript | undefined;
 
   /** good is the current verdict. */
   get good(): boolean {
@@ -91,7 +119,12 @@ export class ScriptTracker {
       return;
     }
     this.stopped = false;
-    this.tick(this.clock.nowMs());
+    const now = this.clock.nowMs();
+    if (this.running) this.skippedRuns++;
+    else this.launch('interval');
+    // The first run is now; the next ones keep this script's own phase within the interval.
+    const next = now + this.def.intervalMs * (1 + phaseFraction(this.def.name));
+    this.timer = this.clock.at(next, () => this.tick(next));
   }
 
   /** stop cancels future runs and terminates a run in progress (its result is ignored). */
@@ -151,18 +184,33 @@ export class ScriptTracker {
   private async runOnce(trigger: 'interval' | 'watch'): Promise<boolean | undefined> {
     this.running = true;
     this.runs++;
-    const inv = resolveInvocation(this.def.script);
     const started = this.clock.nowMs();
-    const proc = startProcess(inv, {
-      clock: this.clock,
-      timeoutMs: this.def.timeoutMs,
-      killGraceMs: SCRIPT_KILL_GRACE_MS,
-      identity: this.opts.identity,
-      maxOutputBytes: SCRIPT_OUTPUT_BYTES,
-    });
-    this.process = proc;
-    const result = await proc.exited;
-    this.process = undefined;
+    let result: {
+      exitCode: number | null;
+      signal?: string | null;
+      timedOut: boolean;
+      output: string;
+      error?: string;
+    };
+    if (this.fileTest) {
+      await Promise.resolve(); // a run still ends after the caller's turn, as a process's does
+      result = {
+        exitCode: evaluateFileTest(this.fileTest, statOf(this.fileTest.path)),
+        timedOut: false,
+        output: '',
+      };
+    } else {
+      const proc = startProcess(resolveInvocation(this.def.script), {
+        clock: this.clock,
+        timeoutMs: this.def.timeoutMs,
+        killGraceMs: SCRIPT_KILL_GRACE_MS,
+        identity: this.opts.identity,
+        maxOutputBytes: SCRIPT_OUTPUT_BYTES,
+      });
+      this.process = proc;
+      result = await proc.exited;
+      this.process = undefined;
+    }
     const timedOut = result.timedOut;
     this.running = false;
     if (this.stopped) return undefined;
@@ -188,5 +236,15 @@ export class ScriptTracker {
       for (const fn of this.listeners) fn(after);
     }
     return success;
+  }
+}
+
+/** statOf is stat(2) of a path as a shell test sees it (symlinks followed; any error: no file). */
+function statOf(path: string): FileStat {
+  try {
+    const st = statSync(path);
+    return { isFile: st.isFile(), isDirectory: st.isDirectory(), size: st.size };
+  } catch {
+    return undefined;
   }
 }

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { VrrpScript } from '../../../src/config/model.js';
-import { ScriptTracker } from '../../../src/track/script-tracker.js';
+import { phaseFraction, ScriptTracker } from '../../../src/track/script-tracker.js';
 import { silentLogger } from '../../../src/util/logger.js';
 import { ManualClock } from '../../../src/util/manual-clock.js';
 
@@ -44,6 +44,27 @@ describe('ScriptTracker', () => {
     expect(changes).toEqual([false]);
   });
 
+  it('scripts keep their own phase within the interval, so fifty of them do not start in one turn', () => {
+    const clock = new ManualClock();
+    const trackers = Array.from(
+      { length: 50 },
+      (_, i) =>
+        new ScriptTracker(
+          script({ name: `chk_${i + 1}`, script: 'exit 0', intervalMs: 1000 }),
+          clock,
+          silentLogger,
+        ),
+    );
+    const phases = trackers.map((t) => phaseFraction(t.def.name));
+    // Spread over the interval: no tenth of a second holds more than a fifth of the scripts.
+    const perTenth = Array.from(
+      { length: 10 },
+      (_, k) => phases.filter((f) => Math.floor(f * 10) === k).length,
+    );
+    expect(Math.max(...perTenth)).toBeLessThanOrEqual(10);
+    expect(phaseFraction('chk_1')).toBe(phaseFraction('chk_1'));
+  });
+
   it('a run still going when the next is due is skipped, not stacked', async () => {
     const clock = new ManualClock();
     const t = new ScriptTracker(
@@ -52,7 +73,8 @@ describe('ScriptTracker', () => {
       silentLogger,
     );
     t.start();
-    for (let i = 0; i < 3; i++) clock.advance(100);
+    // Ticks keep the script's phase within the interval: three of them fall in the next 400 ms.
+    for (let i = 0; i < 4; i++) clock.advance(100);
     expect({ runs: t.runs, skipped: t.skippedRuns }).toEqual({ runs: 1, skipped: 3 });
     clock.advanceTo(1000); // the timeout ends the first run
     await t.whenIdle();
