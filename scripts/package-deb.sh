@@ -80,10 +80,12 @@ cp -a templates "$LIB/"
 cp native/build/Release/keepvip_native.node "$LIB/native/build/Release/"
 
 mkdir -p "$STAGE/usr/sbin"
-cat >"$STAGE/usr/sbin/keepvip" <<'EOF'
+# The node flags are bin/keepvip's own (its #! line): the launcher passes the same ones.
+node_flags="$(head -1 bin/keepvip | sed -n 's|^#!/usr/bin/env -S node||p')"
+cat >"$STAGE/usr/sbin/keepvip" <<EOF
 #!/bin/sh
 # keepvip launcher (Debian package): the program lives in /usr/lib/keepvip.
-exec /usr/bin/node /usr/lib/keepvip/bin/keepvip "$@"
+exec /usr/bin/node${node_flags} /usr/lib/keepvip/bin/keepvip "\$@"
 EOF
 
 # The unit is copied from scripts/keepvip.service as it is at build time, with the package's

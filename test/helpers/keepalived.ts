@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -10,6 +11,15 @@ export type VrrpPreset = 'keepalived' | 'keepvip';
 
 /** REPO_ROOT is the keepvip checkout the harness belongs to. */
 export const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
+
+/** KEEPVIP_NODE_FLAGS are the node flags of bin/keepvip's #! line: a daemon started here runs as an installed one. */
+export const KEEPVIP_NODE_FLAGS: readonly string[] = (
+  /^#!\/usr\/bin\/env -S node(.*)$/.exec(
+    readFileSync(join(REPO_ROOT, 'bin', 'keepvip'), 'utf8').split('\n')[0] ?? '',
+  )?.[1] ?? ''
+)
+  .split(' ')
+  .filter(Boolean);
 
 /** VrrpDaemonPaths are the paths a daemon uses, as seen inside the node. */
 export interface VrrpDaemonPaths {
@@ -61,6 +71,7 @@ export function vrrpArgv(preset: VrrpPreset, paths: VrrpDaemonPaths, extraArgs: 
   }
   return [
     process.execPath,
+    ...KEEPVIP_NODE_FLAGS,
     join(REPO_ROOT, 'bin', 'keepvip'),
     ...common,
     ...(paths.control ? ['--control', paths.control] : []),
