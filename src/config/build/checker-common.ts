@@ -22,6 +22,8 @@ export interface CheckerDefaults {
   delayBeforeRetryMs?: number;
   warmupMs?: number;
   delayLoopMs: number;
+  /** virtualhost is the Host header of HTTP_GET / SSL_GET (a real_server's, else its virtual_server's). */
+  virtualhost?: string;
 }
 
 /** TIME_RANGE bounds a checker time that may be 0. */

@@ -86,7 +86,9 @@ export function buildChecker(
         enableSni: d.enableSni,
         fastRecovery: d.fastRecovery,
       };
-      if (d.virtualhost !== undefined) check.virtualhost = d.virtualhost;
+      // keepalived check_http.c: the url's virtualhost, else the checker's, the real server's, the virtual server's.
+      const virtualhost = d.virtualhost ?? inherited.virtualhost;
+      if (virtualhost !== undefined) check.virtualhost = virtualhost;
       return check;
     }
     case 'MISC_CHECK': {

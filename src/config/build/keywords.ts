@@ -106,11 +106,10 @@ export const UNSUPPORTED_INSTANCE: ReadonlySet<string> = new Set([
 ]);
 
 /** UNSUPPORTED_VS are virtual_server keywords keepvip ignores. */
-export const UNSUPPORTED_VS: ReadonlySet<string> = new Set(['virtualhost', 'snmp_name']);
+export const UNSUPPORTED_VS: ReadonlySet<string> = new Set(['snmp_name']);
 
 /** UNSUPPORTED_RS are real_server keywords keepvip ignores. */
 export const UNSUPPORTED_RS: ReadonlySet<string> = new Set([
-  'virtualhost',
   'snmp_name',
   'SMTP_CHECK',
   'DNS_CHECK',

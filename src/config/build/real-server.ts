@@ -16,6 +16,7 @@ import {
   readInteger,
   readBool,
   outOfRange,
+  requireArg,
   walkBlock,
 } from './values.js';
 import { readFlapGuard } from './checker-flap.js';
@@ -89,6 +90,11 @@ const rsHandlers: Record<string, Handler<RsDraft>> = {
   },
   alpha(_ctx, _st, d) {
     d.rs.alpha = true;
+  },
+  virtualhost(ctx, st, d) {
+    // The Host header of this real server's HTTP_GET / SSL_GET checkers that set none.
+    const w = requireArg(ctx, st, 0, 'a host name');
+    if (w !== undefined) d.common.virtualhost = w.text;
   },
   flap_guard(ctx, st, d) {
     const g = readFlapGuard(ctx, st);

@@ -199,6 +199,11 @@ const vsHandlers: Record<string, Handler<VsDraft>> = {
   omega(_ctx, _st, d) {
     d.vs.omega = true;
   },
+  virtualhost(ctx, st, d) {
+    // The Host header of the HTTP_GET / SSL_GET checkers below that set none.
+    const w = requireArg(ctx, st, 0, 'a host name');
+    if (w !== undefined) d.common.virtualhost = w.text;
+  },
   inhibit_on_failure(_ctx, _st, d) {
     d.vs.inhibitOnFailure = true;
   },

@@ -14,6 +14,43 @@ const load = (body: string) => {
 };
 
 describe('checker blocks (keepalived 2.2.7 keywords and defaults)', () => {
+  it("virtualhost: the checker's own, else the real server's, else the virtual server's", () => {
+    const r = loadConfigText(
+      `virtual_server 10.0.0.100 80 {
+  protocol TCP
+  virtualhost vs.test
+  real_server 10.0.0.1 80 {
+    virtualhost rs.test
+    HTTP_GET {
+      url {
+        path /
+      }
+    }
+    HTTP_GET {
+      url {
+        path /
+      }
+      virtualhost own.test
+    }
+  }
+  real_server 10.0.0.2 80 {
+    HTTP_GET {
+      url {
+        path /
+      }
+    }
+  }
+}
+`,
+      'v.conf',
+    );
+    expect(r.diagnostics.map(formatDiagnostic)).toEqual([]);
+    const hosts = r.config!.virtualServers[0]!.realServers.map((rs) =>
+      rs.checkers.map((c) => (c as { virtualhost?: string }).virtualhost),
+    );
+    expect(hosts).toEqual([['rs.test', 'own.test'], ['vs.test']]);
+  });
+
   it('every kind keepvip runs is built, with its defaults', () => {
     const { checkers, messages } = load(`
 TCP_CHECK {

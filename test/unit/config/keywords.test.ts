@@ -275,6 +275,7 @@ const IMPLEMENTED: Record<string, readonly string[]> = {
     ...INHERITED,
     'alpha',
     'omega',
+    'virtualhost',
     'dr_path_check',
     'flag-1',
     'flag-2',
@@ -309,6 +310,7 @@ const IMPLEMENTED: Record<string, readonly string[]> = {
   ],
   real_server: [
     ...INHERITED,
+    'virtualhost',
     'DNS_CHECK',
     'FILE_CHECK',
     'HTTP_GET',
