@@ -160,15 +160,9 @@ static napi_value dr_probe_send(napi_env env, napi_callback_info info) {
     kv_throw_errno(env, "sendto(AF_PACKET)", EBADF);
     return NULL;
   }
-  bool is_buffer = false;
-  napi_is_buffer(env, argv[1], &is_buffer);
-  if (!is_buffer) {
-    kv_throw_type(env, "frame must be a Buffer");
-    return NULL;
-  }
   unsigned char *frame;
   size_t length;
-  NAPI_CALL(env, napi_get_buffer_info(env, argv[1], (void **)&frame, &length));
+  if (kv_get_buffer(env, argv[1], (void **)&frame, &length, "frame") < 0) return NULL;
   if (length < 14) {
     kv_throw_type(env, "frame shorter than an Ethernet header");
     return NULL;

@@ -200,15 +200,9 @@ static napi_value udp_probe_send(napi_env env, napi_callback_info info) {
     kv_throw_errno(env, "send", EBADF);
     return NULL;
   }
-  bool is_buffer = false;
-  napi_is_buffer(env, argv[1], &is_buffer);
-  if (!is_buffer) {
-    kv_throw_type(env, "data must be a Buffer");
-    return NULL;
-  }
   void *data;
   size_t length;
-  NAPI_CALL(env, napi_get_buffer_info(env, argv[1], &data, &length));
+  if (kv_get_buffer(env, argv[1], &data, &length, "data") < 0) return NULL;
   ssize_t n;
   do {
     n = send(w->fd, data, length, 0);

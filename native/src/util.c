@@ -39,6 +39,21 @@ void kv_throw_napi_failure(napi_env env, const char *what) {
   if (!pending) napi_throw_error(env, "E_NAPI", what);
 }
 
+int kv_get_buffer(napi_env env, napi_value v, void **data, size_t *length, const char *name) {
+  bool is_buffer = false;
+  if (napi_is_buffer(env, v, &is_buffer) != napi_ok || !is_buffer) {
+    char message[128];
+    snprintf(message, sizeof message, "%s must be a Buffer", name);
+    kv_throw_type(env, message);
+    return -1;
+  }
+  if (napi_get_buffer_info(env, v, data, length) != napi_ok) {
+    kv_throw_napi_failure(env, name);
+    return -1;
+  }
+  return 0;
+}
+
 int kv_get_string(napi_env env, napi_value v, char *buf, size_t size, const char *name) {
   size_t len = 0;
   napi_valuetype type;

@@ -35,6 +35,9 @@ void kv_throw_errno(napi_env env, const char *syscall, int err);
 void kv_throw_type(napi_env env, const char *message);
 /* kv_throw_napi_failure throws a generic error unless an exception is already pending. */
 void kv_throw_napi_failure(napi_env env, const char *what);
+/* kv_get_buffer gets a Buffer argument's bytes; returns 0 or -1 after throwing "NAME must be a Buffer". */
+int kv_get_buffer(napi_env env, napi_value v, void **data, size_t *length, const char *name);
+
 /* kv_get_string copies a JS string argument into buf; returns 0 or -1 after throwing. */
 int kv_get_string(napi_env env, napi_value v, char *buf, size_t size, const char *name);
 /* kv_get_int32 reads a number argument; returns 0 or -1 after throwing. */

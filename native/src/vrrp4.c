@@ -169,13 +169,7 @@ static napi_value vrrp4_send(napi_env env, napi_callback_info info) {
   }
   void *data;
   size_t length;
-  bool is_buffer = false;
-  napi_is_buffer(env, argv[1], &is_buffer);
-  if (!is_buffer) {
-    kv_throw_type(env, "datagram must be a Buffer");
-    return NULL;
-  }
-  NAPI_CALL(env, napi_get_buffer_info(env, argv[1], &data, &length));
+  if (kv_get_buffer(env, argv[1], &data, &length, "datagram") < 0) return NULL;
   struct sockaddr_in to = {.sin_family = AF_INET};
   if (kv_get_in4(env, argv[2], &to.sin_addr, "dst") < 0) return NULL;
   ssize_t n;

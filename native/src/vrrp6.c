@@ -213,15 +213,9 @@ static napi_value vrrp6_send(napi_env env, napi_callback_info info) {
     kv_throw_errno(env, "sendmsg", EBADF);
     return NULL;
   }
-  bool is_buffer = false;
-  napi_is_buffer(env, argv[1], &is_buffer);
-  if (!is_buffer) {
-    kv_throw_type(env, "data must be a Buffer");
-    return NULL;
-  }
   void *data;
   size_t length;
-  NAPI_CALL(env, napi_get_buffer_info(env, argv[1], &data, &length));
+  if (kv_get_buffer(env, argv[1], &data, &length, "data") < 0) return NULL;
   struct sockaddr_in6 to = {.sin6_family = AF_INET6};
   if (kv_get_in6(env, argv[2], &to.sin6_addr, "dst") < 0) return NULL;
   /* Link-local and multicast destinations are only meaningful with the interface as scope. */
