@@ -12,8 +12,9 @@
  *   TEST  :=  [[ -X PATH ]]  |  [ -X PATH ]  |  test -X PATH, each optionally after `! `
  *   -X    :=  -f (regular file) -e (exists) -d (directory) -s (exists, size > 0), symlinks followed
  *
- * Pure: the stat is passed in.
+ * Pure but for fileStat, the one stat(2) the tracker makes.
  */
+import { statSync } from 'node:fs';
 
 /** FileTestScript is a recognised file-test script. */
 export interface FileTestScript {
@@ -73,4 +74,14 @@ export function evaluateFileTest(t: FileTestScript, st: FileStat): number {
   }
   if (t.negate) holds = !holds;
   return holds ? t.exitWhenTrue : t.exitWhenFalse;
+}
+
+/** fileStat is stat(2) of a path as a shell test sees it (symlinks followed; any error: no file). */
+export function fileStat(path: string): FileStat {
+  try {
+    const st = statSync(path);
+    return { isFile: st.isFile(), isDirectory: st.isDirectory(), size: st.size };
+  } catch {
+    return undefined;
+  }
 }

@@ -28,8 +28,7 @@ import { resolveInvocation } from '../util/command.js';
 import type { Logger } from '../util/logger.js';
 import type { ScriptIdentity } from '../util/script-security.js';
 import { KILL_GRACE_MS, type ProcessHandle, startProcess } from '../util/spawn.js';
-import { statSync } from 'node:fs';
-import { evaluateFileTest, type FileStat, type FileTestScript, parseFileTestScript } from './file-test.js';
+import { evaluateFileTest, type FileTestScript, fileStat, parseFileTestScript } from './file-test.js';
 import { applyResult, initialCounter, isGood, type ScriptCounter } from './script-result.js';
 
 /** phaseFraction is a script's phase in [0, 1) of its interval, the same for the same name (FNV-1a, then mixed). */
@@ -195,7 +194,7 @@ export class ScriptTracker {
     if (this.fileTest) {
       await Promise.resolve(); // a run still ends after the caller's turn, as a process's does
       result = {
-        exitCode: evaluateFileTest(this.fileTest, statOf(this.fileTest.path)),
+        exitCode: evaluateFileTest(this.fileTest, fileStat(this.fileTest.path)),
         timedOut: false,
         output: '',
       };
@@ -236,15 +235,5 @@ export class ScriptTracker {
       for (const fn of this.listeners) fn(after);
     }
     return success;
-  }
-}
-
-/** statOf is stat(2) of a path as a shell test sees it (symlinks followed; any error: no file). */
-function statOf(path: string): FileStat {
-  try {
-    const st = statSync(path);
-    return { isFile: st.isFile(), isDirectory: st.isDirectory(), size: st.size };
-  } catch {
-    return undefined;
   }
 }

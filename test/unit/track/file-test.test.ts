@@ -1,10 +1,9 @@
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
-import { statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { evaluateFileTest, type FileStat, parseFileTestScript } from '../../../src/track/file-test.js';
+import { evaluateFileTest, fileStat, parseFileTestScript } from '../../../src/track/file-test.js';
 import { ScriptTracker } from '../../../src/track/script-tracker.js';
 import { silentLogger } from '../../../src/util/logger.js';
 import { ManualClock } from '../../../src/util/manual-clock.js';
@@ -16,15 +15,6 @@ writeFileSync(join(dir, 'empty'), '');
 mkdirSync(join(dir, 'sub'));
 symlinkSync(join(dir, 'file'), join(dir, 'link'));
 symlinkSync(join(dir, 'nowhere'), join(dir, 'dangling'));
-
-function statOf(path: string): FileStat {
-  try {
-    const st = statSync(path);
-    return { isFile: st.isFile(), isDirectory: st.isDirectory(), size: st.size };
-  } catch {
-    return undefined;
-  }
-}
 
 /** bashExit is what bash itself answers for the script. */
 function bashExit(script: string): number {
@@ -54,7 +44,7 @@ describe('file-test scripts answered in-process', () => {
           const script = form(op, p);
           const t = parseFileTestScript(script);
           expect(t, script).toBeDefined();
-          expect(evaluateFileTest(t!, statOf(p)), script).toBe(bashExit(script));
+          expect(evaluateFileTest(t!, fileStat(p)), script).toBe(bashExit(script));
           cases++;
         }
     expect(cases).toBe(144);
