@@ -135,17 +135,7 @@ export function tcpChecksum(ip: Buffer, segment: Buffer): number {
 /** DrFrame is a captured frame the probe cares about. */
 export type DrFrame =
   | { kind: 'arp-reply'; senderMac: string; senderIp: string; ethSrc: string }
-  | {
-      kind: 'tcp';
-      ethSrc: string;
-      srcIp: string;
-      dstIp: string;
-      srcPort: number;
-      dstPort: number;
-      seq: number;
-      ack: number;
-      flags: number;
-    };
+  | ({ kind: 'tcp'; ethSrc: string } & Omit<TcpSegment, 'dstMac' | 'srcMac'>);
 
 /** parseFrame reads an ARP reply or an IPv4 TCP header from an Ethernet frame; undefined for anything else or anything short. */
 export function parseFrame(f: Buffer): DrFrame | undefined {
