@@ -5,7 +5,13 @@ import { nowMs } from '../../bench/lib/clock.js';
 import { analyzeProbes, formatReport } from '../../bench/lib/outage.js';
 import type { Prober } from '../../bench/lib/prober.js';
 import { dropVrrp, linkDown, linkUp, restoreVrrp } from '../helpers/faults.js';
-import { simpleVrrpConfig, startVrrpDaemon, type VrrpDaemon, vrrpArgv } from '../helpers/keepalived.js';
+import {
+  KEEPVIP_NODE_FLAGS,
+  simpleVrrpConfig,
+  startVrrpDaemon,
+  type VrrpDaemon,
+  vrrpArgv,
+} from '../helpers/keepalived.js';
 import { integrationSkipReason } from '../helpers/netns.js';
 import { type NginxInstance, startNginx } from '../helpers/nginx.js';
 import { startClientProber } from '../helpers/prober.js';
@@ -222,7 +228,9 @@ describe.skipIf(skipReason !== undefined)('integration harness with real keepali
   it('builds the keepvip preset with keepalived flags', () => {
     const paths = { config: '/c', pid: '/p', vrrpPid: '/v', checkersPid: '/k', bfdPid: '/b' };
     const argv = vrrpArgv('keepvip', paths);
+    // node's own flags come from bin/keepvip's #! line, as the Debian launcher's do.
     expect(argv.slice(1)).toEqual([
+      ...KEEPVIP_NODE_FLAGS,
       expect.stringMatching(/\/bin\/keepvip$/),
       '-f',
       '/c',
