@@ -100,12 +100,17 @@ export async function runDaemon(o: DaemonOptions): Promise<number> {
   // exits 70 for a restart (daemon/crash-policy.ts).
   installCrashPolicy({ log, emergencyStop: () => runner.stop() });
   const stopSignal = waitForStopSignal(log);
+  // Keep the event loop alive from here until 'Stopped Keepvip', even for a configuration without
+  // sockets: start-up and stop await replies on sockets that do not hold the loop (netlink,
+  // pidfds), and without this a stop could end the process before it logged that it stopped.
+  const keepAlive = setInterval(() => {}, 1 << 30);
   try {
     await runner.start();
   } catch (err) {
     log.error(`cannot start: ${(err as Error).message}`);
     await runner.stop().catch(() => {});
     releasePidFile(o.pidFile);
+    clearInterval(keepAlive);
     return 1;
   }
   // nginx_upstream blocks: rendered once now, then on pool changes; SIGHUP calls nginx.rerender(newConfig).
@@ -162,13 +167,10 @@ export async function runDaemon(o: DaemonOptions): Promise<number> {
         return undefined;
       })
     : undefined;
-  // Keep the event loop alive even for a configuration without sockets.
-  const keepAlive = setInterval(() => {}, 1 << 30);
   await stopSignal;
   process.off('SIGHUP', onHup);
   removeDumpSignals();
   metrics?.close();
-  clearInterval(keepAlive);
   await checks.stop();
   await nginx.stop();
   await runner.stop();
@@ -179,6 +181,7 @@ export async function runDaemon(o: DaemonOptions): Promise<number> {
   rmSync(o.controlSocket, { force: true });
   releasePidFile(o.pidFile);
   log.info('Stopped Keepvip');
+  clearInterval(keepAlive);
   return 0;
 }
 

@@ -43,14 +43,24 @@ export class SyslogReceiver {
     return r;
   }
 
-  /** waitFor resolves with the first line matching `re` (already received or to come). */
-  async waitFor(re: RegExp): Promise<string> {
+  /** waitFor resolves with the first line matching `re` (already received or to come); throws after timeoutMs with what came. */
+  async waitFor(re: RegExp, timeoutMs = 60_000): Promise<string> {
+    const deadline = Date.now() + timeoutMs;
     for (;;) {
       const hit = this.lines.find((l) => re.test(l));
       if (hit !== undefined) return hit;
       if (this.proc.exitCode !== null)
         throw new Error(`syslog receiver exited; lines: ${this.lines.join(' | ')}`);
-      await new Promise<void>((r) => this.waiters.push(r));
+      const left = deadline - Date.now();
+      if (left <= 0)
+        throw new Error(`no syslog line matching ${re} in ${timeoutMs} ms; lines: ${this.lines.join(' | ')}`);
+      await new Promise<void>((r) => {
+        const t = setTimeout(r, left);
+        this.waiters.push(() => {
+          clearTimeout(t);
+          r();
+        });
+      });
     }
   }
 
