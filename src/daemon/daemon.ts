@@ -57,6 +57,10 @@ export async function runDaemon(o: DaemonOptions): Promise<number> {
   const { log, close: closeLog } = daemonLog(o);
   process.once('exit', closeLog);
   log.info(`Starting Keepvip v${VERSION}`);
+  // SIGTERM/SIGINT are ours from here: one that arrives while the configuration is read or the
+  // pid file written (an init system stopping a daemon it just started) must still end in a clean
+  // stop, not in Node's default exit with the pid file left behind.
+  const stopSignal = waitForStopSignal(log);
   const loaded = loadConfig(o.configFile, { configId: o.configId });
   for (const d of loaded.diagnostics) {
     (d.severity === 'error' ? log.error : log.warn)(formatDiagnostic(d));
@@ -99,7 +103,6 @@ export async function runDaemon(o: DaemonOptions): Promise<number> {
   // Errors nobody caught: logged as bugs; an uncaught exception stops the VRRP side cleanly and
   // exits 70 for a restart (daemon/crash-policy.ts).
   installCrashPolicy({ log, emergencyStop: () => runner.stop() });
-  const stopSignal = waitForStopSignal(log);
   // Keep the event loop alive from here until 'Stopped Keepvip', even for a configuration without
   // sockets: start-up and stop await replies on sockets that do not hold the loop (netlink,
   // pidfds), and without this a stop could end the process before it logged that it stopped.
