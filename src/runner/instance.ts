@@ -278,9 +278,6 @@ export class InstanceDriver {
     this.dispatch(event);
   }
 
-  /** urgent: the step being applied is not a periodic advert (its advert is flushed at once). */
-  private urgent = false;
-
   private dispatch(event: VrrpEvent): void {
     const now = this.o.clock.nowMs();
     const { state, effects } = step(this.params, this.state, event, now);
@@ -288,8 +285,8 @@ export class InstanceDriver {
     this.o.onStep?.({ nowMs: now, event, state, effects });
     // Only the periodic advert may wait for the turn's batch: a takeover's, a priority change's
     // or a stop's advert leaves before the VIP, log, notify and netlink work that follows it.
-    this.urgent = event.type !== 'timer' || effects.some((e) => e.type === 'transition');
-    for (const effect of effects) this.apply(effect, now);
+    const urgent = event.type !== 'timer' || effects.some((e) => e.type === 'transition');
+    for (const effect of effects) this.apply(effect, now, urgent);
     this.arm();
     if (this.state.name === 'STOPPED') {
       for (const w of this.stoppedWaiters.splice(0)) w();
@@ -343,11 +340,12 @@ export class InstanceDriver {
     });
   }
 
-  private apply(effect: VrrpEffect, nowMs: number): void {
+  /** apply carries out one effect; `urgent` flushes an advert at once (see dispatch). */
+  private apply(effect: VrrpEffect, nowMs: number, urgent: boolean): void {
     switch (effect.type) {
       case 'send-advert':
         this.adverts.send(effect.priority);
-        if (this.urgent) this.adverts.flush();
+        if (urgent) this.adverts.flush();
         return;
       case 'add-vips':
         this.counters.becameMaster++;

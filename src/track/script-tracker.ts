@@ -118,12 +118,9 @@ export class ScriptTracker {
       return;
     }
     this.stopped = false;
-    const now = this.clock.nowMs();
-    if (this.running) this.skippedRuns++;
-    else this.launch('interval');
     // The first run is now; the next ones keep this script's own phase within the interval.
-    const next = now + this.def.intervalMs * (1 + phaseFraction(this.def.name));
-    this.timer = this.clock.at(next, () => this.tick(next));
+    const now = this.clock.nowMs();
+    this.tick(now + this.def.intervalMs * (1 + phaseFraction(this.def.name)));
   }
 
   /** stop cancels future runs and terminates a run in progress (its result is ignored). */
@@ -154,12 +151,12 @@ export class ScriptTracker {
     this.current = loop;
   }
 
-  private tick(dueMs: number): void {
+  /** tick starts the interval run due now (or counts it skipped) and arms the next one, at `next`. */
+  private tick(next: number): void {
     if (this.stopped) return;
     if (this.running) this.skippedRuns++;
     else this.launch('interval');
-    const next = dueMs + this.def.intervalMs;
-    this.timer = this.clock.at(next, () => this.tick(next));
+    this.timer = this.clock.at(next, () => this.tick(next + this.def.intervalMs));
   }
 
   /** runLoop runs once, then again at once while a watch asked for it or a watch-run needs confirming. */
