@@ -31,6 +31,8 @@ const IFACES = ['eth0', 'ens33', 'eno16777736'];
 const DELIBERATE_DIFFERENCES: Record<string, string> = {
   'nb-get-retry-1x.conf':
     "1.x `nb_get_retry N`: keepalived 2.2.7 says 'Unknown keyword' and keeps retry 1; keepvip reads it as `retry N` with a deprecation warning",
+  'lvs-id-1x.conf':
+    "1.x `lvs_id NAME`: keepalived 2.2.7 says 'Unknown keyword' and keeps the host name as router_id; keepvip reads it as `router_id NAME` with a deprecation warning",
   'persistence-timeout-zero-1x.conf':
     "1.x `persistence_timeout 0`: keepalived 2.2.7 says 'persistence_timeout invalid'; keepvip reads it as no persistence with a warning",
   '002-dir1-dr-wlc.conf': 'uses both 1.x keywords above',

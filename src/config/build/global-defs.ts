@@ -28,6 +28,10 @@ interface GlobalDraft {
   lowerPrioDelaySet: boolean;
   lowerPrioRepeatSet: boolean;
   fifoScript: { notify?: string; vrrp?: string };
+  /** routerIdSet: router_id was written (it wins over the 1.x lvs_id wherever that stands). */
+  routerIdSet: boolean;
+  /** lvsId is the 1.x `lvs_id NAME` (keepalived 1.x's router_id), applied at the end unless router_id is given. */
+  lvsId?: Statement;
 }
 
 /** defaultGarp is keepalived's GARP defaults: 5 s / 5 messages after becoming master, no refresh. */
@@ -76,7 +80,19 @@ const handlers: Record<string, Handler<GlobalDraft>> = {
   ...lvsGlobalHandlers,
   router_id(ctx, st, d) {
     const v = word0(ctx, st, 'a router id');
-    if (v !== undefined) d.defs.routerId = v;
+    if (v === undefined) return;
+    d.defs.routerId = v;
+    d.routerIdSet = true;
+  },
+  lvs_id(ctx, st, d) {
+    // keepalived 1.x's name of router_id; 2.2.7 says "Unknown keyword 'lvs_id'" and keeps the
+    // host name, which silently changes the router id mails and notify_fifo lines carry. keepvip
+    // keeps the 1.x meaning and says so (read at the end: router_id wins wherever it stands).
+    if (st.args[0] === undefined) {
+      ctx.sink.warning(st.keyword.pos, 'missing-argument', 'lvs_id needs a name; ignored');
+      return;
+    }
+    d.lvsId = st;
   },
   notification_email(_ctx, st, d) {
     d.defs.notificationEmail.push(...listWords(st).map((w) => w.text));
@@ -243,12 +259,25 @@ export function buildGlobalDefs(ctx: BuildContext, blocks: readonly Statement[])
     lowerPrioDelaySet: false,
     lowerPrioRepeatSet: false,
     fifoScript: {},
+    routerIdSet: false,
   };
   for (const st of blocks) {
     draft.defs.pos ??= st.keyword.pos;
     walkBlock(ctx, st.block, handlers, draft, 'global_defs', UNSUPPORTED_GLOBAL);
   }
   const { defs } = draft;
+  if (draft.lvsId) {
+    const name = draft.lvsId.args[0]!.text;
+    const lead = `lvs_id is the keepalived 1.x name of 'router_id' (keepalived 2.2.7 says "Unknown keyword 'lvs_id'" and keeps the host name)`;
+    ctx.sink.warning(
+      draft.lvsId.keyword.pos,
+      'deprecated-keyword',
+      draft.routerIdSet
+        ? `${lead}; ignored: router_id ${defs.routerId} is also given`
+        : `${lead}; read as 'router_id ${name}'`,
+    );
+    if (!draft.routerIdSet) defs.routerId = name;
+  }
   // keepalived.conf(5): vrrp_garp_lower_prio_delay/repeat default to vrrp_garp_master_delay/repeat.
   if (!draft.lowerPrioDelaySet) defs.garp.lowerPrioDelayMs = defs.garp.masterDelayMs;
   if (!draft.lowerPrioRepeatSet) defs.garp.lowerPrioRepeat = defs.garp.masterRepeat;

@@ -46,6 +46,8 @@ export interface InstanceDraft {
   /** useVmac: `use_vmac [NAME]` was written ('' without a name: vrrp.VRID at completion). */
   useVmac?: string;
   vmacXmitBase?: boolean;
+  /** lvsSyncInterface is the 1.x `lvs_sync_daemon_interface IFACE` (statement), mapped onto global lvs_sync_daemon. */
+  lvsSyncInterface?: Statement;
 }
 
 /** newInstanceDraft is an empty draft for `vrrp_instance NAME` at pos. */

@@ -45,6 +45,18 @@ const garpCount =
 
 /** INSTANCE_KEYWORDS are the vrrp_instance keywords keepvip reads (the keyword walk test walks them). */
 export const INSTANCE_KEYWORDS: Readonly<Record<string, Handler<InstanceDraft>>> = {
+  lvs_sync_daemon_interface(ctx, st, d) {
+    // 1.x form of global lvs_sync_daemon; applied against the globals in ./vrrp-instance.ts.
+    if (st.args[0] === undefined) {
+      ctx.sink.warning(
+        st.keyword.pos,
+        'missing-argument',
+        'lvs_sync_daemon_interface needs an interface; ignored',
+      );
+      return;
+    }
+    d.lvsSyncInterface = st;
+  },
   state(ctx, st, d) {
     const w = requireArg(ctx, st, 0, 'MASTER or BACKUP');
     if (w === undefined) return;

@@ -21,7 +21,6 @@ export const UNSUPPORTED_TOP: ReadonlySet<string> = new Set([
 
 /** UNSUPPORTED_GLOBAL are global_defs keywords keepvip ignores. */
 export const UNSUPPORTED_GLOBAL: ReadonlySet<string> = new Set([
-  'lvs_id',
   'enable_traps',
   'enable_snmp_vrrp',
   'enable_snmp_checker',
@@ -88,7 +87,6 @@ export const UNSUPPORTED_INSTANCE: ReadonlySet<string> = new Set([
   'skip_check_adv_addr',
   'check_unicast_src',
   'strict_mode',
-  'lvs_sync_daemon_interface',
   'kernel_rx_buf_size',
   'debug',
   'down_timer_adverts',
@@ -106,11 +104,10 @@ export const UNSUPPORTED_INSTANCE: ReadonlySet<string> = new Set([
 ]);
 
 /** UNSUPPORTED_VS are virtual_server keywords keepvip ignores. */
-export const UNSUPPORTED_VS: ReadonlySet<string> = new Set(['snmp_name']);
+export const UNSUPPORTED_VS: ReadonlySet<string> = new Set<string>();
 
 /** UNSUPPORTED_RS are real_server keywords keepvip ignores. */
 export const UNSUPPORTED_RS: ReadonlySet<string> = new Set([
-  'snmp_name',
   'SMTP_CHECK',
   'DNS_CHECK',
   'BFD_CHECK',

@@ -20,7 +20,7 @@ import {
   walkBlock,
 } from './values.js';
 import { readFlapGuard } from './checker-flap.js';
-import { readForwarding } from './virtual-server-rules.js';
+import { readForwarding, readSnmpName } from './virtual-server-rules.js';
 
 /** RsDraft is a real server while it is read. */
 interface RsDraft {
@@ -103,6 +103,10 @@ const rsHandlers: Record<string, Handler<RsDraft>> = {
   smtp_alert(ctx, st, d) {
     // keepalived rs_smtp_alert_handler: the checkers of this real server mail (or not).
     d.rs.smtpAlert = readBool(ctx, st);
+  },
+  snmp_name(ctx, st, d) {
+    const name = readSnmpName(ctx, st, 'real');
+    if (name !== undefined) d.rs.snmpName = name;
   },
 };
 for (const kind of CHECKER_KINDS) {

@@ -241,3 +241,26 @@ function fixPort(
     server.port = vs.port ?? 0;
   }
 }
+
+/**
+ * readSnmpName reads `snmp_name NAME` of a virtual or real server (check_parser.c
+ * vs_snmp_name_handler / rs_snmp_name_handler: exactly one word). keepalived only uses it in
+ * SNMP and its data dump; keepvip has no SNMP agent and names the server with it in
+ * `keepvip status` (text and --json), the SIGUSR1 dump and the keepvip_* metrics.
+ */
+export function readSnmpName(
+  ctx: BuildContext,
+  st: Statement,
+  which: 'virtual' | 'real',
+): string | undefined {
+  if (st.args.length !== 1) {
+    // keepalived: "virtual server snmp_name missing or extra parameters"
+    ctx.sink.warning(
+      (st.args[1] ?? st.keyword).pos,
+      'invalid-value',
+      `${which} server snmp_name missing or extra parameters (snmp_name NAME); ignored`,
+    );
+    return undefined;
+  }
+  return st.args[0]!.text;
+}

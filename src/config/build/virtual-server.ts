@@ -22,7 +22,12 @@ import {
   outOfRange,
 } from './values.js';
 import { readFlapGuard } from './checker-flap.js';
-import { finishVirtualServer, readForwarding, readGranularity } from './virtual-server-rules.js';
+import {
+  finishVirtualServer,
+  readForwarding,
+  readGranularity,
+  readSnmpName,
+} from './virtual-server-rules.js';
 
 /** VsDraft is a virtual server while it is read, with its checker defaults. */
 interface VsDraft {
@@ -214,6 +219,10 @@ const vsHandlers: Record<string, Handler<VsDraft>> = {
   smtp_alert(ctx, st, d) {
     // keepalived vs_smtp_alert_handler: the default of its real servers.
     d.vs.smtpAlert = readBool(ctx, st);
+  },
+  snmp_name(ctx, st, d) {
+    const name = readSnmpName(ctx, st, 'virtual');
+    if (name !== undefined) d.vs.snmpName = name;
   },
   dr_path_check(ctx, st, d) {
     // keepvip's own: a data-path probe per DR real server (check/probes/dr-path.ts).

@@ -13,6 +13,7 @@ import type { GarpSettings, GlobalDefs, VirtualRoute, VirtualRule, VrrpInstance 
 import { type InstanceDraft, newInstanceDraft } from './instance-draft.js';
 import { INSTANCE_KEYWORDS } from './instance-keywords.js';
 import { UNSUPPORTED_INSTANCE } from './keywords.js';
+import { defaultLvsGlobals } from './lvs-globals.js';
 import { type BuildContext, requireArg, walkBlock } from './values.js';
 import { readVirtualRoute, readVirtualRule } from './virtual-routes.js';
 
@@ -26,7 +27,41 @@ export function buildVrrpInstance(
   if (nameWord === undefined) return undefined;
   const d = newInstanceDraft(nameWord.text, st.keyword.pos);
   walkBlock(ctx, st.block, INSTANCE_KEYWORDS, d, `vrrp_instance ${d.name}`, UNSUPPORTED_INSTANCE);
+  if (d.lvsSyncInterface) applyLvsSyncInterface(ctx, d.name, d.lvsSyncInterface, globals);
   return completeInstance(ctx, d, globals);
+}
+
+/**
+ * applyLvsSyncInterface maps the 1.x `lvs_sync_daemon_interface IFACE` of a vrrp_instance onto
+ * global lvs_sync_daemon, as keepalived 2.2.7 does (vrrp_parser.c vrrp_lvs_syncd_handler): a
+ * deprecation warning, then either "already specified" (global lvs_sync_daemon, or an earlier
+ * instance, set the interface) or the sync daemon on IFACE following this instance. keepalived
+ * reads global_defs before the instances wherever it stands in the file, and so does keepvip
+ * (./config.ts), so the global form wins in either order. The sync id is 0 there: keepalived only
+ * defaults it to the instance's VRID for the global form's instance name (vrrp.c).
+ */
+function applyLvsSyncInterface(ctx: BuildContext, name: string, st: Statement, globals: GlobalDefs): void {
+  const ifname = st.args[0]!.text;
+  globals.lvs ??= defaultLvsGlobals();
+  const lvs = globals.lvs;
+  const taken = lvs.syncDaemon?.ifname;
+  const deprecated = `(${name}) Specifying lvs_sync_daemon_interface against a vrrp is deprecated. Please use global lvs_sync_daemon`;
+  ctx.sink.warning(
+    st.keyword.pos,
+    'deprecated-keyword',
+    taken === undefined
+      ? `${deprecated} (read as global 'lvs_sync_daemon ${ifname} inst ${name} id 0')`
+      : deprecated,
+  );
+  if (taken !== undefined) {
+    ctx.sink.warning(
+      st.keyword.pos,
+      'duplicate',
+      `(${name}) lvs_sync_daemon_interface has already been specified as ${taken} - ignoring`,
+    );
+    return;
+  }
+  lvs.syncDaemon = { ifname, instance: name, syncId: 0, pos: st.keyword.pos };
 }
 
 /** completeInstance applies keepalived's vrrp_complete_instance rules to a draft. */

@@ -43,6 +43,8 @@ export interface RealServer {
   flapGuard?: FlapGuardSetting;
   /** smtpAlert is the real server's `smtp_alert [on|off]`: its checkers' mails (unset: the virtual server's, else global). */
   smtpAlert?: boolean;
+  /** snmpName is `snmp_name NAME`: keepalived's SNMP name; keepvip names the server with it in status and metrics. */
+  snmpName?: string;
   pos: SourcePos;
 }
 
@@ -112,6 +114,8 @@ export interface VirtualServer {
   smtpAlert?: boolean;
   /** drPathCheck (keepvip `dr_path_check on`, lb_kind DR, IPv4) is the data-path checker joined to each DR real server's checkers. */
   drPathCheck?: DrPathCheck;
+  /** snmpName is `snmp_name NAME`: keepalived's SNMP name; keepvip names the virtual server with it in status and metrics. */
+  snmpName?: string;
   pos: SourcePos;
 }
 
@@ -141,7 +145,7 @@ export interface LvsSyncDaemonDef {
   ifname: string;
   /** instance is the vrrp_instance whose state decides master or backup. */
   instance?: string;
-  /** syncId defaults to the instance's virtual_router_id. */
+  /** syncId defaults to the instance's virtual_router_id (0 for the 1.x vrrp_instance `lvs_sync_daemon_interface`, as keepalived 2.2.7). */
   syncId?: number;
   maxLen?: number;
   port?: number;

@@ -95,7 +95,7 @@ ${BASE_INSTANCE}`);
 
   it.each([
     ['unknown keyword', 'router_name x', 'warning:unknown-keyword'],
-    ['unsupported keepalived keyword', 'lvs_id x', 'warning:unsupported-keyword'],
+    ['unsupported keepalived keyword', 'enable_traps', 'warning:unsupported-keyword'],
     ['non-multicast group', 'vrrp_mcast_group4 10.1.2.3', 'warning:mcast-group'],
     ['bad version', 'vrrp_version 4', 'warning:version'],
     ['bad smtp port', 'smtp_server 1.2.3.4 99999', 'warning:port-range'],
@@ -107,6 +107,33 @@ ${BASE_INSTANCE}`);
       col: line.startsWith('smtp') || line.startsWith('vrrp_') ? expect.any(Number) : 2,
     });
     expect(r.canRun).toBe(true);
+  });
+});
+
+describe('global_defs lvs_id (keepalived 1.x router_id)', () => {
+  it('is read as router_id with a warning that says keepalived 2.2.7 rejects it', () => {
+    const r = load(`global_defs {\n lvs_id LVS_DEVEL\n}\n${BASE_INSTANCE}`);
+    expect(r.config!.globalDefs.routerId).toBe('LVS_DEVEL');
+    expect(r.diagnostics).toEqual([
+      expect.objectContaining({
+        severity: 'warning',
+        code: 'deprecated-keyword',
+        line: 2,
+        col: 2,
+        message: `lvs_id is the keepalived 1.x name of 'router_id' (keepalived 2.2.7 says "Unknown keyword 'lvs_id'" and keeps the host name); read as 'router_id LVS_DEVEL'`,
+      }),
+    ]);
+    expect(r.canRun).toBe(true);
+  });
+
+  it('router_id wins, before or after it', () => {
+    for (const body of [' lvs_id LVS_DEVEL\n router_id r1', ' router_id r1\n lvs_id LVS_DEVEL']) {
+      const r = load(`global_defs {\n${body}\n}\n${BASE_INSTANCE}`);
+      expect(r.config!.globalDefs.routerId).toBe('r1');
+      expect(r.diagnostics.map((d) => d.message)).toEqual([
+        expect.stringMatching(/1\.x name of 'router_id'.*; ignored: router_id r1 is also given$/),
+      ]);
+    }
   });
 });
 
@@ -587,6 +614,20 @@ describe('virtual_server', () => {
     const r = vs(body, rs);
     expect(codes(r)).toEqual(expected);
     expect(r.canRun).toBe(canRun);
+  });
+
+  it('snmp_name names the virtual server and the real server; a missing or extra word is reported', () => {
+    const v = vs('snmp_name web-vip', 'real_server 10.0.0.2 80 {\n snmp_name app-1\n }').config!
+      .virtualServers[0]!;
+    expect(v.snmpName).toBe('web-vip');
+    expect(v.realServers[0]!.snmpName).toBe('app-1');
+    const r = vs('snmp_name a b', 'real_server 10.0.0.2 80 {\n snmp_name\n }');
+    expect(r.diagnostics.map((d) => d.message)).toEqual([
+      'virtual server snmp_name missing or extra parameters (snmp_name NAME); ignored',
+      'real server snmp_name missing or extra parameters (snmp_name NAME); ignored',
+    ]);
+    expect(r.config!.virtualServers[0]!.snmpName).toBeUndefined();
+    expect(r.canRun).toBe(true);
   });
 
   it('nb_get_retry value ends up as retry', () => {

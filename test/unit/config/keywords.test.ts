@@ -121,6 +121,8 @@ const IMPLEMENTED: Record<string, readonly string[]> = {
     'lvs_sync_daemon',
     'lvs_timeouts',
     'router_id',
+    // keepalived 1.x's router_id (2.2.7 rejects it): read as router_id with a warning.
+    'lvs_id',
     'notification_email',
     'notification_email_from',
     'smtp_server',
@@ -204,6 +206,8 @@ const IMPLEMENTED: Record<string, readonly string[]> = {
     'promote_secondaries',
     'use_vmac',
     'vmac_xmit_base',
+    // keepalived 2.2.7 still maps it onto global lvs_sync_daemon, with a deprecation warning.
+    'lvs_sync_daemon_interface',
   ],
   // global_tracking is obsolete in keepalived 2.x, which ignores it too (a deprecation warning says so).
   vrrp_sync_group: [
@@ -306,6 +310,7 @@ const IMPLEMENTED: Record<string, readonly string[]> = {
     'sorry_server',
     'sorry_server_inhibit',
     'sorry_server_lvs_method',
+    'snmp_name',
     'weight',
   ],
   real_server: [
@@ -329,6 +334,7 @@ const IMPLEMENTED: Record<string, readonly string[]> = {
     'lvs_method',
     'notify_down',
     'notify_up',
+    'snmp_name',
     'weight',
   ],
   TCP_CHECK: [...CHECKER_COMMON, ...CONNECTION, 'alpha', 'log_all_failures'],

@@ -160,6 +160,62 @@ describe('lvs_* globals', () => {
     );
   });
 
+  describe('1.x lvs_sync_daemon_interface in a vrrp_instance (keepalived 2.2.7 vrrp_lvs_syncd_handler)', () => {
+    const VI_OLD = VI.replace(
+      ' virtual_router_id 51\n',
+      ' virtual_router_id 51\n lvs_sync_daemon_interface eth1\n',
+    );
+
+    it('becomes the sync daemon on that interface following this instance, sync id 0, with the deprecation warning', () => {
+      const c = lvsConfig(VI_OLD);
+      expect(c.globalDefs.lvs?.syncDaemon).toMatchObject({ ifname: 'eth1', instance: 'VI_1', syncId: 0 });
+      expect(c.globalDefs.lvs?.syncDaemon?.pos).toMatchObject({ line: 4 });
+      // keepalived 2.2.7 defaults the sync id to the VRID only for the global form's instance name.
+      expect(syncDaemonOf(c, 'master')).toEqual({ state: 'master', ifname: 'eth1', syncId: 0 });
+      expect(lvsWarnings(VI_OLD)).toEqual([
+        "4: (VI_1) Specifying lvs_sync_daemon_interface against a vrrp is deprecated. Please use global lvs_sync_daemon (read as global 'lvs_sync_daemon eth1 inst VI_1 id 0')",
+      ]);
+    });
+
+    it('global lvs_sync_daemon wins wherever global_defs stands (keepalived reads global_defs first)', () => {
+      const global = 'global_defs {\n lvs_sync_daemon eth0 VI_1\n}\n';
+      for (const text of [`${global}${VI_OLD}`, `${VI_OLD}${global}`]) {
+        const c = lvsConfig(text);
+        expect(c.globalDefs.lvs?.syncDaemon).toMatchObject({ ifname: 'eth0', instance: 'VI_1' });
+        expect(syncDaemonOf(c, 'backup')).toEqual({ state: 'backup', ifname: 'eth0', syncId: 51 });
+        expect(lvsWarnings(text)).toEqual([
+          expect.stringMatching(
+            /^\d+: \(VI_1\) Specifying lvs_sync_daemon_interface against a vrrp is deprecated\. Please use global lvs_sync_daemon$/,
+          ),
+          expect.stringMatching(
+            /^\d+: \(VI_1\) lvs_sync_daemon_interface has already been specified as eth0 - ignoring$/,
+          ),
+        ]);
+      }
+    });
+
+    it('a second instance with it is told the first one has it', () => {
+      const VI_2 = VI_OLD.replaceAll('VI_1', 'VI_2')
+        .replace('51', '52')
+        .replace('eth1', 'eth2')
+        .replace('10.0.0.1', '10.0.0.2');
+      const c = lvsConfig(`${VI_OLD}${VI_2}`);
+      expect(c.globalDefs.lvs?.syncDaemon).toMatchObject({ ifname: 'eth1', instance: 'VI_1' });
+      expect(lvsWarnings(`${VI_OLD}${VI_2}`)).toContain(
+        '12: (VI_2) lvs_sync_daemon_interface has already been specified as eth1 - ignoring',
+      );
+    });
+
+    it('the sync daemon follows the instance that named it', async () => {
+      const port = new FakeIpvs();
+      const sd = new LvsSyncDaemon(port, silentLogger);
+      await sd.configure(lvsConfig(VI_OLD));
+      expect(sd.instance).toBe('VI_1');
+      await sd.follow('MASTER');
+      expect(port.log).toEqual(['start-sync master eth1 0']);
+    });
+  });
+
   it('the sync daemon follows the instance: backup, then master on MASTER, back on BACKUP; stop stops it', async () => {
     const port = new FakeIpvs();
     const sd = new LvsSyncDaemon(port, silentLogger);
