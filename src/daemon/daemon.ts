@@ -3,7 +3,6 @@
  * and stop gracefully on SIGTERM / SIGINT (priority 0 sent, VIPs removed, exit 0).
  */
 import { dumpConfig, loadConfig } from '../config/load.js';
-import type { KeepvipConfig } from '../config/model.js';
 import { formatDiagnostic } from '../config/diagnostics.js';
 import type { Logger } from '../util/logger.js';
 import { installCrashPolicy } from './crash-policy.js';
@@ -12,10 +11,10 @@ import { linuxKernel } from '../kernel/linux-kernel.js';
 import { systemClock, systemTimers } from '../util/clock.js';
 import { VrrpRunner } from '../runner/vrrp-runner.js';
 import { NginxSync } from '../nginx/sync.js';
-import { withUpstreamHealth } from '../nginx/health.js';
 import { CheckerThread } from '../check/worker-host.js';
 import { CheckerAlerts } from '../notify/checker-alerts.js';
 import { DaemonLvs, lvsStateFiles } from './lvs.js';
+import { applyReload, checkSide, type DaemonSide, checkersSide, lvsSide, vrrpSide } from './reload.js';
 import { VERSION } from '../util/version.js';
 import { acquirePidFile, releasePidFile } from './pidfile.js';
 import { startControlServer } from '../control/server.js';
@@ -40,7 +39,7 @@ export interface DaemonOptions {
   /** metrics is `HOST:PORT` (loopback) or `unix:PATH` for the Prometheus endpoint; off when undefined. */
   metrics?: string;
   /** side: keepalived's -P (VRRP only: no nginx rendering) and -C (checkers only: no VRRP). */
-  side?: 'vrrp' | 'check' | 'both';
+  side?: DaemonSide;
   /** logFacility is the syslog facility (-S; default daemon); syslogSocket replaces /dev/log. */
   logFacility?: string;
   syslogSocket?: string;
@@ -76,8 +75,7 @@ export async function runDaemon(o: DaemonOptions): Promise<number> {
   }
   const side = o.side ?? 'both';
   // -C runs the checkers side only: the VRRP runner gets no instances.
-  const vrrpConfig =
-    side === 'check' ? { ...loaded.config, vrrpInstances: [], vrrpSyncGroups: [] } : loaded.config;
+  const vrrpConfig = vrrpSide(loaded.config, side);
   // Real-server checkers (check/): one verdict per real server for IPVS, nginx pools and alerts;
   // they also run the nginx_upstream health_check members. -P runs none.
   // The checkers run in their own thread (check/worker-host.ts): their syscalls never delay VRRP timers.
@@ -188,26 +186,6 @@ export async function runDaemon(o: DaemonOptions): Promise<number> {
   return 0;
 }
 
-/** vrrpSide is the part of the configuration the VRRP runner runs (none under -C). */
-function vrrpSide(config: KeepvipConfig, side: DaemonOptions['side']): KeepvipConfig {
-  return side === 'check' ? { ...config, vrrpInstances: [], vrrpSyncGroups: [] } : config;
-}
-
-/** lvsSide is the part the LVS side runs: no virtual servers under -P (keepalived's checker process programs IPVS). */
-function lvsSide(config: KeepvipConfig, side: DaemonOptions['side']): KeepvipConfig {
-  return side === 'vrrp' ? { ...config, virtualServers: [] } : config;
-}
-
-/** checkersSide is what the real-server checkers run: the virtual servers and the upstreams' health_check members (none under -P). */
-function checkersSide(config: KeepvipConfig, side: DaemonOptions['side']): KeepvipConfig {
-  return side === 'vrrp' ? { ...config, virtualServers: [], nginxUpstreams: [] } : withUpstreamHealth(config);
-}
-
-/** checkSide is the part the checkers side runs: nginx rendering and health checks (none under -P). */
-function checkSide(config: KeepvipConfig, side: DaemonOptions['side']): KeepvipConfig {
-  return side === 'vrrp' ? { ...config, nginxUpstreams: [] } : config;
-}
-
 let reloading: Promise<void> = Promise.resolve();
 
 /**
@@ -231,12 +209,13 @@ function reloadConfig(
       return;
     }
     try {
-      await runner.reload(vrrpSide(loaded.config, o.side ?? 'both'));
-      // Unchanged checkers keep their state and timers, so unchanged servers keep their verdicts.
-      check.checks.reload(checkersSide(loaded.config, o.side ?? 'both'));
-      check.checkAlerts.reconfigure(loaded.config);
-      await nginx.rerender(checkSide(loaded.config, o.side ?? 'both'));
-      await lvs.reload(lvsSide(loaded.config, o.side ?? 'both'));
+      // Unchanged checkers keep their state and timers, so unchanged servers keep their verdicts;
+      // the new ha_suspend set reaches the checkers before their new configuration (reload.ts).
+      await applyReload(
+        { runner, checks: check.checks, checkAlerts: check.checkAlerts, nginx, lvs },
+        loaded.config,
+        o.side ?? 'both',
+      );
     } catch (err) {
       log.error(`reload failed: ${(err as Error).message}`);
     }

@@ -11,7 +11,7 @@ import { listAddresses } from '../kernel/addresses.js';
 import { IpvsClient } from '../kernel/ipvs/client.js';
 import type { IpvsPort } from '../kernel/ipvs/types.js';
 import { type LvsEvent, lvsEventScript, lvsFifoLine } from '../lvs/events.js';
-import { HaSuspend } from '../lvs/ha-suspend.js';
+import { HaSuspend, type HaSuspendOptions } from '../lvs/ha-suspend.js';
 import { fileOwnership } from '../lvs/ownership.js';
 import { realServerDown, realServerUp } from '../lvs/real-server-setup.js';
 import { LvsReconciler } from '../lvs/reconciler.js';
@@ -37,6 +37,8 @@ export interface DaemonLvsOptions {
   stateFiles?: LvsStateFiles;
   /** dontReleaseIpvs is keepalived's -I: leave the IPVS services on stop (as lvs_keep_on_stop). */
   dontReleaseIpvs?: boolean;
+  /** addresses replace the host's address dump and rtnetlink watch that ha_suspend follows (tests). */
+  addresses?: Pick<HaSuspendOptions, 'listAddresses' | 'watchAddresses'>;
 }
 
 /** LvsStateFiles are the LVS side's records: real_server_setup's changes, the owned IPVS services. */
@@ -109,11 +111,21 @@ export class DaemonLvs {
   async startHaSuspend(suspend: (vsKeys: string[]) => void): Promise<void> {
     this.haSuspend = new HaSuspend({
       log: this.o.log,
-      listAddresses: () => listAddresses(),
-      watchAddresses,
+      listAddresses: this.o.addresses?.listAddresses ?? (() => listAddresses()),
+      watchAddresses: this.o.addresses?.watchAddresses ?? watchAddresses,
       onChange: suspend,
     });
     await this.haSuspend.configure(this.config);
+  }
+
+  /**
+   * haSuspendFor is the first step of a SIGHUP for ha_suspend: the suspended set of the new
+   * configuration goes to the checkers before they take that configuration (daemon/reload.ts),
+   * so a virtual server newly given ha_suspend, or added with it while its VIP is elsewhere,
+   * never arms a first check here. reload() then finds the set already current.
+   */
+  async haSuspendFor(config: KeepvipConfig): Promise<void> {
+    await this.haSuspend?.configure(config);
   }
 
   /** connectVerdicts hands the checkers' verdicts to the reconciler. */
