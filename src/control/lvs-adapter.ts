@@ -9,7 +9,11 @@ import { type LvsServiceView, type LvsView, NO_IPVS } from './lvs-view.js';
 
 const SERVICE_KEY = /^(inet6?) (?:fwmark (\d+)|(tcp|udp|sctp) \[([^\]]+)\]:(\d+))$/;
 
-function serviceView(vs: LvsVirtualServerStatus, s: LvsServiceStatus): LvsServiceView | undefined {
+function serviceView(
+  vs: LvsVirtualServerStatus,
+  s: LvsServiceStatus,
+  suspended: ReadonlySet<string>,
+): LvsServiceView | undefined {
   const m = SERVICE_KEY.exec(s.key);
   if (!m) return undefined;
   const family = m[1] as 'inet' | 'inet6';
@@ -22,6 +26,9 @@ function serviceView(vs: LvsVirtualServerStatus, s: LvsServiceStatus): LvsServic
     schedName: s.scheduler,
     ...(s.counters ? { stats: s.counters } : {}),
     quorumUp: vs.quorum.up,
+    virtualServer: vs.key,
+    ...(vs.name !== undefined ? { name: vs.name } : {}),
+    ...(suspended.has(vs.key) ? { haSuspended: true } : {}),
     destinations: s.destinations.map((d) => {
       const v = verdicts.get(`[${d.address}]:${d.port}`);
       return {
@@ -34,6 +41,7 @@ function serviceView(vs: LvsVirtualServerStatus, s: LvsServiceStatus): LvsServic
         inactConns: d.inactConns ?? 0,
         ...(d.counters ? { stats: d.counters } : {}),
         ...(v ? { alive: v.alive, reason: v.reason } : {}),
+        ...(v?.name !== undefined ? { name: v.name } : {}),
       };
     }),
   };
@@ -42,8 +50,9 @@ function serviceView(vs: LvsVirtualServerStatus, s: LvsServiceStatus): LvsServic
 /** lvsViewOf converts the `lvs` section of the status document; undefined or not-configured is NO_IPVS. */
 export function lvsViewOf(status: LvsStatus | undefined): LvsView {
   if (!status || status.state === 'not-configured') return NO_IPVS;
+  const suspended = new Set(status.haSuspended ?? []);
   const services = status.virtualServers.flatMap((vs) =>
-    vs.services.map((s) => serviceView(vs, s)).filter((s): s is LvsServiceView => s !== undefined),
+    vs.services.map((s) => serviceView(vs, s, suspended)).filter((s): s is LvsServiceView => s !== undefined),
   );
   return {
     programmed: status.state === 'programmed',

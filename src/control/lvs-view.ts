@@ -29,6 +29,8 @@ export interface LvsDestinationView {
   alive?: boolean;
   /** reason says why the verdict last changed. */
   reason?: string;
+  /** name is the real server's snmp_name, when configured. */
+  name?: string;
 }
 
 /** LvsServiceView is one virtual service: address+protocol+port, or a firewall mark. */
@@ -42,6 +44,12 @@ export interface LvsServiceView {
   stats?: LvsCounters;
   /** quorumUp is false while the service lost quorum (sorry server in use); undefined: no quorum rule. */
   quorumUp?: boolean;
+  /** virtualServer is the key of the virtual_server block it comes from (`[10.0.0.1]:tcp:80`, `FWM 7`, `[GROUP]:0`). */
+  virtualServer?: string;
+  /** name is that virtual server's snmp_name, when configured. */
+  name?: string;
+  /** haSuspended: ha_suspend pauses that virtual server's checkers (its VIP is not on this director). */
+  haSuspended?: boolean;
   destinations: LvsDestinationView[];
 }
 

@@ -7,6 +7,7 @@
  */
 import { createServer, type Server } from 'node:http';
 import { isIP } from 'node:net';
+import { realServerKey, virtualServerKey } from '../check/verdict.js';
 import { KeepvipError } from '../util/errors.js';
 import { LATENESS_BUCKETS_MS } from '../util/timer-heap.js';
 import { Exposition, type Sample } from './exposition.js';
@@ -95,16 +96,21 @@ function keepvipFamilies(out: Exposition, snap: DaemonSnapshot): void {
     for (const t of i.tracks) tracks.push([{ instance: i.name, track: t.name }, t.good ? 1 : 0]);
   out.family('keepvip_track_up', 'gauge', 'Tracked object verdict: 1 good, 0 failed.', tracks);
   const rs: Sample[] = [];
+  const labelsOf = serverLabels(snap);
   if (snap.checks) {
-    for (const r of snap.checks.realServers)
-      rs.push([{ virtual_server: r.virtualServer, real_server: r.realServer }, r.alive ? 1 : 0]);
+    for (const r of snap.checks.realServers) rs.push([labelsOf(r), r.alive ? 1 : 0]);
   } else {
     for (const s of snap.lvs.services) {
       const vs = s.fwmark !== undefined ? `FWM ${s.fwmark}` : `[${s.address}]:${s.protocol}:${s.port}`;
       for (const d of s.destinations)
         if (d.alive !== undefined)
           rs.push([
-            { virtual_server: vs, real_server: `[${d.address}]:${s.protocol ?? 'tcp'}:${d.port}` },
+            {
+              virtual_server: vs,
+              real_server: `[${d.address}]:${s.protocol ?? 'tcp'}:${d.port}`,
+              ...(s.name !== undefined ? { virtual_server_name: s.name } : {}),
+              ...(d.name !== undefined ? { real_server_name: d.name } : {}),
+            },
             d.alive ? 1 : 0,
           ]);
     }
@@ -115,25 +121,55 @@ function keepvipFamilies(out: Exposition, snap: DaemonSnapshot): void {
     'Real server verdict of its checkers: 1 alive, 0 down.',
     rs,
   );
-  if (snap.checks) checkerFamilies(out, snap.checks);
+  if (snap.checks) checkerFamilies(out, snap.checks, labelsOf);
+}
+
+/** ServerLabels are a real server's labels: its keys, and the snmp_names configured for it and its virtual server. */
+type ServerLabels = Record<string, string>;
+
+/**
+ * serverLabels labels a real server of the checkers' snapshot: `virtual_server` and `real_server`
+ * (keepalived's log names), plus `virtual_server_name` / `real_server_name` where the
+ * configuration gives snmp_name (keepvip has no SNMP agent; the name labels the series instead).
+ */
+function serverLabels(
+  snap: DaemonSnapshot,
+): (r: { key: string; virtualServer: string; realServer: string }) => ServerLabels {
+  const vsNames = new Map<string, string>();
+  const rsNames = new Map<string, string>();
+  for (const vs of snap.config.virtualServers) {
+    if (vs.snmpName !== undefined) vsNames.set(virtualServerKey(vs), vs.snmpName);
+    for (const r of vs.realServers)
+      if (r.snmpName !== undefined) rsNames.set(realServerKey(vs, r), r.snmpName);
+  }
+  return (r) => {
+    const vsName = vsNames.get(r.virtualServer);
+    const rsName = rsNames.get(r.key);
+    return {
+      virtual_server: r.virtualServer,
+      real_server: r.realServer,
+      ...(vsName !== undefined ? { virtual_server_name: vsName } : {}),
+      ...(rsName !== undefined ? { real_server_name: rsName } : {}),
+    };
+  };
 }
 
 /** checkerFamilies writes one sample per checker of each real server (src/check/snapshot.ts). */
-function checkerFamilies(out: Exposition, checks: NonNullable<DaemonSnapshot['checks']>): void {
+function checkerFamilies(
+  out: Exposition,
+  checks: NonNullable<DaemonSnapshot['checks']>,
+  labelsOf: ReturnType<typeof serverLabels>,
+): void {
   const up: Sample[] = [];
   const runs: Sample[] = [];
   const failures: Sample[] = [];
   const sum: Sample[] = [];
   const held: Sample[] = [];
   for (const r of checks.realServers) {
-    held.push([{ virtual_server: r.virtualServer, real_server: r.realServer }, r.heldDown ? 1 : 0]);
+    const server = labelsOf(r);
+    held.push([server, r.heldDown ? 1 : 0]);
     for (const c of r.checkers) {
-      const labels = {
-        virtual_server: r.virtualServer,
-        real_server: r.realServer,
-        checker: c.kind,
-        target: c.target,
-      };
+      const labels = { ...server, checker: c.kind, target: c.target };
       up.push([labels, c.up ? 1 : 0]);
       runs.push([labels, c.runs]);
       failures.push([labels, c.failures]);

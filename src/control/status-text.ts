@@ -44,6 +44,9 @@ export function priorityMoves(i: StatusDocument['instances'][number]): string[] 
   return moves;
 }
 
+/** named appends a configured snmp_name in parentheses (`[10.0.0.1]:80 (web)`). */
+const named = (id: string, name: string | undefined): string => (name === undefined ? id : `${id} (${name})`);
+
 function lvsLines(lvs: LvsView): string[] {
   if (!lvs.programmed && lvs.services.length === 0)
     return lvs.reason === 'no IPVS' ? [] : [`IPVS: not programmed (${lvs.reason ?? 'none'})`];
@@ -54,25 +57,44 @@ function lvsLines(lvs: LvsView): string[] {
     const id =
       s.fwmark !== undefined ? `FWM ${s.fwmark}` : `${s.protocol?.toUpperCase()} [${s.address}]:${s.port}`;
     const quorum = s.quorumUp === false ? '  QUORUM LOST' : '';
-    lines.push(`  ${id} ${s.schedName}${quorum}`);
+    const suspended = s.haSuspended ? '  HA-SUSPENDED (checkers paused: VIP not here)' : '';
+    lines.push(`  ${named(id, s.name)} ${s.schedName}${quorum}${suspended}`);
     for (const d of s.destinations) {
       const verdict =
         d.alive === undefined ? 'no verdict' : d.alive ? 'alive' : `DOWN${d.reason ? ` (${d.reason})` : ''}`;
       lines.push(
-        `    -> [${d.address}]:${d.port} ${d.forward} weight ${d.weight} active ${d.activeConns} inactive ${d.inactConns}  ${verdict}`,
+        `    -> ${named(`[${d.address}]:${d.port}`, d.name)} ${d.forward} weight ${d.weight} active ${d.activeConns} inactive ${d.inactConns}  ${verdict}`,
       );
     }
   }
   return lines;
 }
 
-function checkerLines(checks: CheckSnapshot): string[] {
+/** haSuspendLine names the virtual servers whose checkers ha_suspend pauses (JSON: lvs.haSuspended). */
+function haSuspendLine(lvs: LvsStatus | undefined): string[] {
+  const keys = lvs?.haSuspended ?? [];
+  if (keys.length === 0) return [];
+  const names = new Map((lvs?.virtualServers ?? []).map((v) => [v.key, v.name]));
+  const list = keys.map((k) => named(k, names.get(k))).join(', ');
+  return [`ha_suspend: checkers paused for ${list} (VIP not on this director)`];
+}
+
+function checkerLines(checks: CheckSnapshot, lvs: LvsStatus | undefined): string[] {
   if (checks.realServers.length === 0) return [];
+  // The checkers' snapshot carries keys only; the snmp_names come with the LVS part's status.
+  const vsNames = new Map<string, string | undefined>();
+  const rsNames = new Map<string, string | undefined>();
+  for (const v of lvs?.virtualServers ?? []) {
+    vsNames.set(v.key, v.name);
+    for (const r of v.realServers) rsNames.set(r.key, r.name);
+  }
+  const suspended = new Set(lvs?.haSuspended ?? []);
   const lines = ['Real servers:'];
   for (const r of checks.realServers) {
     const held = r.heldDown ? ', held down (flapping)' : '';
+    const paused = suspended.has(r.virtualServer) ? ', checkers paused (ha_suspend)' : '';
     lines.push(
-      `  ${r.realServer} of ${r.virtualServer}: ${r.alive ? 'alive' : 'DOWN'} weight ${r.weight}${held}${r.reason ? ` (${r.reason})` : ''}`,
+      `  ${named(r.realServer, rsNames.get(r.key))} of ${named(r.virtualServer, vsNames.get(r.virtualServer))}: ${r.alive ? 'alive' : 'DOWN'} weight ${r.weight}${held}${paused}${r.reason ? ` (${r.reason})` : ''}`,
     );
     for (const c of r.checkers) {
       const last = c.last
@@ -120,7 +142,8 @@ export function formatStatus(doc: StatusDocument): string {
     lines.push(`nginx_upstream ${u.name} -> ${u.output}: ${members || 'no servers'}`);
   }
   lines.push(...statusLvsLines(doc));
-  if (doc.checkers) lines.push(...checkerLines(doc.checkers));
+  lines.push(...haSuspendLine(doc.lvs));
+  if (doc.checkers) lines.push(...checkerLines(doc.checkers, doc.lvs));
   const other = Object.entries(doc.drops).map(([k, v]) => `${k}=${v}`);
   if (other.length) lines.push(`unattributed drops: ${other.join(' ')}`);
   return lines.join('\n');

@@ -181,7 +181,7 @@ export class DaemonLvs {
   }
 
   /** status is the `lvs` section of the status document. */
-  status(): LvsStatus & { syncDaemon?: { role?: string; instance?: string }; haSuspended?: string[] } {
+  status(): LvsStatus {
     const suspended = this.haSuspend?.suspended ?? [];
     const s =
       suspended.length > 0

@@ -328,6 +328,7 @@ export class LvsReconciler {
       last: this.last,
       reconciles: this.reconciles,
       operations: this.operations,
+      ...(this.config ? { virtualServers: this.config.virtualServers } : {}),
     });
   }
 }

@@ -3,8 +3,9 @@
  * kernel's counters as last read), each real server's verdict and weight, each virtual server's
  * quorum. Plain JSON (counters as numbers), so control/ and the metrics renderer read it as is.
  */
+import type { VirtualServer } from '../config/model.js';
 import type { IpvsStats, IpvsTable } from '../kernel/ipvs/types.js';
-import { type DesiredTable, serviceKey } from './desired.js';
+import { type DesiredTable, lvsVirtualServerKey, serviceKey } from './desired.js';
 
 /** LvsState is where the reconciler stands. */
 export type LvsState = 'not-configured' | 'not-programmed' | 'programmed' | 'stopped';
@@ -60,11 +61,15 @@ export interface LvsRealServerStatus {
   /** tableWeight is undefined when the server is not in the table. */
   tableWeight?: number;
   reason: string;
+  /** name is the real server's snmp_name, when configured. */
+  name?: string;
 }
 
 /** LvsVirtualServerStatus is one virtual_server block. */
 export interface LvsVirtualServerStatus {
   key: string;
+  /** name is the virtual server's snmp_name, when configured. */
+  name?: string;
   quorum: { up: boolean; liveWeight: number; quorum: number; hysteresis: number; sorryInUse: boolean };
   realServers: LvsRealServerStatus[];
   services: LvsServiceStatus[];
@@ -79,6 +84,10 @@ export interface LvsStatus {
   operations: number;
   last?: LastReconcile;
   virtualServers: LvsVirtualServerStatus[];
+  /** haSuspended are the keys of the ha_suspend virtual servers whose checkers pause now (VIP not here; the daemon adds it). */
+  haSuspended?: string[];
+  /** syncDaemon is lvs_sync_daemon's role now and the instance it follows (the daemon adds it). */
+  syncDaemon?: { role?: string; instance?: string };
 }
 
 /** countersOf converts the kernel's 64-bit counters to numbers. */
@@ -102,6 +111,8 @@ export function buildLvsStatus(s: {
   last: LastReconcile | undefined;
   reconciles: number;
   operations: number;
+  /** virtualServers are the configuration's blocks, for their snmp_name. */
+  virtualServers?: readonly VirtualServer[];
 }): LvsStatus {
   const out: LvsStatus = {
     state: s.state,
@@ -114,9 +125,20 @@ export function buildLvsStatus(s: {
   if (!s.desired) return out;
   const programmed = s.state === 'programmed';
   const known = new Map((s.known?.services ?? []).map((e) => [serviceKey(e.service.id), e]));
+  const names = new Map<string, string>();
+  for (const vs of s.virtualServers ?? [])
+    if (vs.snmpName !== undefined) names.set(lvsVirtualServerKey(vs), vs.snmpName);
   const byVs = new Map<string, LvsVirtualServerStatus>();
-  for (const [vsKey, q] of s.desired.quorum)
-    byVs.set(vsKey, { key: vsKey, quorum: { ...q }, realServers: [], services: [] });
+  for (const [vsKey, q] of s.desired.quorum) {
+    const name = names.get(vsKey);
+    byVs.set(vsKey, {
+      key: vsKey,
+      ...(name !== undefined ? { name } : {}),
+      quorum: { ...q },
+      realServers: [],
+      services: [],
+    });
+  }
   for (const st of s.desired.servers.values()) {
     const rs: LvsRealServerStatus = {
       key: st.key,
@@ -127,6 +149,7 @@ export function buildLvsStatus(s: {
       reason: st.reason,
     };
     if (st.tableWeight !== undefined) rs.tableWeight = st.tableWeight;
+    if (st.server.snmpName !== undefined) rs.name = st.server.snmpName;
     byVs.get(st.vsKey)?.realServers.push(rs);
   }
   for (const want of s.desired.table.services) {
