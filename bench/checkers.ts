@@ -12,10 +12,16 @@
  * process; its advert spacing captured with tcpdump gives the VRRP timer lateness (p50, p99).
  * UML is slower than the host: the figures compare the two daemons, not absolute speeds.
  *
- * Run: node --import tsx bench/checkers.ts [--tcp N] [--http M] [--window S]. Needs root.
+ * keepvip's CPU is also split by thread (/proc/PID/task/TID/stat): the main (VRRP) thread, the
+ * busiest other thread (the checker thread) and the rest (V8 GC and libuv helpers).
+ *
+ * Run: node --import tsx bench/checkers.ts [--tcp N] [--http M] [--window S] [--only keepvip]
+ * [--profile DIR]. Needs root. `--only keepvip` skips keepalived (quicker iterations; no ratio);
+ * `--profile DIR` runs keepvip with --cpu-prof (one .cpuprofile per thread) and copies the
+ * profiles to DIR; `--save DIR` keeps the guest's logs, status and captures there.
  */
 import { spawnSync } from 'node:child_process';
-import { rmSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { argValue } from './lib/args.js';
 import { bootGuest, IPVS_MODULES, REPO_ROOT, umlSkipReason } from '../test/helpers/uml.js';
 
@@ -23,6 +29,9 @@ const TCP = Number(argValue('--tcp') ?? 10_000);
 const HTTP = Number(argValue('--http') ?? 2_000);
 const WINDOW_S = Number(argValue('--window') ?? 20);
 const WARMUP_S = 8;
+const ONLY = argValue('--only');
+const PROFILE = argValue('--profile');
+const SAVE = argValue('--save');
 
 /** realServers spreads n real servers over 127.0.A.B addresses, `ports` listener ports from `base`. */
 function realServers(n: number, firstA: number, base: number, ports: number, body: string): string {
@@ -68,20 +77,34 @@ if (kind === 'http') for (let p = 21000; p < 21020; p++) http((_q, r) => { n++; 
 console.log('ready');
 `;
 
+/**
+ * waitUp waits (up to 20 minutes) until the daemon has logged most TCP_CHECKs' first success: on
+ * a slow guest the checkers take minutes to start, and a window over the start-up measures that.
+ */
+const waitUp = (log: string, pid: string) =>
+  `for i in $(seq 1 1200); do [ -s ${pid} ] && [ "$(grep -c 'success\\.' ${log})" -ge ${Math.floor(TCP * 0.95)} ] && break; sleep 1; done
+echo "${log}: $(grep -c 'success\\.' ${log}) first successes after $(cut -d' ' -f1 /proc/uptime) s of guest uptime"`;
+
 /** MEASURE samples a pid's CPU ticks and RSS: prints "cpu_s rss_kb_max" over WINDOW seconds. */
 const measure = (pidExpr: string) => `
 PID=${pidExpr}
 HZ=$(getconf CLK_TCK)
 c0=$(( $(cat count-tcp.tmp) + $(cat count-http.tmp) ))
+e0=$(cut -d' ' -f1 /proc/uptime)
 t0=$(awk '{print $14+$15}' /proc/$PID/stat)
+for t in /proc/$PID/task/*; do echo "$(basename $t) $(awk '{print $14+$15}' $t/stat 2>/dev/null)"; done | sort > threads0
 rss=0
 for i in $(seq 1 ${WINDOW_S}); do
   r=$(awk '/VmRSS/ {print $2}' /proc/$PID/status); [ "$r" -gt "$rss" ] && rss=$r
   sleep 1
 done
 t1=$(awk '{print $14+$15}' /proc/$PID/stat)
+e1=$(cut -d' ' -f1 /proc/uptime)
+for t in /proc/$PID/task/*; do echo "$(basename $t) $(awk '{print $14+$15}' $t/stat 2>/dev/null)"; done | sort > threads1
 c1=$(( $(cat count-tcp.tmp) + $(cat count-http.tmp) ))
-echo "$(( t1 - t0 )) $HZ $rss $(( c1 - c0 ))"
+echo "$(( t1 - t0 )) $HZ $rss $(( c1 - c0 )) $(awk -v a=$e0 -v b=$e1 'BEGIN { print b - a }')"
+# Per thread: "main", "top" (busiest other thread), "rest" ticks over the window.
+join threads0 threads1 | awk -v main=$PID '{ d = $3 - $2; if ($1 == main) m = d; else { r += d; if (d > top) top = d } } END { print m + 0, top + 0, r - top }'
 `;
 
 async function main(): Promise<void> {
@@ -99,6 +122,9 @@ async function main(): Promise<void> {
   });
   if (r.status !== 0) console.warn('[bench/checkers] tsc reported errors (output still emitted)');
   writeFileSync(`${out}/keepvip.mjs`, "import('./cli/main.js').then((m) => m.main(process.argv));\n");
+  // keepvip runs with the node flags of bin/keepvip's first line, as installed.
+  const NODE_FLAGS =
+    /^#!.*\bnode\b(.*)$/m.exec(readFileSync(`${REPO_ROOT}/bin/keepvip`, 'utf8'))?.[1]?.trim() ?? '';
   const guest = await bootGuest({
     name: 'bench-checkers',
     modules: [...IPVS_MODULES, 'dummy'],
@@ -109,6 +135,14 @@ async function main(): Promise<void> {
   });
   try {
     const d = guest.resultsDir;
+    const KEEPALIVED = `# keepalived 2.2.7: measure its checker child.
+keepalived -f ${d}/ka.conf -n -l -C -p ${d}/ka.pid -c ${d}/kac.pid -r ${d}/kav.pid -b ${d}/kab.pid -G > ka.log 2>&1 &
+${waitUp('ka.log', 'kac.pid')}
+sleep ${WARMUP_S}
+( ${measure(`$(cat ${d}/kac.pid)`)} ) > ka.measure
+kill $(cat ka.pid); sleep 3
+ipvsadm -C || true
+`;
     const script = `set -e
 ip link set lo up
 ulimit -n 65536
@@ -123,16 +157,10 @@ node servers.mjs tcp > servers-tcp.log 2>&1 &
 node servers.mjs http > servers-http.log 2>&1 &
 sleep 2
 ip link add kvb0 type dummy; ip link set kvb0 up; ip addr add 10.66.0.1/24 dev kvb0
-# keepalived 2.2.7: measure its checker child.
-keepalived -f ${d}/ka.conf -n -l -C -p ${d}/ka.pid -c ${d}/kac.pid -r ${d}/kav.pid -b ${d}/kab.pid -G > ka.log 2>&1 &
-for i in $(seq 1 120); do [ -s kac.pid ] && grep -q 'success.' ka.log && break; sleep 0.5; done
-sleep ${WARMUP_S}
-( ${measure(`$(cat ${d}/kac.pid)`)} ) > ka.measure
-kill $(cat ka.pid); sleep 3
-ipvsadm -C || true
+${ONLY === 'keepvip' ? '' : KEEPALIVED} -f ${d}/ka.conf -n -l -C -p ${d}/ka.pid -c ${d}/kac.pid -r ${d}/kav.pid -b ${d}/kab.pid -G > ka.log 2>&1 &
 # keepvip: checkers and one VRRP instance in one process.
-node ${out}/keepvip.mjs -f ${d}/kv.conf -n -l -p ${d}/kv.pid --control ${d}/kv.sock > kv.log 2>&1 &
-for i in $(seq 1 120); do [ -s kv.pid ] && grep -q 'success.' kv.log && break; sleep 0.5; done
+node ${NODE_FLAGS} ${PROFILE ? `--cpu-prof --cpu-prof-dir ${d}/prof` : ''} ${out}/keepvip.mjs -f ${d}/kv.conf -n -l -p ${d}/kv.pid --control ${d}/kv.sock > kv.log 2>&1 &
+${waitUp('kv.log', 'kv.pid')}
 [ -s kv.pid ] || { echo "keepvip did not start"; cat kv.log; exit 1; }
 sleep ${WARMUP_S}
 tcpdump -i kvb0 -n -tt -l 'ip proto 112' > vrrp.tcpdump 2>/dev/null &
@@ -141,21 +169,29 @@ TD=$!
 kill $TD || true
 node ${out}/keepvip.mjs status --json --control ${d}/kv.sock > kv.status 2>/dev/null || true
 kill $(cat kv.pid); sleep 3
+${PROFILE ? 'for i in $(seq 1 300); do kill -0 $(cat kv.pid) 2>/dev/null || break; sleep 1; done' : ''}
 `;
     // On a loaded host the guest runs slowly: keepvip alone needs minutes to start 12,000 checkers.
     const res = await guest.run(script, { timeoutMs: 40 * 60_000 });
     if (res.exitCode !== 0) throw new Error(`guest script failed: ${res.stderr}\n${res.stdout}`);
+    for (const l of res.stdout.split('\n')) if (l.includes('first successes')) console.log(`  ${l}`);
     const parse = (name: string) => {
-      const [ticks, hz, rss, served] = guest.readResult(name).trim().split(/\s+/).map(Number);
+      const [head = '', split = ''] = guest.readResult(name).trim().split('\n');
+      // elapsed is the window as it passed: on a loaded guest 20 `sleep 1`s take longer than 20 s.
+      const [ticks, hz, rss, served, elapsed = WINDOW_S] = head.trim().split(/\s+/).map(Number);
+      const [main = 0, top = 0, rest = 0] = split.trim().split(/\s+/).map(Number);
       const cpuS = ticks! / hz!;
+      const pctOf = (t: number) => (100 * t) / hz! / elapsed;
       return {
-        cpuPct: (100 * cpuS) / WINDOW_S,
+        elapsed,
+        cpuPct: (100 * cpuS) / elapsed,
+        threads: `main ${pctOf(main).toFixed(1)} %, busiest other ${pctOf(top).toFixed(1)} %, rest ${pctOf(rest).toFixed(1)} %`,
         rssMb: rss! / 1024,
-        checksPerS: served! / WINDOW_S,
+        checksPerS: served! / elapsed,
         usPerCheck: (1e6 * cpuS) / Math.max(1, served!),
       };
     };
-    const ka = parse('ka.measure');
+    const ka = ONLY === 'keepvip' ? undefined : parse('ka.measure');
     const kv = parse('kv.measure');
     const times = guest
       .readResult('vrrp.tcpdump')
@@ -176,27 +212,41 @@ kill $(cat kv.pid); sleep 3
       if (st.checkers?.totals)
         runs = ` (${st.checkers.totals.checkers} checkers, ${st.checkers.totals.runs} runs so far)`;
     } catch {}
-    const kaLines = guest.readResult('ka.log').split('\n');
-    const kaUp = kaLines.filter((l) => /success\.|succeed on service/.test(l)).length;
-    const kvUp = guest
-      .readResult('kv.log')
-      .split('\n')
-      .filter((l) => /success\.|succeed on service/.test(l)).length;
+    const upIn = (log: string) =>
+      guest
+        .readResult(log)
+        .split('\n')
+        .filter((l) => /success\.|succeed on service/.test(l)).length;
     console.log(
       `bench/checkers: ${TCP} TCP_CHECK + ${HTTP} HTTP_GET, delay_loop 1 s, window ${WINDOW_S} s after ${WARMUP_S} s warmup (UML guest)`,
     );
+    if (ka)
+      console.log(
+        `  keepalived checker: CPU ${ka.cpuPct.toFixed(1)} % (of ${ka.elapsed.toFixed(1)} s)  RSS ${ka.rssMb.toFixed(1)} MiB  checks served ${ka.checksPerS.toFixed(0)}/s  CPU ${ka.usPerCheck.toFixed(0)} us/check  (servers seen up: ${upIn('ka.log')})`,
+      );
     console.log(
-      `  keepalived checker: CPU ${ka.cpuPct.toFixed(1)} %  RSS ${ka.rssMb.toFixed(1)} MiB  checks served ${ka.checksPerS.toFixed(0)}/s  CPU ${ka.usPerCheck.toFixed(0)} us/check  (servers seen up: ${kaUp})`,
+      `  keepvip           : CPU ${kv.cpuPct.toFixed(1)} % (of ${kv.elapsed.toFixed(1)} s)  RSS ${kv.rssMb.toFixed(1)} MiB  checks served ${kv.checksPerS.toFixed(0)}/s  CPU ${kv.usPerCheck.toFixed(0)} us/check  (servers seen up: ${upIn('kv.log')})${runs}`,
     );
+    console.log(`  keepvip threads   : ${kv.threads}`);
+    if (ka)
+      console.log(
+        `  CPU ratio keepvip/keepalived: ${(kv.cpuPct / ka.cpuPct).toFixed(2)}  per check: ${(kv.usPerCheck / ka.usPerCheck).toFixed(2)}  RSS ratio: ${(kv.rssMb / ka.rssMb).toFixed(2)}  (goal ${TCP + HTTP} checks/s)`,
+      );
     console.log(
-      `  keepvip           : CPU ${kv.cpuPct.toFixed(1)} %  RSS ${kv.rssMb.toFixed(1)} MiB  checks served ${kv.checksPerS.toFixed(0)}/s  CPU ${kv.usPerCheck.toFixed(0)} us/check  (servers seen up: ${kvUp})${runs}`,
+      `  VRRP advert lateness meanwhile (advert_int 100 ms, ${late.length} intervals): p50 ${pct(50).toFixed(2)} ms  p99 ${pct(99).toFixed(2)} ms  max ${pct(100).toFixed(2)} ms`,
     );
-    console.log(
-      `  CPU ratio keepvip/keepalived: ${(kv.cpuPct / ka.cpuPct).toFixed(2)}  per check: ${(kv.usPerCheck / ka.usPerCheck).toFixed(2)}  RSS ratio: ${(kv.rssMb / ka.rssMb).toFixed(2)}  (goal ${TCP + HTTP} checks/s)`,
-    );
-    console.log(
-      `  VRRP advert lateness meanwhile (advert_int 100 ms, ${late.length} intervals): p50 ${pct(50).toFixed(2)} ms  p99 ${pct(99).toFixed(2)} ms`,
-    );
+    if (SAVE) {
+      mkdirSync(SAVE, { recursive: true });
+      for (const f of readdirSync(d))
+        if (!f.endsWith('.tmp')) cpSync(`${d}/${f}`, `${SAVE}/${f}`, { recursive: true });
+      console.log(`  guest files: ${SAVE}`);
+    }
+    if (PROFILE) {
+      mkdirSync(PROFILE, { recursive: true });
+      const dir = `${d}/prof`;
+      for (const f of readdirSync(dir)) cpSync(`${dir}/${f}`, `${PROFILE}/${f}`);
+      console.log(`  profiles: ${PROFILE}`);
+    }
     const warn = guest
       .readResult('kv.log')
       .split('\n')

@@ -3,7 +3,8 @@
  * against what the kernel has (diff.ts), as kube-proxy's IPVS mode and seesaw do, rather than
  * replaying commands as keepalived does. Consequences: a reload never resets weights or re-adds
  * failed servers (verdicts live in the checkers, not in the table); an entry deleted by hand is
- * put back at the next read of the kernel (every delay_loop); a restart adopts the table it
+ * put back at the next read of the kernel (every delay_loop; a large table no faster than
+ * REREAD_DESTINATIONS_PER_S destinations a second); a restart adopts the table it
  * finds (equal entries cost nothing). A verdict change recomputes only its virtual server's
  * part of the desired table and diffs that part against the table as last known (read or
  * written), so it costs the one or two operations it needs and O(that block) CPU, not a dump
@@ -36,6 +37,15 @@ export interface LvsReconcilerOptions {
 
 /** DEFAULT_DELAY_LOOP_MS is used when no virtual server gives one. */
 const DEFAULT_DELAY_LOOP_MS = 60_000;
+
+/**
+ * REREAD_DESTINATIONS_PER_S bounds the periodic re-read: a table of D destinations is read again
+ * every delay_loop but at most every D / REREAD_DESTINATIONS_PER_S seconds. Reading and decoding
+ * a dump is O(table) on the VRRP thread; at delay_loop 1 s with 12,000 destinations it was most of
+ * that thread's CPU and garbage (bench/checkers.ts: VRRP advert lateness p50 0.4 s in a 1-CPU guest).
+ * keepalived never re-reads; a hand-deleted entry still comes back, within 12 s at that size.
+ */
+export const REREAD_DESTINATIONS_PER_S = 1000;
 
 /** LvsReconciler owns the services of the configuration's virtual_server blocks. */
 export class LvsReconciler {
@@ -259,7 +269,10 @@ export class LvsReconciler {
   private arm(): void {
     this.timer?.cancel();
     const loops = this.config?.virtualServers.map((v) => v.delayLoopMs) ?? [];
-    const delay = loops.length > 0 ? Math.min(...loops) : DEFAULT_DELAY_LOOP_MS;
+    let dests = 0;
+    for (const e of this.known?.values() ?? []) dests += e.destinations.length;
+    const floorMs = (1000 * dests) / REREAD_DESTINATIONS_PER_S;
+    const delay = Math.max(loops.length > 0 ? Math.min(...loops) : DEFAULT_DELAY_LOOP_MS, floorMs);
     this.timer = this.o.clock.at(this.o.clock.nowMs() + delay, () => this.schedule(true, 'delay_loop'));
   }
 

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { LvsEvent } from '../../../src/lvs/events.js';
 import { lvsFifoLine } from '../../../src/lvs/events.js';
-import { LvsReconciler } from '../../../src/lvs/reconciler.js';
+import { LvsReconciler, REREAD_DESTINATIONS_PER_S } from '../../../src/lvs/reconciler.js';
 import { silentLogger } from '../../../src/util/logger.js';
 import { FakeIpvs, TestClock } from './fake-ipvs.js';
 import { DR2, lvsConfig, MemoryVerdicts } from './helpers.js';
@@ -191,14 +191,14 @@ describe('LvsReconciler', () => {
 });
 
 describe('LvsReconciler: a verdict change is incremental', () => {
-  /** grid is S virtual servers x D real servers with a TCP_CHECK each (delay_loop 60). */
-  const grid = (services: number, dests: number) =>
+  /** grid is S virtual servers x D real servers with a TCP_CHECK each (delay_loop 60 unless given). */
+  const grid = (services: number, dests: number, delayLoop = 60) =>
     Array.from({ length: services }, (_, s) => {
       const rs = Array.from(
         { length: dests },
         (_, r) => ` real_server 10.200.0.${r + 1} 80 {\n  weight ${r + 1}\n  TCP_CHECK {\n  }\n }`,
       ).join('\n');
-      return `virtual_server 10.100.${s >> 8}.${s & 255} 80 {\n delay_loop 60\n lb_algo wrr\n lb_kind DR\n protocol TCP\n${rs}\n}`;
+      return `virtual_server 10.100.${s >> 8}.${s & 255} 80 {\n delay_loop ${delayLoop}\n lb_algo wrr\n lb_kind DR\n protocol TCP\n${rs}\n}`;
     }).join('\n');
 
   it('500 x 20: one weight change recomputes its virtual server only (20 verdict look-ups), one operation, no dump', async () => {
@@ -242,6 +242,23 @@ describe('LvsReconciler: a verdict change is incremental', () => {
     await settle();
     expect(t.port.operations - ops).toBe(0);
     expect(t.port.weights()).toHaveLength(5);
+  });
+
+  it('a large table is re-read no faster than REREAD_DESTINATIONS_PER_S destinations a second (8 x 250 at delay_loop 1: every 2 s)', async () => {
+    const t = setup(grid(8, 250, 1));
+    await t.r.start(t.config);
+    let reads = 0;
+    const getTable = t.port.getTable.bind(t.port);
+    t.port.getTable = () => {
+      reads++;
+      return getTable();
+    };
+    t.clock.advance(1000);
+    await settle();
+    expect(reads).toBe(0);
+    t.clock.advance((1000 * 2000) / REREAD_DESTINATIONS_PER_S - 1000);
+    await settle();
+    expect(reads).toBe(1);
   });
 
   it('verdict changes do not postpone the delay_loop re-read (a hand-deleted entry still comes back)', async () => {
