@@ -16,8 +16,8 @@ export interface ProbeResult {
   weight?: number;
 }
 
-/** Probe runs once; it must settle within the checker's timeout. */
-export type Probe = () => Promise<ProbeResult>;
+/** Probe runs once, started at nowMs (the clock as the scheduler read it); it must settle within the checker's timeout. */
+export type Probe = (nowMs: number) => Promise<ProbeResult>;
 
 /** ProbeFactory builds the probe of one checker kind. */
 export type ProbeFactory<C extends Checker = Checker> = (

@@ -246,10 +246,10 @@ export class CheckScheduler implements VerdictSource {
     this.arm(s, c, fastRecoveryDelay(c.state, c.timing, firstDelayMs(warmup, this.random)));
   }
 
-  private arm(s: ServerRun, c: CheckerRun, delayMs: number): void {
+  private arm(s: ServerRun, c: CheckerRun, delayMs: number, nowMs = this.clock.nowMs()): void {
     if (c.stopped || !this.running || this.isSuspended(s)) return;
     c.timer?.cancel();
-    c.timer = this.clock.at(this.clock.nowMs() + delayMs, () => {
+    c.timer = this.clock.at(nowMs + delayMs, () => {
       c.timer = undefined;
       this.fire(s, c);
     });
@@ -261,16 +261,19 @@ export class CheckScheduler implements VerdictSource {
     c.timer = undefined;
     c.running = true;
     this.inFlight++;
+    // One clock read when the run starts and one when it settles: in a guest without a vDSO
+    // (user-mode-linux) every read is a system call, and 12,000 runs a second read it often.
     const started = this.clock.nowMs();
     const settle = (r: ProbeResult) => {
       this.inFlight--;
       c.running = false;
       if (c.stopped) return;
-      this.count(this.servers.get(s.key) ?? s, c, r, this.clock.nowMs() - started);
+      const now = this.clock.nowMs();
+      this.count(this.servers.get(s.key) ?? s, c, r, now - started, now);
     };
     let p: Promise<ProbeResult>;
     try {
-      p = c.probe();
+      p = c.probe(started);
     } catch (err) {
       p = Promise.resolve({ ok: false, reason: `probe error: ${(err as Error).message}` });
     }
@@ -281,11 +284,11 @@ export class CheckScheduler implements VerdictSource {
     });
   }
 
-  private count(s: ServerRun, c: CheckerRun, r: ProbeResult, latencyMs: number): void {
+  private count(s: ServerRun, c: CheckerRun, r: ProbeResult, latencyMs: number, nowMs: number): void {
     c.runs++;
     if (!r.ok) c.failures++;
     c.durationMsTotal += latencyMs;
-    c.last = { ok: r.ok, reason: r.reason, latencyMs, atMs: this.clock.nowMs() };
+    c.last = { ok: r.ok, reason: r.reason, latencyMs, atMs: nowMs };
     const step = countResult(c.state, r.ok, c.timing);
     const wasFirst = !c.state.hasRun;
     const wasUp = c.state.isUp;
@@ -304,7 +307,7 @@ export class CheckScheduler implements VerdictSource {
       });
       const withReason = step.transition === 'down' && c.checker.kind !== 'MISC_CHECK';
       this.log.info(withReason ? `${line.log} (${r.reason})` : line.log);
-      const changed = this.recompute(s, s.verdict, wasFirst, r.reason);
+      const changed = this.recompute(s, s.verdict, wasFirst, r.reason, nowMs);
       this.emit({
         type: 'checker',
         vs: s.vs,
@@ -316,11 +319,11 @@ export class CheckScheduler implements VerdictSource {
         checkerChanged: wasUp !== c.state.isUp,
       });
     } else {
-      this.recompute(s, s.verdict, false, r.reason);
+      this.recompute(s, s.verdict, false, r.reason, nowMs);
     }
     // MISC_CHECK times its next run from the start of the last one (check_misc.c: last_ran + delay).
     const elapsed = c.checker.kind === 'MISC_CHECK' ? latencyMs : 0;
-    this.arm(s, c, fastRecoveryDelay(c.state, c.timing, Math.max(0, step.nextDelayMs - elapsed)));
+    this.arm(s, c, fastRecoveryDelay(c.state, c.timing, Math.max(0, step.nextDelayMs - elapsed)), nowMs);
   }
 
   private weightDeltaOf(c: CheckerRun, rs: RealServer, r: ProbeResult): number {
@@ -336,8 +339,8 @@ export class CheckScheduler implements VerdictSource {
     prev: RealServerVerdict | undefined,
     firstRun: boolean,
     reason?: string,
+    now = this.clock.nowMs(),
   ): boolean {
-    const now = this.clock.nowMs();
     let alive = s.checkers.every((c) => c.state.isUp);
     const weight = s.rs.weight + s.checkers.reduce((sum, c) => sum + c.weightDelta, 0);
     const held = isHeldDown(s.flap, now);

@@ -83,9 +83,15 @@ export function probeError(operation: string, err: unknown): SystemCallError {
 
 /**
  * connectTcp opens a TCP connection within timeoutMs (keepalived's connect_timeout covers the
- * connect only); the caller owns and destroys the socket.
+ * connect only); the caller owns and destroys the socket. nowMs saves a clock read when the
+ * caller has just read it.
  */
-export function connectTcp(e: ProbeEndpoint, timeoutMs: number, clock: Clock): Promise<Socket> {
+export function connectTcp(
+  e: ProbeEndpoint,
+  timeoutMs: number,
+  clock: Clock,
+  nowMs = clock.nowMs(),
+): Promise<Socket> {
   return new Promise((resolve, reject) => {
     const op = `connect to ${e.address}:${e.port}`;
     let socket: Socket;
@@ -95,7 +101,7 @@ export function connectTcp(e: ProbeEndpoint, timeoutMs: number, clock: Clock): P
       reject(err);
       return;
     }
-    const timer = clock.at(clock.nowMs() + timeoutMs, () => {
+    const timer = clock.at(nowMs + timeoutMs, () => {
       socket.destroy();
       reject(new ProbeTimeoutError(op));
     });

@@ -19,5 +19,5 @@ function failed(err: unknown): ProbeResult {
 /** tcpProbe connects and closes; the run is one promise with no closure of its own (12,000 a second in bench/checkers.ts). */
 export const tcpProbe: ProbeFactory<TcpCheck> = (checker, target, env) => {
   const endpoint = probeEndpoint(checker, target);
-  return () => connectTcp(endpoint, checker.connectTimeoutMs, env.clock).then(connected, failed);
+  return (nowMs) => connectTcp(endpoint, checker.connectTimeoutMs, env.clock, nowMs).then(connected, failed);
 };
