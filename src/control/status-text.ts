@@ -74,27 +74,21 @@ function lvsLines(lvs: LvsView): string[] {
 function haSuspendLine(lvs: LvsStatus | undefined): string[] {
   const keys = lvs?.haSuspended ?? [];
   if (keys.length === 0) return [];
-  const names = new Map((lvs?.virtualServers ?? []).map((v) => [v.key, v.name]));
-  const list = keys.map((k) => named(k, names.get(k))).join(', ');
+  const list = keys.map((k) => named(k, lvs?.names?.[k])).join(', ');
   return [`ha_suspend: checkers paused for ${list} (VIP not on this director)`];
 }
 
 function checkerLines(checks: CheckSnapshot, lvs: LvsStatus | undefined): string[] {
   if (checks.realServers.length === 0) return [];
   // The checkers' snapshot carries keys only; the snmp_names come with the LVS part's status.
-  const vsNames = new Map<string, string | undefined>();
-  const rsNames = new Map<string, string | undefined>();
-  for (const v of lvs?.virtualServers ?? []) {
-    vsNames.set(v.key, v.name);
-    for (const r of v.realServers) rsNames.set(r.key, r.name);
-  }
+  const names = lvs?.names ?? {};
   const suspended = new Set(lvs?.haSuspended ?? []);
   const lines = ['Real servers:'];
   for (const r of checks.realServers) {
     const held = r.heldDown ? ', held down (flapping)' : '';
     const paused = suspended.has(r.virtualServer) ? ', checkers paused (ha_suspend)' : '';
     lines.push(
-      `  ${named(r.realServer, rsNames.get(r.key))} of ${named(r.virtualServer, vsNames.get(r.virtualServer))}: ${r.alive ? 'alive' : 'DOWN'} weight ${r.weight}${held}${paused}${r.reason ? ` (${r.reason})` : ''}`,
+      `  ${named(r.realServer, names[r.key])} of ${named(r.virtualServer, names[r.virtualServer])}: ${r.alive ? 'alive' : 'DOWN'} weight ${r.weight}${held}${paused}${r.reason ? ` (${r.reason})` : ''}`,
     );
     for (const c of r.checkers) {
       const last = c.last

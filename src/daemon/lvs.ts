@@ -15,7 +15,7 @@ import { HaSuspend, type HaSuspendOptions } from '../lvs/ha-suspend.js';
 import { fileOwnership } from '../lvs/ownership.js';
 import { realServerDown, realServerUp } from '../lvs/real-server-setup.js';
 import { LvsReconciler } from '../lvs/reconciler.js';
-import type { LvsStatus } from '../lvs/status.js';
+import { type LvsStatus, serverNames } from '../lvs/status.js';
 import { LvsSyncDaemon } from '../lvs/sync-daemon.js';
 import { NotifyFifo } from '../notify/fifo.js';
 import { NotifyQueue } from '../notify/notify-scripts.js';
@@ -182,17 +182,18 @@ export class DaemonLvs {
 
   /** status is the `lvs` section of the status document. */
   status(): LvsStatus {
+    const s: LvsStatus = this.reconciler.status();
     const suspended = this.haSuspend?.suspended ?? [];
-    const s =
-      suspended.length > 0
-        ? { ...this.reconciler.status(), haSuspended: suspended }
-        : this.reconciler.status();
+    if (suspended.length > 0) s.haSuspended = suspended;
+    const names = serverNames(this.config.virtualServers);
+    if (Object.keys(names).length > 0) s.names = names;
     const sd = this.config.globalDefs.lvs?.syncDaemon;
     if (!sd) return s;
     const sync: { role?: string; instance?: string } = {};
     if (this.sync.current) sync.role = this.sync.current;
     if (sd.instance) sync.instance = sd.instance;
-    return { ...s, syncDaemon: sync };
+    s.syncDaemon = sync;
+    return s;
   }
 
   private onEvent(e: LvsEvent): void {

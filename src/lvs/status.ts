@@ -5,7 +5,7 @@
  */
 import type { VirtualServer } from '../config/model.js';
 import type { IpvsStats, IpvsTable } from '../kernel/ipvs/types.js';
-import { type DesiredTable, lvsVirtualServerKey, serviceKey } from './desired.js';
+import { type DesiredTable, lvsRealServerKey, lvsVirtualServerKey, serviceKey } from './desired.js';
 
 /** LvsState is where the reconciler stands. */
 export type LvsState = 'not-configured' | 'not-programmed' | 'programmed' | 'stopped';
@@ -86,8 +86,24 @@ export interface LvsStatus {
   virtualServers: LvsVirtualServerStatus[];
   /** haSuspended are the keys of the ha_suspend virtual servers whose checkers pause now (VIP not here; the daemon adds it). */
   haSuspended?: string[];
+  /**
+   * names maps virtual server keys (`[10.0.0.1]:tcp:80`) and real server keys (`... -> [10.0.1.1]:tcp:80`)
+   * to their snmp_name; from the configuration, so it is there even when no table is computed (no IPVS).
+   */
+  names?: Record<string, string>;
   /** syncDaemon is lvs_sync_daemon's role now and the instance it follows (the daemon adds it). */
   syncDaemon?: { role?: string; instance?: string };
+}
+
+/** serverNames maps the keys of the virtual and real servers that have an snmp_name to it. */
+export function serverNames(virtualServers: readonly VirtualServer[]): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const vs of virtualServers) {
+    if (vs.snmpName !== undefined) out[lvsVirtualServerKey(vs)] = vs.snmpName;
+    for (const rs of vs.realServers)
+      if (rs.snmpName !== undefined) out[lvsRealServerKey(vs, rs)] = rs.snmpName;
+  }
+  return out;
 }
 
 /** countersOf converts the kernel's 64-bit counters to numbers. */

@@ -12,6 +12,7 @@ import { lvsViewOf } from '../../../src/control/lvs-adapter.js';
 import { renderMetrics } from '../../../src/control/metrics.js';
 import { daemonSnapshot } from '../../../src/control/snapshot.js';
 import { formatStatus } from '../../../src/control/status-text.js';
+import { DaemonLvs } from '../../../src/daemon/lvs.js';
 import { LvsReconciler } from '../../../src/lvs/reconciler.js';
 import type { LvsStatus } from '../../../src/lvs/status.js';
 import { silentLogger } from '../../../src/util/logger.js';
@@ -49,6 +50,7 @@ function named(): KeepvipConfig {
 const NAMED_STATUS: LvsStatus = {
   ...LVS_STATUS,
   haSuspended: ['[10.0.0.100]:tcp:80'],
+  names: { '[10.0.0.100]:tcp:80': 'web-vip', '[10.0.0.100]:tcp:80 -> [10.0.1.1]:tcp:80': 'app-1' },
   virtualServers: LVS_STATUS.virtualServers.map((v, i) =>
     i === 0
       ? {
@@ -84,6 +86,22 @@ describe('snmp_name in the LVS part status (keepvip status --json)', () => {
     ]);
     expect(Object.keys(vs.realServers[1]!)).not.toContain('name');
     await r.stop(false);
+  });
+
+  it('the daemon side names them from the configuration even on a kernel without IPVS', async () => {
+    const port = new FakeIpvs();
+    port.hasIpvs = false;
+    const lvs = new DaemonLvs({ config: named(), clock: new TestClock(), log: silentLogger, port });
+    await lvs.start();
+    const s = lvs.status();
+    expect(s.state).toBe('not-programmed');
+    expect(s.names).toEqual({
+      '[10.0.0.100]:tcp:80': 'web-vip',
+      '[10.0.0.100]:tcp:80 -> [10.0.1.1]:tcp:80': 'app-1',
+    });
+    const t = formatStatus({ pid: 1, version: 'x', instances: [], drops: {}, lvs: s, checkers: CHECKS_1 });
+    expect(t).toContain('  [10.0.1.1]:tcp:80 (app-1) of [10.0.0.100]:tcp:80 (web-vip): alive');
+    await lvs.stop();
   });
 });
 
