@@ -54,6 +54,8 @@ static napi_value make_fifo(napi_env env, napi_callback_info info) {
 napi_status kv_register_sockopt(napi_env env, napi_value exports);
 /* dr_path_check's packet socket (drprobe.c). */
 napi_status kv_register_drprobe(napi_env env, napi_value exports);
+/* vrrp_rt_priority / checker_rt_priority (sched.c). */
+napi_status kv_register_sched(napi_env env, napi_value exports);
 
 static napi_value init(napi_env env, napi_value exports) {
   napi_property_descriptor props[] = {
@@ -69,6 +71,7 @@ static napi_value init(napi_env env, napi_value exports) {
   if (kv_register_rtsignal(env, exports) != napi_ok) return NULL;
   if (kv_register_sockopt(env, exports) != napi_ok) return NULL;
   if (kv_register_drprobe(env, exports) != napi_ok) return NULL;
+  if (kv_register_sched(env, exports) != napi_ok) return NULL;
   return exports;
 }
 

@@ -9,11 +9,13 @@
 import { Worker } from 'node:worker_threads';
 import type { KeepvipConfig } from '../config/model.js';
 import { IcmpPinger } from '../kernel/icmp.js';
+import { setThreadPriority } from '../kernel/sched.js';
 import { systemClock } from '../util/clock.js';
 import type { Logger } from '../util/logger.js';
 import { joinedCheckers } from './probe.js';
 import type { CheckEvent } from './scheduler.js';
 import type { CheckSnapshot } from './snapshot.js';
+import { vrrpThreadPriority } from './thread-priority.js';
 import type { RealServerKey, RealServerVerdict, VerdictSource } from './verdict.js';
 
 /** WireEvent is a CheckEvent with indices into the configuration instead of objects. */
@@ -80,6 +82,11 @@ export class CheckerThread implements VerdictSource {
    */
   start(): Promise<void> {
     this.started = true;
+    // vrrp_priority / vrrp_rt_priority: this is the VRRP (main) thread. Set before the checker
+    // thread starts, which then sets its own (checker_priority, 0 by default).
+    const vrrp = vrrpThreadPriority(this.config.globalDefs);
+    if (vrrp.nice !== undefined || vrrp.realtime !== undefined)
+      for (const problem of setThreadPriority(vrrp, 'vrrp')) this.o.log.warn(problem);
     if (!needsThread(this.config)) return Promise.resolve();
     return this.spawn();
   }

@@ -7,10 +7,12 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import type { KeepvipConfig } from '../config/model.js';
 import { ProbeTimeoutError } from '../kernel/probe-socket.js';
+import { setThreadPriority } from '../kernel/sched.js';
 import { systemClock } from '../util/clock.js';
 import type { LogLevel, Logger } from '../util/logger.js';
 import { joinedCheckers } from './probe.js';
 import { CheckScheduler } from './scheduler.js';
+import { checkerThreadPriority } from './thread-priority.js';
 
 /** ToWorker are the host's commands. */
 export type ToWorker =
@@ -26,6 +28,11 @@ const post = (m: unknown) => port.postMessage(m);
 const line = (level: LogLevel) => (message: string) => post({ type: 'log', level, message });
 const log: Logger = { error: line('error'), warn: line('warn'), info: line('info'), debug: line('debug') };
 const o = workerData as { config: KeepvipConfig; snapshotMs: number; suspended?: string[] };
+// keepalived's checker_priority / checker_rt_priority, on this thread (kernel/sched.ts). The thread
+// starts with the VRRP thread's values, so the nice value is always set: 0, keepalived's
+// checker process default, unless configured.
+for (const problem of setThreadPriority(checkerThreadPriority(o.config.globalDefs), 'checker'))
+  log.warn(problem);
 // raw-socket (the ICMP pinger's addon) cannot load in a worker thread: the host pings for us.
 const pending = new Map<number, { resolve: () => void; reject: (e: Error) => void }>();
 let pingSeq = 0;

@@ -96,6 +96,10 @@ export interface NativeAddon {
   /** drProbeClose closes the socket; idempotent. */
   drProbeClose(handle: DrProbeHandle): void;
   drProbeRef(handle: DrProbeHandle, ref: boolean): void;
+  /** schedSetRealtime puts the calling thread in SCHED_RR | SCHED_RESET_ON_FORK at priority (0: SCHED_OTHER); throws with the errno code (native/src/sched.c). */
+  schedSetRealtime(priority: number): void;
+  /** schedRealtimeRange is SCHED_RR's [min, max] priority. */
+  schedRealtimeRange(): [number, number];
 }
 
 /** DrProbeHandle is the opaque packet socket handle the addon returns from drProbeOpen. */

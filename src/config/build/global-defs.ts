@@ -6,6 +6,7 @@ import type { Statement } from '../ast.js';
 import type { GarpSettings, GlobalDefs } from '../model.js';
 import { UNSUPPORTED_GLOBAL } from './keywords.js';
 import { lvsGlobalHandlers } from './lvs-globals.js';
+import { processGlobalHandlers } from './process-globals.js';
 import {
   type BuildContext,
   type Handler,
@@ -78,6 +79,7 @@ const word0 = (ctx: BuildContext, st: Statement, what: string): string | undefin
 
 const handlers: Record<string, Handler<GlobalDraft>> = {
   ...lvsGlobalHandlers,
+  ...processGlobalHandlers,
   router_id(ctx, st, d) {
     const v = word0(ctx, st, 'a router id');
     if (v === undefined) return;

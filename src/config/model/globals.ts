@@ -44,6 +44,16 @@ export interface GlobalDefs {
    * VIPs until the new master is heard; `rfc` keeps RFC 5798's timers (see ARCHITECTURE.md).
    */
   vrrpHandoff: 'fast' | 'rfc';
+  /**
+   * vrrpPriority / checkerPriority are vrrp_priority / checker_priority: the nice value (-20..19)
+   * of the VRRP (main) thread and of the checker thread, keepalived's VRRP and checker processes;
+   * undefined: not written (keepalived leaves its processes at 0; see kernel/sched.ts).
+   */
+  vrrpPriority?: number;
+  checkerPriority?: number;
+  /** vrrpRtPriority / checkerRtPriority are vrrp_rt_priority / checker_rt_priority: SCHED_RR at 1..99, which wins over the nice value. */
+  vrrpRtPriority?: number;
+  checkerRtPriority?: number;
   /** lvs holds the lvs_* globals (lvs_sync_daemon, lvs_timeouts, lvs_flush...); undefined = defaults. */
   lvs?: LvsGlobals;
   pos?: SourcePos;

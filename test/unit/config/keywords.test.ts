@@ -112,6 +112,10 @@ const IMPLEMENTED: Record<string, readonly string[]> = {
     'nginx_upstream',
   ],
   global_defs: [
+    'vrrp_priority',
+    'checker_priority',
+    'vrrp_rt_priority',
+    'checker_rt_priority',
     'lvs_flush',
     'lvs_flush_on_stop',
     'lvs_keep_on_stop',
