@@ -13,6 +13,7 @@ import {
   onNetlinkError,
 } from './addresses.js';
 import { sendGarpBurst } from './garp.js';
+import { watchAddresses } from './address-watch.js';
 import { getLink, getPrimaryAddress, watchLinks } from './links.js';
 import { pidfdExitWatcher } from './pidfd.js';
 import { nftBlockVips, nftCleanup, nftUnblockVips } from './nftables.js';
@@ -60,6 +61,21 @@ export function linuxKernel(log: Logger): KernelPort & { close(): void } {
           forgetLinkIndex();
           log.warn(`link watch: ${err.message}`);
           // ENOBUFS: notifications were lost; the runner re-reads every link it tracks.
+          onLost?.();
+        },
+      ),
+    watchAddresses: (onChange, onLost) =>
+      watchAddresses(
+        // IPv4 notifications name the interface in IFA_LABEL ("eth0", or "eth0:alias"); IPv6 ones
+        // carry only the index: no name then, and the caller treats the change as possibly its own.
+        (c) =>
+          onChange({
+            ifname: c.address.label?.split(':')[0],
+            address: c.address.address,
+            added: c.added,
+          }),
+        (err) => {
+          log.warn(`address watch: ${err.message}`);
           onLost?.();
         },
       ),

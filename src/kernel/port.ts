@@ -64,6 +64,15 @@ export interface KernelPort {
   announce(ifname: string, vips: VipSpec[], repeat: number, intervalMs: number): Promise<void>;
   /** watchLinks reports link changes; onLost says notifications were lost (ENOBUFS): re-read the links. */
   watchLinks(onChange: (link: LinkInfo) => void, onLost?: () => void): { close(): void };
+  /**
+   * watchAddresses reports every address added to or removed from an interface (RTM_NEWADDR /
+   * RTM_DELADDR), with the interface's name when the notification gives it (IPv4's IFA_LABEL);
+   * onLost says notifications were lost (ENOBUFS): re-read what depends on them.
+   */
+  watchAddresses(
+    onChange: (change: { ifname?: string; address: string; added: boolean }) => void,
+    onLost?: () => void,
+  ): { close(): void };
   /** watchExit watches a process with a pidfd (vrrp_track_process); undefined when it is gone. */
   watchExit?: ExitWatcher;
   /** onNetlinkError registers for request-socket errors (ENOBUFS: replies lost, re-apply the VIP state). */

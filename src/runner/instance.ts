@@ -83,7 +83,6 @@ export class InstanceDriver {
   /** checks are the per-instance receive checks' inputs, computed once (the receive path is hot). */
   readonly checks: InstanceForChecks;
   private state: VrrpState;
-  private timer?: TimerHandle;
   /** releaseTimer delays removing the VIPs after yielding to a new master (fast hand-off). */
   private releaseTimer?: TimerHandle;
   private readonly vipQueue: VipQueue;
@@ -258,7 +257,7 @@ export class InstanceDriver {
         bound?.cancel();
       }
     }
-    this.timer?.cancel();
+    this.disarm();
     // A graceful stop that heard the new master holds the VIPs for RELEASE_GRACE_MS more, until
     // the new master's gratuitous ARPs have moved the clients (see remove-vips below).
     if (this.releaseTimer) await new Promise<void>((r) => clock.at(clock.nowMs() + RELEASE_GRACE_MS, r));
@@ -297,48 +296,59 @@ export class InstanceDriver {
     const deadline = this.state.deadlineMs;
     const precise = this.state.timer === 'master-down';
     // A backup's Master_Down_Timer moves later with every advert it hears (2,550 a second at 255
-    // instances): keep the armed timer and, when it fires before the newest deadline, re-arm
+    // instances): keep the armed timer and, when it wakes before the newest deadline, re-arm
     // then, instead of cancelling and re-creating a timer per advert.
-    if (
-      this.timer &&
-      deadline !== undefined &&
-      this.armedMs !== undefined &&
-      deadline >= this.armedMs &&
-      precise === this.armedPrecise
-    ) {
+    if (this.armed && deadline !== undefined && deadline >= this.armedMs && precise === this.armedPrecise) {
       this.wantedMs = deadline;
       return;
     }
-    this.timer?.cancel();
-    this.timer = undefined;
-    if (deadline === undefined) return;
-    this.armAt(deadline, precise);
+    this.disarm();
+    if (deadline !== undefined) this.armAt(deadline, precise);
   }
 
-  private armedMs?: number;
+  /** armed: a wake or fire timer is pending for armedMs; wantedMs is the newest deadline (>= armedMs). */
+  private armed = false;
+  private armedMs = 0;
   private armedPrecise = false;
-  private wantedMs?: number;
+  private wantedMs = 0;
+  /** wakeTimer calls onWake, fireTimer (precise) onFire: each made once, then re-armed in place. */
+  private wakeTimer?: TimerHandle;
+  private fireTimer?: TimerHandle;
+
+  private disarm(): void {
+    this.armed = false;
+    this.wakeTimer?.cancel();
+    this.fireTimer?.cancel();
+  }
 
   private armAt(deadline: number, precise: boolean): void {
+    this.armed = true;
     this.armedMs = deadline;
     this.wantedMs = deadline;
     this.armedPrecise = precise;
-    const fire = () => {
-      this.timer = undefined;
-      this.dispatch({ type: 'timer' });
-    };
     // A precise timer polls its last milliseconds: only for the deadline that really expires,
     // so a coarse timer wakes PRECISE_HANDOVER_MS early and hands over to a precise one then.
     const wakeMs = precise ? deadline - PRECISE_HANDOVER_MS : deadline;
-    this.timer = this.o.clock.at(wakeMs, () => {
-      this.timer = undefined;
-      const wanted = this.wantedMs ?? deadline;
-      if (wanted > deadline) this.armAt(wanted, precise);
-      // The Master_Down_Timer decides when a backup takes over: fire it on time.
-      else if (precise) this.timer = this.o.clock.at(wanted, fire, { precise: true });
-      else fire();
-    });
+    this.wakeTimer = rearmOrAt(this.o.clock, this.wakeTimer, wakeMs, this.onWake, false);
   }
+
+  private readonly onWake = (): void => {
+    if (this.wantedMs > this.armedMs) this.armAt(this.wantedMs, this.armedPrecise);
+    // The Master_Down_Timer decides when a backup takes over: fire it on time.
+    else if (this.armedPrecise)
+      this.fireTimer = rearmOrAt(this.o.clock, this.fireTimer, this.wantedMs, this.onFire, true);
+    else this.onFire();
+  };
+
+  private readonly onFire = (): void => {
+    // An advert heard during the precise phase moved the deadline: wait for the new one.
+    if (this.wantedMs > this.armedMs) {
+      this.armAt(this.wantedMs, this.armedPrecise);
+      return;
+    }
+    this.armed = false;
+    this.dispatch({ type: 'timer' });
+  };
 
   /** apply carries out one effect; `urgent` flushes an advert at once (see dispatch). */
   private apply(effect: VrrpEffect, nowMs: number, urgent: boolean): void {
@@ -389,3 +399,21 @@ export class InstanceDriver {
     }
   }
 }
+
+/** rearmOrAt arms fn at atMs on the handle made for it before (no allocation), or on a new one. */
+function rearmOrAt(
+  clock: Clock,
+  handle: TimerHandle | undefined,
+  atMs: number,
+  fn: () => void,
+  precise: boolean,
+): TimerHandle {
+  if (handle?.rearm) {
+    handle.rearm(atMs);
+    return handle;
+  }
+  handle?.cancel();
+  return clock.at(atMs, fn, precise ? PRECISE : undefined);
+}
+
+const PRECISE = { precise: true } as const;

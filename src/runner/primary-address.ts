@@ -1,8 +1,8 @@
 /**
  * The interfaces' primary addresses, the source of adverts and our side of the RFC 5798 6.4.3
  * tie-break: waitForLocalAddress finds an instance's address at start-up (waiting for an IPv6
- * link-local address still in DAD), and watchPrimaryAddresses re-reads them every second so
- * adverts follow an operator's change. Both wait on the injected clock.
+ * link-local address still in DAD), and watchPrimaryAddresses re-reads them when an address of
+ * their interface changes, so adverts follow an operator's change. Both wait on the injected clock.
  */
 import type { VrrpInstance } from '../config/model.js';
 import type { KernelPort } from '../kernel/port.js';
@@ -14,8 +14,11 @@ import type { InstanceDriver } from './instance.js';
 export const ADDRESS_WAIT_MS = 10_000;
 /** ADDRESS_RETRY_MS is how often the address is asked for again while waiting. */
 export const ADDRESS_RETRY_MS = 200;
-/** PRIMARY_ADDRESS_POLL_MS is how often the interfaces' primary addresses are re-read (watchPrimaryAddresses). */
-export const PRIMARY_ADDRESS_POLL_MS = 1000;
+/**
+ * PRIMARY_ADDRESS_SETTLE_MS: after an address change on a watched interface the primary addresses
+ * are re-read this much later, once for a burst (an operator's `ip addr del` + `ip addr add`).
+ */
+export const PRIMARY_ADDRESS_SETTLE_MS = 10;
 
 /** fixedSourceOf is the configured advert source that overrides the interface's address, if any. */
 function fixedSourceOf(inst: VrrpInstance): string | undefined {
@@ -70,14 +73,16 @@ function isVip(drivers: ReadonlyMap<string, InstanceDriver>, address: string): b
 }
 
 /**
- * watchPrimaryAddresses re-reads each interface's primary address every second: when the
- * operator changes it, adverts must leave from the new one (the peer names the master by it,
- * and the old one may now belong to someone else). keepalived follows RTM_NEWADDR/DELADDR;
- * one RTM_GETADDR dump per interface and family a second costs as little here.
+ * watchPrimaryAddresses re-reads the interfaces' primary addresses when one of their addresses
+ * changes: when the operator changes it, adverts must leave from the new one (the peer names the
+ * master by it, and the old one may now belong to someone else). keepalived follows RTM_NEWADDR /
+ * RTM_DELADDR too. A change of a VIP (255 of them at a failover) re-reads nothing; lost
+ * notifications (ENOBUFS) re-read everything. It was a poll of RTM_GETADDR each second, which at
+ * 255 VIPs parsed 257 addresses a second for nothing.
  */
 export function watchPrimaryAddresses(o: PrimaryAddressWatchOptions): { stop(): void } {
   let stopped = false;
-  let timer: { cancel(): void } | undefined;
+  let pending: { cancel(): void } | undefined;
   const tick = async () => {
     const seen = new Map<string, Promise<string | undefined>>();
     for (const driver of o.drivers.values()) {
@@ -102,18 +107,31 @@ export function watchPrimaryAddresses(o: PrimaryAddressWatchOptions): { stop(): 
       }
     }
   };
-  const arm = () => {
-    timer = o.clock.at(o.clock.nowMs() + PRIMARY_ADDRESS_POLL_MS, () => {
-      void tick().finally(() => {
-        if (!stopped) arm();
-      });
+  const reread = () => {
+    if (pending || stopped) return;
+    pending = o.clock.at(o.clock.nowMs() + PRIMARY_ADDRESS_SETTLE_MS, () => {
+      pending = undefined;
+      if (!stopped) void tick();
     });
   };
-  arm();
+  const watched = (ifname: string | undefined) => {
+    if (ifname === undefined) return true; // IPv6: the notification has no name
+    for (const driver of o.drivers.values()) {
+      const inst = driver.instance;
+      if (!fixedSourceOf(inst) && (o.baseInterface(inst.name) ?? inst.interface) === ifname) return true;
+    }
+    return false;
+  };
+  const watcher = o.kernel.watchAddresses((c) => {
+    if (watched(c.ifname) && !isVip(o.drivers, c.address)) reread();
+  }, reread);
+  // A change between the start-up read and the subscription is caught by one read now.
+  reread();
   return {
     stop: () => {
       stopped = true;
-      timer?.cancel();
+      pending?.cancel();
+      watcher.close();
     },
   };
 }

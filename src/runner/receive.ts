@@ -5,6 +5,11 @@
  * min_ttl/max_ttl windows checked, the per-instance checks run, and only then the advert handed
  * to its instance by VRID. Every drop is counted by reason (on the instance when the VRID is
  * known) and logged at most once per reason and interface every DROP_LOG_INTERVAL_MS.
+ *
+ * A master repeats the same advert ten times a second, so an IPv4 datagram equal to the last one
+ * an instance accepted (all but the identification and the header checksum, which change per
+ * datagram) skips the decode and the checks and reuses their result: the same bytes from the
+ * same source always pass them again. At 255 instances that is 2,550 decodes a second saved.
  */
 import type { ReceivedPacket } from '../kernel/port.js';
 import type { Clock } from '../util/clock.js';
@@ -12,10 +17,16 @@ import { countDrop } from '../util/counters.js';
 import type { Logger } from '../util/logger.js';
 import type { VrrpInstance } from '../config/model.js';
 import { AH_LENGTH, ahKey, decodeAhDatagram } from '../vrrp/ah.js';
-import { checkAdvertForInstance } from '../vrrp/checks.js';
+import { checkAdvertForInstance, type InstanceForChecks } from '../vrrp/checks.js';
 import { decodeAdvert } from '../vrrp/codec.js';
 import { decodeIpv4Datagram, encodeIpv4Datagram, IPV4_HEADER_LENGTH } from '../vrrp/ipv4.js';
-import { IPPROTO_VRRP, type ReceivedDatagram, VRRP_TTL, VrrpAuthTypes } from '../vrrp/packet.js';
+import {
+  IPPROTO_VRRP,
+  type ReceivedDatagram,
+  type VrrpAdvert,
+  VRRP_TTL,
+  VrrpAuthTypes,
+} from '../vrrp/packet.js';
 import type { InstanceDriver } from './instance.js';
 
 /** DROP_LOG_INTERVAL_MS: one log line per drop reason and interface at most this often. */
@@ -38,6 +49,23 @@ export interface ReceivePathOptions {
   advertWhileMaster(inst: VrrpInstance, priority: number, srcAddress: string): void;
 }
 
+/** AcceptedAdvert is the last IPv4 advert an instance accepted, with what its checks depended on. */
+interface AcceptedAdvert {
+  bytes: Buffer;
+  advert: VrrpAdvert;
+  srcAddress: string;
+  instance: VrrpInstance;
+  checks: InstanceForChecks;
+}
+
+/** sameDatagram: equal IPv4 datagrams but for the identification and header checksum (bytes 4-5, 10-11). */
+export function sameDatagram(a: Buffer, b: Buffer): boolean {
+  const n = a.length;
+  if (n !== b.length) return false;
+  for (let i = 0; i < n; i++) if (a[i] !== b[i] && i !== 4 && i !== 5 && i !== 10 && i !== 11) return false;
+  return true;
+}
+
 /** ReceivePath decodes, checks and demultiplexes received adverts, counting each drop by reason. */
 export class ReceivePath {
   /** drops counts packets rejected before they could be given to an instance. */
@@ -47,6 +75,8 @@ export class ReceivePath {
   private readonly ahSeq = new Map<string, Map<string, number>>();
   /** ahPeaks: the highest AH sequence number heard per instance; ours is sent above it. */
   private readonly ahPeaks = new Map<string, number>();
+  /** accepted: each instance's last accepted IPv4 advert (weak: a driver gone with a reload takes it along). */
+  private readonly accepted = new WeakMap<InstanceDriver, AcceptedAdvert>();
 
   constructor(private readonly o: ReceivePathOptions) {}
 
@@ -110,6 +140,7 @@ export class ReceivePath {
   /** onPacket is the receive path: every advertisement on an interface passes here once. */
   onPacket(entry: ReceiveSocket, p: ReceivedPacket, viaAh = false): void {
     let datagram: ReceivedDatagram;
+    if (entry.family === 'inet' && !viaAh && this.repeated(entry, p.data)) return;
     if (entry.family === 'inet') {
       const ip = decodeIpv4Datagram(p.data);
       if (!ip.ok) {
@@ -168,8 +199,34 @@ export class ReceivePath {
       this.drop(entry, driver, checked.reason, checked.detail, datagram.srcAddress);
       return;
     }
+    if (entry.family === 'inet' && !viaAh)
+      this.accepted.set(driver, {
+        bytes: Buffer.from(p.data),
+        advert,
+        srcAddress: datagram.srcAddress,
+        instance: inst,
+        checks: driver.checks,
+      });
     if (driver.stateName === 'MASTER') this.o.advertWhileMaster(inst, advert.priority, datagram.srcAddress);
     driver.receive(advert, datagram.srcAddress);
+  }
+
+  /**
+   * repeated hands an IPv4 datagram equal to its instance's last accepted one (see the file
+   * comment) straight to the instance; false sends it down the whole path.
+   */
+  private repeated(entry: ReceiveSocket, d: Buffer): boolean {
+    if (d.length < IPV4_HEADER_LENGTH) return false;
+    const at = (d[0]! & 0x0f) * 4 + 1; // the VRID byte of the VRRP header
+    const driver = at < d.length ? entry.byVrid.get(d[at]!) : undefined;
+    const last = driver && this.accepted.get(driver);
+    if (!last || !sameDatagram(last.bytes, d)) return false;
+    if (last.instance !== driver.instance || last.checks !== driver.checks) return false;
+    if (this.o.localAddresses.has(last.srcAddress)) return false;
+    if (driver.stateName === 'MASTER')
+      this.o.advertWhileMaster(last.instance, last.advert.priority, last.srcAddress);
+    driver.receive(last.advert, last.srcAddress);
+    return true;
   }
 
   private drop(

@@ -1,9 +1,11 @@
 import { performance } from 'node:perf_hooks';
 import { TimerHeap } from './timer-heap.js';
 
-/** TimerHandle cancels a timer armed with Clock.at. */
+/** TimerHandle cancels a timer armed with Clock.at, or arms it again at a new deadline. */
 export interface TimerHandle {
   cancel(): void;
+  /** rearm arms the same callback for deadlineMs, whether it is armed, fired or cancelled (no allocation). */
+  rearm?(deadlineMs: number): void;
 }
 
 /**

@@ -15,6 +15,8 @@ interface ManualTimer {
   seq: number;
   fn: () => void;
   live: boolean;
+  /** listed: the timer is in `timers` (advanceTo drops dead ones; rearm puts them back). */
+  listed: boolean;
 }
 
 /** ManualClock implements Clock with time advanced by hand. */
@@ -34,11 +36,20 @@ export class ManualClock implements Clock {
 
   /** at arms fn for deadlineMs; a deadline in the past fires at the next advance (never synchronously). */
   at(deadlineMs: number, fn: () => void): TimerHandle {
-    const t: ManualTimer = { atMs: deadlineMs, seq: this.seq++, fn, live: true };
+    const t: ManualTimer = { atMs: deadlineMs, seq: this.seq++, fn, live: true, listed: true };
     this.timers.push(t);
     return {
       cancel: () => {
         t.live = false;
+      },
+      rearm: (atMs: number) => {
+        t.atMs = atMs;
+        t.seq = this.seq++;
+        t.live = true;
+        if (!t.listed) {
+          t.listed = true;
+          this.timers.push(t);
+        }
       },
     };
   }
@@ -69,7 +80,10 @@ export class ManualClock implements Clock {
       due.fn();
     }
     this.now = end;
-    this.timers = this.timers.filter((t) => t.live);
+    this.timers = this.timers.filter((t) => {
+      t.listed = t.live;
+      return t.live;
+    });
   }
 
   /**

@@ -195,8 +195,8 @@ describe.skipIf(skipReason !== undefined)(
     });
 
     // Regression: the source address was read once when the instance started, so the adverts kept
-    // the deleted address as their IP source. The runner now re-reads the primary address every
-    // second (VrrpRunner.watchPrimaryAddresses), as keepalived follows RTM_NEWADDR/RTM_DELADDR.
+    // the deleted address as their IP source. The runner now re-reads the primary address when the
+    // kernel reports an address change (watchPrimaryAddresses), as keepalived follows RTM_NEWADDR/DELADDR.
     it('after the change, its adverts carry the new source (the peer names it as master)', () => {
       expect(sources, 'the previous case ran').toBeDefined();
       expect(sources!.own).toBe(topo.addr4(11));

@@ -71,6 +71,21 @@ const peer = (priority: number): VrrpAdvert => ({
 });
 
 describe('InstanceDriver on the manual clock', () => {
+  it('an advert heard in the last milliseconds of Master_Down_Interval (the precise phase) postpones the takeover', async () => {
+    const d = driverOn();
+    d.driver.start(); // BACKUP: Master_Down_Interval 3 x 1000 + (256 - 100) x 1000 / 256 = 3609.4 ms
+    d.clock.advance(3607); // past the coarse wake-up (5 ms early): the precise timer is armed
+    expect(d.driver.stateName).toBe('BACKUP');
+    d.driver.receive(peer(200), '10.0.0.1');
+    d.clock.advance(10); // the old deadline passes
+    expect(d.driver.stateName).toBe('BACKUP');
+    d.clock.advance(3590); // 3607 ms after the advert: not yet
+    expect(d.driver.stateName).toBe('BACKUP');
+    d.clock.advance(10); // past 3609.4 ms after the advert
+    await settle();
+    expect(d.driver.stateName).toBe('MASTER');
+  });
+
   it('stop of a fast-mode MASTER with no successor resolves only when the release bound passed on the clock', async () => {
     const d = driverOn();
     await toMaster(d);

@@ -130,6 +130,22 @@ export class FakeKernel implements KernelPort {
     return { close: () => undefined };
   }
 
+  private readonly addressListeners = new Set<
+    (c: { ifname?: string; address: string; added: boolean }) => void
+  >();
+
+  watchAddresses(onChange: (c: { ifname?: string; address: string; added: boolean }) => void): {
+    close(): void;
+  } {
+    this.addressListeners.add(onChange);
+    return { close: () => void this.addressListeners.delete(onChange) };
+  }
+
+  /** emitAddress is an RTM_NEWADDR / RTM_DELADDR notification to the address watchers. */
+  emitAddress(ifname: string, address: string, added: boolean): void {
+    for (const l of this.addressListeners) l({ ifname, address, added });
+  }
+
   /** announces counts announce calls (GARP bursts). */
   get announces(): number {
     return this.calls.filter((c) => c.op === 'announce').length;

@@ -12,6 +12,7 @@ import { VrrpRunner } from '../../../src/runner/vrrp-runner.js';
 import { Notifier } from '../../../src/notify/notifier.js';
 import { loadConfigText } from '../../../src/config/load.js';
 import { ManualClock } from '../../../src/util/manual-clock.js';
+import { sameDatagram } from '../../../src/runner/receive.js';
 import { FakeKernel, ONE_INSTANCE_V3, runnerOn, stopOn } from './fake-kernel.js';
 
 interface AdvertBytes {
@@ -27,7 +28,7 @@ interface AdvertBytes {
 }
 
 /** bytes is a whole IPv4 datagram carrying a VRRPv3 advert, as the VRRP socket delivers it. */
-function bytes(o: AdvertBytes = {}): Buffer {
+function bytes(o: AdvertBytes & { id?: number } = {}): Buffer {
   const src = o.src ?? '10.0.0.1';
   const dst = o.dst ?? '224.0.0.18';
   let vrrp = encodeAdvert(
@@ -48,6 +49,7 @@ function bytes(o: AdvertBytes = {}): Buffer {
     ttl: o.ttl ?? 255,
     protocol: o.protocol ?? IPPROTO_VRRP,
     payload: vrrp,
+    ...(o.id !== undefined && { id: o.id }),
   });
 }
 
@@ -156,6 +158,38 @@ describe('receive path from bytes', () => {
     expect(driver.counters.advertsReceived).toBe(1);
     expect(runner.drops).toEqual({});
     expect(driver.counters.drops).toEqual({});
+    clock.advance(1);
+    await runner.stop();
+  });
+
+  it('a repeated advert (another IP identification) is received again; any other changed byte goes the whole way', async () => {
+    const kernel = new FakeKernel();
+    const { runner, clock } = runnerOn(kernel);
+    await runner.start();
+    const driver = runner.drivers.get('VI_1')!;
+    const deliver = (data: Buffer) => kernel.sockets[0]!.deliver({ family: 'inet', data });
+    const first = bytes({ id: 1 });
+    const again = bytes({ id: 2 });
+    expect(first.equals(again)).toBe(false);
+    expect(sameDatagram(first, again)).toBe(true);
+    deliver(first);
+    deliver(again);
+    deliver(again);
+    expect(driver.counters.advertsReceived).toBe(3);
+    // After an accepted advert, the same one with TTL 64 or a broken checksum is still dropped.
+    deliver(bytes({ id: 3, ttl: 64 }));
+    const broken = (v: Buffer) => {
+      v[v.length - 1]! ^= 0xff;
+      return v;
+    };
+    deliver(bytes({ id: 4, mutate: broken }));
+    expect(driver.counters.drops).toEqual({ ttl: 1, checksum: 1 });
+    // A changed priority is decoded afresh and reaches the instance.
+    deliver(bytes({ id: 5, priority: 150 }));
+    expect(driver.counters.advertsReceived).toBe(4);
+    // The same advert from our own address (now local) is ours looped back: ignored.
+    kernel.sockets[0]!.deliver({ family: 'inet', data: bytes({ id: 6, src: '10.0.0.2' }) });
+    expect(driver.counters.advertsReceived).toBe(4);
     clock.advance(1);
     await runner.stop();
   });

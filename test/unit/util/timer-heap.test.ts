@@ -95,4 +95,46 @@ describe('TimerHeap', () => {
     expect(s.buckets[LATENESS_BUCKETS_MS.indexOf(0.5)]).toBe(1);
     expect(s.buckets[LATENESS_BUCKETS_MS.indexOf(5)]).toBe(1);
   });
+
+  it('rearm moves an armed entry in place, and arms a fired or cancelled one again', async () => {
+    let now = 100;
+    const heap = new TimerHeap(() => now);
+    const fired: string[] = [];
+    const a = heap.at(10_000, () => fired.push(`a@${now}`));
+    heap.at(20_000, () => fired.push(`b@${now}`));
+    a.rearm(90); // moved to the top, and due
+    expect(heap.size).toBe(2);
+    await turn();
+    await turn();
+    expect(fired).toEqual(['a@100']); // b is still armed
+    expect(heap.size).toBe(1);
+    now = 200;
+    a.rearm(150); // fired: armed again, same callback
+    expect(heap.size).toBe(2);
+    a.cancel();
+    a.rearm(160); // cancelled: armed again
+    await turn();
+    await turn();
+    expect(fired).toEqual(['a@100', 'a@200']);
+    expect(heap.size).toBe(1);
+  });
+
+  it('an entry re-armed by its own callback waits for the next run and fires once', async () => {
+    const now = 0;
+    const heap = new TimerHeap(() => now);
+    let count = 0;
+    const e = heap.at(0, () => {
+      count++;
+      if (count === 1) {
+        e.rearm(0); // in the past: next turn, not this run
+        e.cancel(); // cancelled while deferred ...
+        e.rearm(0); // ... and re-armed: still one entry
+      }
+    });
+    await turn();
+    expect(count).toBe(1);
+    for (let i = 0; i < 4; i++) await turn();
+    expect(count).toBe(2);
+    expect(heap.size).toBe(0);
+  });
 });
