@@ -238,7 +238,8 @@ ${PROFILE ? 'for i in $(seq 1 300); do kill -0 $(cat kv.pid) 2>/dev/null || brea
     if (SAVE) {
       mkdirSync(SAVE, { recursive: true });
       for (const f of readdirSync(d))
-        if (!f.endsWith('.tmp')) cpSync(`${d}/${f}`, `${SAVE}/${f}`, { recursive: true });
+        if (!f.endsWith('.tmp') && !f.endsWith('.sock') && f !== 'prof')
+          cpSync(`${d}/${f}`, `${SAVE}/${f}`, { recursive: true });
       console.log(`  guest files: ${SAVE}`);
     }
     if (PROFILE) {

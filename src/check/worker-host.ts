@@ -34,7 +34,8 @@ type FromWorker =
   | { type: 'snapshot'; json: string }
   | { type: 'started' | 'reloaded'; verdicts: [RealServerKey, RealServerVerdict][] }
   | { type: 'ping'; id: number; address: string; timeoutMs: number }
-  | { type: 'stopped' };
+  | { type: 'stopped' }
+  | { type: 'batch'; messages: FromWorker[] };
 
 /** needsThread: a configuration has something to check (virtual servers, nginx health checks as such). */
 function needsThread(config: KeepvipConfig): boolean {
@@ -102,8 +103,12 @@ export class CheckerThread implements VerdictSource {
     const started = new Promise<void>((r) => (resolveStarted = r));
     let resolveStopped!: () => void;
     this.stopped = new Promise<void>((r) => (resolveStopped = r));
-    worker.on('message', (m: FromWorker) => {
+    const handle = (m: FromWorker): void => {
       switch (m.type) {
+        case 'batch':
+          // One turn of the thread's messages, in order (worker-main.ts).
+          for (const x of m.messages) handle(x);
+          break;
         case 'log':
           this.o.log[m.level](m.message);
           break;
@@ -138,7 +143,8 @@ export class CheckerThread implements VerdictSource {
           resolveStopped();
           break;
       }
-    });
+    };
+    worker.on('message', handle);
     worker.on('error', (err) => this.o.log.error(`BUG: checker thread failed: ${err.message}`));
     worker.on('exit', () => {
       resolveStarted();

@@ -24,7 +24,18 @@ export type ToWorker =
 
 const port = parentPort;
 if (port === null) throw new Error('worker-main.ts runs only as a worker thread');
-const post = (m: unknown) => port.postMessage(m);
+// Messages leave in one batch per event-loop turn, in order: a turn that logs 1,000 lines (the first
+// successes at start, a switch going down) costs the VRRP thread one wakeup and one clone, not 1,000.
+let outbox: unknown[] = [];
+const flush = () => {
+  if (outbox.length === 0) return;
+  const batch = outbox;
+  outbox = [];
+  port.postMessage(batch.length === 1 ? batch[0] : { type: 'batch', messages: batch });
+};
+const post = (m: unknown) => {
+  if (outbox.push(m) === 1) setImmediate(flush);
+};
 const line = (level: LogLevel) => (message: string) => post({ type: 'log', level, message });
 const log: Logger = { error: line('error'), warn: line('warn'), info: line('info'), debug: line('debug') };
 const o = workerData as { config: KeepvipConfig; snapshotMs: number; suspended?: string[] };
@@ -94,6 +105,7 @@ port.on('message', (m: ToWorker) => {
     clearInterval(timer);
     scheduler.stop();
     post({ type: 'stopped' });
+    flush();
     port.close();
   }
 });
