@@ -4,7 +4,7 @@
  * replaying commands as keepalived does. Consequences: a reload never resets weights or re-adds
  * failed servers (verdicts live in the checkers, not in the table); an entry deleted by hand is
  * put back at the next read of the kernel (every delay_loop; a large table no faster than
- * REREAD_DESTINATIONS_PER_S destinations a second); a restart adopts the table it
+ * REREAD_DESTINATIONS_PER_S = 100 destinations a second); a restart adopts the table it
  * finds (equal entries cost nothing). A verdict change recomputes only its virtual server's
  * part of the desired table and diffs that part against the table as last known (read or
  * written), so it costs the one or two operations it needs and O(that block) CPU, not a dump
@@ -41,11 +41,13 @@ const DEFAULT_DELAY_LOOP_MS = 60_000;
 /**
  * REREAD_DESTINATIONS_PER_S bounds the periodic re-read: a table of D destinations is read again
  * every delay_loop but at most every D / REREAD_DESTINATIONS_PER_S seconds. Reading and decoding
- * a dump is O(table) on the VRRP thread; at delay_loop 1 s with 12,000 destinations it was most of
- * that thread's CPU and garbage (bench/checkers.ts: VRRP advert lateness p50 0.4 s in a 1-CPU guest).
- * keepalived never re-reads; a hand-deleted entry still comes back, within 12 s at that size.
+ * a dump is O(table) on the VRRP thread: at delay_loop 1 s with 12,000 destinations it was most of
+ * that thread's CPU and, through its garbage, of the process's GC threads (bench/checkers.ts in a
+ * 1-CPU guest: VRRP advert lateness p50 0.4 s; at 1,000 a second, a read every 12 s still took
+ * seconds there). keepalived never re-reads; a hand-deleted entry still comes back, within 2 min
+ * at that size, within delay_loop for tables up to 100 x delay_loop destinations.
  */
-export const REREAD_DESTINATIONS_PER_S = 1000;
+export const REREAD_DESTINATIONS_PER_S = 100;
 
 /** LvsReconciler owns the services of the configuration's virtual_server blocks. */
 export class LvsReconciler {
