@@ -68,6 +68,32 @@ export interface CheckSchedulerOptions {
   watchFiles?: boolean;
   /** ping replaces the raw-socket ICMP pinger (the checker thread, where that addon cannot load). */
   ping?: (address: string, timeoutMs: number) => Promise<void>;
+  /**
+   * turnTime reads the clock once per event-loop turn for the runs' start and settle times, as
+   * keepalived's scheduler reads time_now once per loop (checker thread; not for a manual clock,
+   * which tests advance within one turn).
+   */
+  turnTime?: boolean;
+}
+
+/**
+ * turnTimeOf caches clock readings until the loop's check phase (setImmediate): the runs started
+ * and settled in one turn share one reading. In a guest without a vDSO (user-mode-linux) every
+ * reading is a system call; with 12,000 runs a second the checker thread's cpu profile had
+ * performance.now at 19-23 %. A reading is at most that turn's own work old.
+ */
+function turnTimeOf(clock: Clock): () => number {
+  let cached: number | undefined;
+  const reset = () => {
+    cached = undefined;
+  };
+  return () => {
+    if (cached === undefined) {
+      cached = clock.nowMs();
+      setImmediate(reset);
+    }
+    return cached;
+  };
 }
 
 /** CheckScheduler is the checker side of the daemon. */
@@ -79,6 +105,8 @@ export class CheckScheduler implements VerdictSource {
   private readonly clock: Clock;
   private readonly log: Logger;
   private readonly random: () => number;
+  /** now is the clock for runs' start and settle times (turnTimeOf in the checker thread). */
+  private readonly now: () => number;
   private readonly env: ProbeEnv;
   private pinger: IcmpPinger | undefined;
   private drProber: DrPathProber | undefined;
@@ -93,6 +121,7 @@ export class CheckScheduler implements VerdictSource {
     this.clock = o.clock;
     this.log = o.log;
     this.random = o.random ?? Math.random;
+    this.now = o.turnTime ? turnTimeOf(o.clock) : () => o.clock.nowMs();
     this.env = {
       clock: this.clock,
       ping: (address, timeoutMs) => {
@@ -246,7 +275,7 @@ export class CheckScheduler implements VerdictSource {
     this.arm(s, c, fastRecoveryDelay(c.state, c.timing, firstDelayMs(warmup, this.random)));
   }
 
-  private arm(s: ServerRun, c: CheckerRun, delayMs: number, nowMs = this.clock.nowMs()): void {
+  private arm(s: ServerRun, c: CheckerRun, delayMs: number, nowMs = this.now()): void {
     if (c.stopped || !this.running || this.isSuspended(s)) return;
     c.timer?.cancel();
     c.timer = this.clock.at(nowMs + delayMs, () => {
@@ -261,14 +290,14 @@ export class CheckScheduler implements VerdictSource {
     c.timer = undefined;
     c.running = true;
     this.inFlight++;
-    // One clock read when the run starts and one when it settles: in a guest without a vDSO
-    // (user-mode-linux) every read is a system call, and 12,000 runs a second read it often.
-    const started = this.clock.nowMs();
+    // One clock reading when the run starts and one when it settles (shared by the runs of one
+    // turn in the checker thread: turnTimeOf).
+    const started = this.now();
     const settle = (r: ProbeResult) => {
       this.inFlight--;
       c.running = false;
       if (c.stopped) return;
-      const now = this.clock.nowMs();
+      const now = this.now();
       this.count(this.servers.get(s.key) ?? s, c, r, now - started, now);
     };
     let p: Promise<ProbeResult>;

@@ -28,7 +28,7 @@ const KEY = '[10.0.0.100]:tcp:80 -> [10.0.0.1]:tcp:80';
 /** Harness runs a scheduler whose probes answer from `results` (per checker kind), recording times. */
 function harness(
   cfg: KeepvipConfig,
-  opts: { flapGuard?: { maxChanges: number; windowMs: number; holdMs: number } } = {},
+  opts: { flapGuard?: { maxChanges: number; windowMs: number; holdMs: number }; turnTime?: boolean } = {},
 ) {
   const clock = new ManualClock();
   const lines: string[] = [];
@@ -113,6 +113,32 @@ delay_before_retry 2
     expect(h.s.get(KEY)?.alive).toBe(true);
     expect(h.lines).toContain('Adding service [10.0.0.1]:tcp:80 to VS [10.0.0.100]:tcp:80');
     h.s.stop();
+  });
+
+  it('turnTime (checker thread): a run that settles in a later turn is timed from its own start to its settle', async () => {
+    const g = harness(config('TCP_CHECK {\n}'), { turnTime: true });
+    let answer: ((r: ProbeResult) => void) | undefined;
+    const starts: number[] = [];
+    (g.s as unknown as { o: { probeFor: unknown } }).o.probeFor = () => () => {
+      starts.push(g.clock.nowMs());
+      return new Promise<ProbeResult>((r) => (answer = r));
+    };
+    g.s.start();
+    await g.clock.advanceSettled(0);
+    await g.clock.advanceSettled(250);
+    answer!({ ok: true, reason: 'ok' });
+    await g.clock.advanceSettled(0);
+    expect(g.s.snapshot().realServers[0]!.checkers[0]!.last).toMatchObject({
+      ok: true,
+      latencyMs: 250,
+      atMs: 250,
+    });
+    // The next run is one delay_loop (10 s) after the settle, not after the start.
+    await g.clock.advanceSettled(9_999);
+    expect(starts).toEqual([0]);
+    await g.clock.advanceSettled(1);
+    expect(starts).toEqual([0, 10_250]);
+    g.s.stop();
   });
 
   it('warmup spreads the first run over [0, warmup)', async () => {
