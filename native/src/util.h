@@ -128,6 +128,8 @@ kv_watch *kv_watch_unwrap(napi_env env, napi_value handle, const kv_watch_kind *
  *   ref(handle, bool)   kv_watch_set_ref */
 napi_value kv_watch_js_close(napi_env env, napi_callback_info info);
 napi_value kv_watch_js_ref(napi_env env, napi_callback_info info);
+/* kv_watch_js_drain: JS drain(handle): the watch's event handler runs now (reads what is queued). */
+napi_value kv_watch_js_drain(napi_env env, napi_callback_info info);
 
 /* Module parts register their functions on the exports object. */
 napi_status kv_register_vrrp4(napi_env env, napi_value exports);

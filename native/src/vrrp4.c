@@ -286,6 +286,7 @@ napi_status kv_register_vrrp4(napi_env env, napi_value exports) {
       {"vrrp4SendMany", NULL, vrrp4_send_many, NULL, NULL, NULL, napi_default, NULL},
       {"vrrp4Close", NULL, kv_watch_js_close, NULL, NULL, NULL, napi_default, (void *)&VRRP4},
       {"vrrp4Ref", NULL, kv_watch_js_ref, NULL, NULL, NULL, napi_default, (void *)&VRRP4},
+      {"vrrp4Drain", NULL, kv_watch_js_drain, NULL, NULL, NULL, napi_default, (void *)&VRRP4},
   };
   return napi_define_properties(env, exports, sizeof props / sizeof props[0], props);
 }

@@ -267,6 +267,7 @@ napi_status kv_register_vrrp6(napi_env env, napi_value exports) {
       {"vrrp6Send", NULL, vrrp6_send, NULL, NULL, NULL, napi_default, NULL},
       {"vrrp6Close", NULL, kv_watch_js_close, NULL, NULL, NULL, napi_default, (void *)&VRRP6},
       {"vrrp6Ref", NULL, kv_watch_js_ref, NULL, NULL, NULL, napi_default, (void *)&VRRP6},
+      {"vrrp6Drain", NULL, kv_watch_js_drain, NULL, NULL, NULL, napi_default, (void *)&VRRP6},
   };
   return napi_define_properties(env, exports, sizeof props / sizeof props[0], props);
 }

@@ -204,3 +204,20 @@ napi_value kv_watch_js_ref(napi_env env, napi_callback_info info) {
   kv_watch_set_ref(w, ref);
   return NULL;
 }
+
+/*
+ * JS drain(handle): runs the watch's event now, as if its fd had become readable: what is queued
+ * is read and handed to the callback before this returns (nothing queued: nothing happens). A
+ * backup reads its VRRP socket this way before a Master_Down_Timer takes over, so adverts that
+ * arrived while the event loop was busy count before the timer that fired meanwhile.
+ */
+napi_value kv_watch_js_drain(napi_env env, napi_callback_info info) {
+  size_t argc = 1;
+  napi_value argv[1] = {NULL};
+  void *kind;
+  NAPI_CALL(env, napi_get_cb_info(env, info, &argc, argv, NULL, &kind));
+  kv_watch *w = kv_watch_unwrap(env, argc < 1 ? NULL : argv[0], kind);
+  if (!w || w->closed) return NULL;
+  ((const kv_watch_kind *)kind)->on_event(w, 0);
+  return NULL;
+}

@@ -35,10 +35,14 @@ export interface NativeAddon {
   vrrp4SendMany(handle: Vrrp4Handle, datagrams: Buffer[], dsts: Buffer): number;
   vrrp4Close(handle: Vrrp4Handle): void;
   vrrp4Ref(handle: Vrrp4Handle, ref: boolean): void;
+  /** vrrp4Drain reads what is queued now and hands it to the receive callback before returning. */
+  vrrp4Drain(handle: Vrrp4Handle): void;
   vrrp6Open(ifname: string, groups: string[], callback: Vrrp6Callback): Vrrp6Handle;
   vrrp6Send(handle: Vrrp6Handle, data: Buffer, dst: string, src?: string): number;
   vrrp6Close(handle: Vrrp6Handle): void;
   vrrp6Ref(handle: Vrrp6Handle, ref: boolean): void;
+  /** vrrp6Drain reads what is queued now and hands it to the receive callback before returning. */
+  vrrp6Drain(handle: Vrrp6Handle): void;
   ifNameToIndex(ifname: string): number;
   /** mkfifo is mkfifo(3) (native/src/addon.c); throws with the errno code. */
   mkfifo(path: string, mode: number): void;

@@ -37,6 +37,8 @@ export interface PacketSocket {
   send(data: Buffer, dstAddress: string, srcAddress?: string): Promise<void>;
   /** flush sends what send() queued at once (see VrrpSocket.flush). */
   flush?(): void;
+  /** drain hands what is queued on the socket to onPacket now (see VrrpSocket.drain). */
+  drain?(): void;
   close(): void;
 }
 

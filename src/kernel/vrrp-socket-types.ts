@@ -28,6 +28,11 @@ export interface VrrpSocket {
   send(data: Buffer, dstAddress: string, srcAddress?: string): Promise<void>;
   /** flush sends what send() queued at once, before the current callback returns (IPv4 batches; a no-op elsewhere). */
   flush?(): void;
+  /**
+   * drain reads the datagrams already queued on the socket now, handing each to onPacket before
+   * it returns: a backup does so before its Master_Down_Timer takes over (see InstanceDriver).
+   */
+  drain?(): void;
   /** close stops the receive watcher and closes the socket; idempotent. */
   close(): void;
 }

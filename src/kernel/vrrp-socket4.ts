@@ -96,6 +96,9 @@ export function openVrrpSocket4(o: VrrpSocketOptions): VrrpSocket {
       return p;
     },
     flush,
+    drain() {
+      if (!closed) native.vrrp4Drain(handle);
+    },
     close() {
       if (closed) return;
       flush();

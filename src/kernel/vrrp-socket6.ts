@@ -35,6 +35,9 @@ export function openVrrpSocket6(o: VrrpSocketOptions): VrrpSocket {
         return Promise.reject(toKernelError(`send VRRP to ${dstAddress} on ${o.ifname}`, error));
       }
     },
+    drain() {
+      if (!closed) native.vrrp6Drain(handle);
+    },
     close() {
       if (closed) return;
       closed = true;

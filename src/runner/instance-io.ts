@@ -12,6 +12,12 @@ export interface InstanceIo {
   send(data: Buffer, dstAddress: string, srcAddress: string): Promise<void>;
   /** flush puts queued sends on the wire now (a takeover's advert must not wait for the turn's other work). */
   flush?(): void;
+  /**
+   * drain hands the adverts already queued on the socket to the instances now: a Master_Down_Timer
+   * that fired after the event loop was busy (a reload, a burst of work) must not take over from a
+   * master whose adverts arrived in time and wait unread.
+   */
+  drain?(): void;
   addAddress(vip: VipSpec): Promise<void>;
   deleteAddress(vip: VipSpec): Promise<void>;
   /** announce sends one burst of gratuitous ARPs / unsolicited NAs for the addresses. */

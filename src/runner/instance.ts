@@ -308,6 +308,8 @@ export class InstanceDriver {
 
   /** armed: a wake or fire timer is pending for armedMs; wantedMs is the newest deadline (>= armedMs). */
   private armed = false;
+  /** armSeq counts armAt calls: a drain before a takeover tells by it whether an advert re-armed. */
+  private armSeq = 0;
   private armedMs = 0;
   private armedPrecise = false;
   private wantedMs = 0;
@@ -322,6 +324,7 @@ export class InstanceDriver {
   }
 
   private armAt(deadline: number, precise: boolean): void {
+    this.armSeq++;
     this.armed = true;
     this.armedMs = deadline;
     this.wantedMs = deadline;
@@ -341,7 +344,15 @@ export class InstanceDriver {
   };
 
   private readonly onFire = (): void => {
-    // An advert heard during the precise phase moved the deadline: wait for the new one.
+    // Before a takeover, read what waits on the socket: after a busy turn (a reload's parse, a
+    // burst of work) the timer can fire before the adverts that arrived in time were read. One
+    // of them may have re-armed or disarmed the timer (a priority-0 advert, a better master).
+    if (this.armedPrecise && this.o.io.drain) {
+      const armed = this.armSeq;
+      this.o.io.drain();
+      if (!this.armed || this.armSeq !== armed) return;
+    }
+    // An advert heard during the precise phase (or just drained) moved the deadline: wait for it.
     if (this.wantedMs > this.armedMs) {
       this.armAt(this.wantedMs, this.armedPrecise);
       return;

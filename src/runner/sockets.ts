@@ -157,6 +157,7 @@ export class VrrpSockets {
     const io: InstanceIo = {
       send: (data, dst, src) => entry.socket.send(data, dst, src),
       flush: () => entry.socket.flush?.(),
+      drain: () => entry.socket.drain?.(),
       addAddress: (vip) => k.addAddress(vip),
       deleteAddress: (vip) => k.deleteAddress(vip),
       announce: (ifname, vips, repeat, intervalMs) => k.announce(ifname, vips, repeat, intervalMs),

@@ -35,7 +35,7 @@ function recordingIo(calls: string[]): InstanceIo {
   };
 }
 
-function driverOn(extra = '', handoff: 'fast' | 'rfc' = 'fast') {
+function driverOn(extra = '', handoff: 'fast' | 'rfc' = 'fast', drain?: () => void) {
   const text = ONE_INSTANCE_V3.replace('  advert_int 1\n', `  advert_int 1\n${extra}`);
   const loaded = loadConfigText(text, 'test.conf');
   if (!loaded.config) throw new Error(JSON.stringify(loaded.diagnostics));
@@ -45,7 +45,7 @@ function driverOn(extra = '', handoff: 'fast' | 'rfc' = 'fast') {
     instance: loaded.config.vrrpInstances[0]!,
     globals: loaded.config.globalDefs,
     localAddress: '10.0.0.2',
-    io: recordingIo(calls),
+    io: { ...recordingIo(calls), ...(drain && { drain }) },
     clock,
     log: silentLogger,
     handoff,
@@ -71,6 +71,38 @@ const peer = (priority: number): VrrpAdvert => ({
 });
 
 describe('InstanceDriver on the manual clock', () => {
+  it('an advert waiting unread on the socket when Master_Down_Timer fires is read first and postpones the takeover', async () => {
+    let queued: VrrpAdvert[] = [];
+    let drains = 0;
+    // The io's drain hands what "arrived while the loop was busy" to the driver, as the socket would.
+    const d = driverOn('', 'fast', () => {
+      drains++;
+      for (const a of queued.splice(0)) d.driver.receive(a, '10.0.0.1');
+    });
+    d.driver.start(); // BACKUP, Master_Down_Interval 3609.4 ms
+    queued = [peer(200)];
+    d.clock.advance(3610); // the timer fires: the queued advert is read first
+    expect(drains).toBe(1);
+    expect(d.driver.stateName).toBe('BACKUP');
+    d.clock.advance(3600); // nothing more heard: the takeover comes 3609.4 ms after that advert
+    expect(d.driver.stateName).toBe('BACKUP');
+    d.clock.advance(20);
+    await settle();
+    expect(d.driver.stateName).toBe('MASTER');
+    expect(drains).toBe(2);
+    // A queued priority-0 advert (the master stopping) re-arms for Skew_Time instead of now.
+    const e = driverOn('', 'fast', () => {
+      for (const a of queued.splice(0)) e.driver.receive(a, '10.0.0.1');
+    });
+    e.driver.start();
+    queued = [peer(0)];
+    e.clock.advance(3610);
+    expect(e.driver.stateName).toBe('BACKUP');
+    e.clock.advance(700); // Skew_Time (256 - 100) / 256 s = 609 ms
+    await settle();
+    expect(e.driver.stateName).toBe('MASTER');
+  });
+
   it('an advert heard in the last milliseconds of Master_Down_Interval (the precise phase) postpones the takeover', async () => {
     const d = driverOn();
     d.driver.start(); // BACKUP: Master_Down_Interval 3 x 1000 + (256 - 100) x 1000 / 256 = 3609.4 ms
