@@ -8,7 +8,7 @@ import { parentPort, workerData } from 'node:worker_threads';
 import type { KeepvipConfig } from '../config/model.js';
 import { ProbeTimeoutError } from '../kernel/probe-socket.js';
 import { setThreadPriority } from '../kernel/sched.js';
-import { systemClock } from '../util/clock.js';
+import { systemClock, type TimerHandle } from '../util/clock.js';
 import type { LogLevel, Logger } from '../util/logger.js';
 import { joinedCheckers } from './probe.js';
 import { CheckScheduler } from './scheduler.js';
@@ -59,16 +59,26 @@ const scheduler = new CheckScheduler({ config: o.config, clock: systemClock, log
 // host parses the string only when status or metrics ask.
 const postSnapshot = () => post({ type: 'snapshot', json: JSON.stringify(scheduler.snapshot()) });
 // Status and metrics read the host's copy of the last snapshot: a verdict change sends a fresh one
-// right after the changes of this turn (coalesced), not up to snapshotMs later.
+// right after the changes of this turn (coalesced), not up to snapshotMs later; further changes
+// within SNAPSHOT_AFTER_CHANGE_MS wait for its end. A snapshot is O(real servers): while servers
+// flap every turn (a 1-CPU guest's checks timing out), one per turn was more work than the checks.
+const SNAPSHOT_AFTER_CHANGE_MS = 1000;
 let snapshotQueued = false;
+let lastChangeSnapshotMs = Number.NEGATIVE_INFINITY;
+let changeTimer: TimerHandle | undefined;
+const postChangeSnapshot = () => {
+  snapshotQueued = false;
+  changeTimer = undefined;
+  lastChangeSnapshotMs = systemClock.nowMs();
+  postSnapshot();
+};
 scheduler.subscribe((key, verdict) => {
   post({ type: 'verdict', key, verdict });
   if (snapshotQueued) return;
   snapshotQueued = true;
-  setImmediate(() => {
-    snapshotQueued = false;
-    postSnapshot();
-  });
+  const wait = lastChangeSnapshotMs + SNAPSHOT_AFTER_CHANGE_MS - systemClock.nowMs();
+  if (wait <= 0) setImmediate(postChangeSnapshot);
+  else changeTimer = systemClock.at(systemClock.nowMs() + wait, postChangeSnapshot);
 });
 // Events carry indices, not objects: a virtual server with 1,000 real servers cloned per event
 // would flood the main thread. The host maps them back onto its copy of the configuration.
@@ -103,6 +113,7 @@ port.on('message', (m: ToWorker) => {
   else if (m.type === 'snapshot') postSnapshot();
   else {
     clearInterval(timer);
+    changeTimer?.cancel();
     scheduler.stop();
     post({ type: 'stopped' });
     flush();
