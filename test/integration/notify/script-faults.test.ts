@@ -27,7 +27,9 @@ describe('notify script faults', () => {
     writeForker(master, ready);
     writeFileSync(any, `#!/bin/bash\necho "$*" >> ${events}\n`, { mode: 0o755 });
     const config = notifierConfig(dir, '', `  notify_master ${master}\n  notify ${any}`);
-    config.globalDefs.notifyScriptTimeoutMs = 1500; // keepvip's default is 15 s
+    // keepvip's default is 15 s. Long enough for the script to fork its 200 children first: on a
+    // loaded host 200 forks took 2.9 s (a 1.5 s timeout killed it before it wrote `ready`).
+    config.globalDefs.notifyScriptTimeoutMs = 8000;
     const warnings: string[] = [];
     const n = new Notifier(
       config,
@@ -56,10 +58,10 @@ describe('notify script faults', () => {
     const goneMs = performance.now() - t0;
     console.log(
       `[notify-faults] ${forked} processes in the group; queue moved on after ${Math.round(drainedMs)} ms ` +
-        `(timeout 1500 ms); group empty after ${Math.round(goneMs)} ms; ${left.length} left`,
+        `(timeout 8000 ms); group empty after ${Math.round(goneMs)} ms; ${left.length} left`,
     );
     expect(left).toEqual([]);
-    expect(warnings.some((w) => /timed out after 1500 ms; killed/.test(w))).toBe(true);
+    expect(warnings.some((w) => /timed out after 8000 ms; killed/.test(w))).toBe(true);
     expect(readFileSync(events, 'utf8')).toBe('INSTANCE VI_1 MASTER 100\nINSTANCE VI_1 BACKUP 100\n');
   });
 });
