@@ -18,7 +18,8 @@
  * Run: node --import tsx bench/checkers.ts [--tcp N] [--http M] [--window S] [--only keepvip]
  * [--profile DIR]. Needs root. `--only keepvip` skips keepalived (quicker iterations; no ratio);
  * `--profile DIR` runs keepvip with --cpu-prof (one .cpuprofile per thread) and copies the
- * profiles to DIR; `--save DIR` keeps the guest's logs, status and captures there.
+ * profiles to DIR; `--save DIR` keeps the guest's logs, status and captures there; `--globals
+ * 'LINE'` adds a global_defs line to keepvip's configuration (e.g. 'vrrp_rt_priority 50').
  */
 import { spawnSync } from 'node:child_process';
 import { cpSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -32,6 +33,8 @@ const WARMUP_S = 8;
 const ONLY = argValue('--only');
 const PROFILE = argValue('--profile');
 const SAVE = argValue('--save');
+/** GLOBALS are extra global_defs lines for keepvip's configuration (`--globals 'vrrp_rt_priority 50'`). */
+const GLOBALS = argValue('--globals') ?? '';
 
 /** realServers spreads n real servers over 127.0.A.B addresses, `ports` listener ports from `base`. */
 function realServers(n: number, firstA: number, base: number, ports: number, body: string): string {
@@ -59,7 +62,8 @@ function config(vipPrefix: string, withVrrp: boolean): string {
   const vrrp = withVrrp
     ? `vrrp_instance VB {\n    state MASTER\n    interface kvb0\n    virtual_router_id 77\n    priority 200\n    advert_int 0.1\n    version 3\n    virtual_ipaddress {\n        10.66.0.100/24\n    }\n}\n`
     : '';
-  return `global_defs {\n    router_id bench\n    vrrp_version 3\n}\n${vrrp}${blocks.join('')}`;
+  const extra = withVrrp && GLOBALS ? `    ${GLOBALS}\n` : '';
+  return `global_defs {\n    router_id bench\n    vrrp_version 3\n${extra}}\n${vrrp}${blocks.join('')}`;
 }
 
 const SERVERS = `
@@ -218,7 +222,7 @@ ${PROFILE ? 'for i in $(seq 1 300); do kill -0 $(cat kv.pid) 2>/dev/null || brea
         .split('\n')
         .filter((l) => /success\.|succeed on service/.test(l)).length;
     console.log(
-      `bench/checkers: ${TCP} TCP_CHECK + ${HTTP} HTTP_GET, delay_loop 1 s, window ${WINDOW_S} s after ${WARMUP_S} s warmup (UML guest)`,
+      `bench/checkers: ${TCP} TCP_CHECK + ${HTTP} HTTP_GET, delay_loop 1 s, window ${WINDOW_S} s after ${WARMUP_S} s warmup (UML guest)${GLOBALS ? `; keepvip's global_defs add '${GLOBALS}'` : ''}`,
     );
     if (ka)
       console.log(
