@@ -74,13 +74,6 @@ export interface CheckSchedulerOptions {
    * which tests advance within one turn).
    */
   turnTime?: boolean;
-  /**
-   * startsPerTurn bounds the runs started in one event-loop turn; the others start in the next
-   * turns, after the loop has read the sockets (checker thread). Without it a slow guest's
-   * 12,000 first runs started in one timer callback lasting tens of seconds, during which no
-   * connect or reply was read and the runs' own timeouts failed them (all 2,000 HTTP_GETs at once).
-   */
-  startsPerTurn?: number;
 }
 
 /**
@@ -287,24 +280,8 @@ export class CheckScheduler implements VerdictSource {
     c.timer?.cancel();
     c.timer = this.clock.at(nowMs + delayMs, () => {
       c.timer = undefined;
-      if (this.startsLeft() > 0) this.fire(s, c);
-      else setImmediate(() => this.fireDeferred(s, c));
+      this.fire(s, c);
     });
-  }
-
-  /** startsThisTurn counts the runs started in this turn (startsPerTurn); reset in the check phase. */
-  private startsThisTurn = 0;
-
-  private startsLeft(): number {
-    const limit = this.o.startsPerTurn;
-    return limit === undefined ? 1 : limit - this.startsThisTurn;
-  }
-
-  /** fireDeferred is a run its turn had no room for: now, or in a later turn again. */
-  private fireDeferred(s: ServerRun, c: CheckerRun): void {
-    if (c.timer !== undefined) return; // armed again meanwhile (suspend and resume, reload)
-    if (this.startsLeft() > 0) this.fire(s, c);
-    else setImmediate(() => this.fireDeferred(s, c));
   }
 
   private fire(s: ServerRun, c: CheckerRun): void {
@@ -313,10 +290,6 @@ export class CheckScheduler implements VerdictSource {
     c.timer = undefined;
     c.running = true;
     this.inFlight++;
-    if (this.o.startsPerTurn !== undefined && this.startsThisTurn++ === 0)
-      setImmediate(() => {
-        this.startsThisTurn = 0;
-      });
     // One clock reading when the run starts and one when it settles (shared by the runs of one
     // turn in the checker thread: turnTimeOf).
     const started = this.now();

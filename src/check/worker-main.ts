@@ -53,16 +53,7 @@ const ping = (address: string, timeoutMs: number): Promise<void> =>
     pending.set(id, { resolve, reject });
     post({ type: 'ping', id, address, timeoutMs });
   });
-// The loop reads the sockets between every STARTS_PER_TURN runs started (CheckScheduler startsPerTurn).
-const STARTS_PER_TURN = 256;
-const scheduler = new CheckScheduler({
-  config: o.config,
-  clock: systemClock,
-  log,
-  ping,
-  turnTime: true,
-  startsPerTurn: STARTS_PER_TURN,
-});
+const scheduler = new CheckScheduler({ config: o.config, clock: systemClock, log, ping, turnTime: true });
 // The snapshot crosses as one JSON string: a structured clone of 12,000 real servers cost the
 // main thread tens of milliseconds per post (VRRP timer lateness in bench/checkers.ts); the
 // host parses the string only when status or metrics ask.

@@ -28,11 +28,7 @@ const KEY = '[10.0.0.100]:tcp:80 -> [10.0.0.1]:tcp:80';
 /** Harness runs a scheduler whose probes answer from `results` (per checker kind), recording times. */
 function harness(
   cfg: KeepvipConfig,
-  opts: {
-    flapGuard?: { maxChanges: number; windowMs: number; holdMs: number };
-    turnTime?: boolean;
-    startsPerTurn?: number;
-  } = {},
+  opts: { flapGuard?: { maxChanges: number; windowMs: number; holdMs: number }; turnTime?: boolean } = {},
 ) {
   const clock = new ManualClock();
   const lines: string[] = [];
@@ -143,24 +139,6 @@ delay_before_retry 2
     await g.clock.advanceSettled(1);
     expect(starts).toEqual([0, 10_250]);
     g.s.stop();
-  });
-
-  it('startsPerTurn: runs due together start at most N a turn, the others in the next turns', async () => {
-    const rs = [1, 2, 3, 4, 5].map((i) => `real_server 10.0.0.${i} 80 {\n TCP_CHECK {\n }\n}`).join('\n');
-    const cfg = loadConfigText(
-      `virtual_server 10.0.0.100 80 {\n delay_loop 10\n protocol TCP\n${rs}\n}`,
-      'test.conf',
-    ).config!;
-    const h = harness(cfg, { startsPerTurn: 2 });
-    h.s.start();
-    h.clock.advance(0); // every first run is due at 0 (random 0): two start in this turn
-    expect(h.runs).toHaveLength(2);
-    await new Promise((r) => setImmediate(r));
-    await new Promise((r) => setImmediate(r));
-    await new Promise((r) => setImmediate(r));
-    expect(h.runs).toHaveLength(5);
-    expect(h.runs.every((r) => r.atMs === 0)).toBe(true);
-    h.s.stop();
   });
 
   it('warmup spreads the first run over [0, warmup)', async () => {
