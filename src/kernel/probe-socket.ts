@@ -56,6 +56,19 @@ function newTcpSocket(e: ProbeEndpoint, op: string): Socket {
   }
 }
 
+/**
+ * yieldToIo makes a probe's timeout wait for the loop's next read of the sockets: keepalived's
+ * scheduler moves the sockets an epoll_wait reported ready off their timeout trees before its
+ * timerfd handler expires the rest, so a connect or reply already waiting wins over a timeout that
+ * is due in the same wakeup. Node runs expired timers before it polls; setImmediate runs after the
+ * poll, so a probe whose answer is waiting is not failed by a loop that fell behind.
+ */
+export function yieldToIo(onTimeout: () => void): () => void {
+  return () => {
+    setImmediate(onTimeout);
+  };
+}
+
 /** ProbeTimeoutError is a probe that outlived its timeout; errno ETIMEDOUT. */
 export class ProbeTimeoutError extends SystemCallError {
   constructor(operation: string) {
@@ -101,11 +114,19 @@ export function connectTcp(
       reject(err);
       return;
     }
-    const timer = clock.at(nowMs + timeoutMs, () => {
-      socket.destroy();
-      reject(new ProbeTimeoutError(op));
-    });
+    let settled = false;
+    const timer = clock.at(
+      nowMs + timeoutMs,
+      yieldToIo(() => {
+        if (settled) return;
+        settled = true;
+        socket.destroy();
+        reject(new ProbeTimeoutError(op));
+      }),
+    );
     socket.once('connect', () => {
+      if (settled) return;
+      settled = true;
       timer.cancel();
       socket.removeAllListeners('error');
       resolve(socket);
@@ -113,6 +134,8 @@ export function connectTcp(
     socket.once('error', (err) => {
       timer.cancel();
       socket.destroy();
+      if (settled) return;
+      settled = true;
       reject(probeError(op, err));
     });
     socket.connect({
@@ -140,11 +163,19 @@ export function connectTls(
         ? { servername }
         : {}),
     });
-    const timer = clock.at(clock.nowMs() + timeoutMs, () => {
-      tls.destroy();
-      reject(new ProbeTimeoutError(op));
-    });
+    let settled = false;
+    const timer = clock.at(
+      clock.nowMs() + timeoutMs,
+      yieldToIo(() => {
+        if (settled) return;
+        settled = true;
+        tls.destroy();
+        reject(new ProbeTimeoutError(op));
+      }),
+    );
     tls.once('secureConnect', () => {
+      if (settled) return;
+      settled = true;
       timer.cancel();
       tls.removeAllListeners('error');
       resolve(tls);
@@ -152,6 +183,8 @@ export function connectTls(
     tls.once('error', (err) => {
       timer.cancel();
       tls.destroy();
+      if (settled) return;
+      settled = true;
       reject(probeError(op, err));
     });
   });

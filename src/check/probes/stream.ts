@@ -4,7 +4,7 @@
  * check, so a server that accepts and never answers, or stalls mid-body, is caught).
  */
 import type { Duplex } from 'node:stream';
-import { ProbeTimeoutError } from '../../kernel/probe-socket.js';
+import { ProbeTimeoutError, yieldToIo } from '../../kernel/probe-socket.js';
 import type { Clock, TimerHandle } from '../../util/clock.js';
 
 /** readUntil collects data until `done(buffer)` says enough, the peer ends, or a read times out. */
@@ -25,9 +25,17 @@ export function readUntil(
       if (err) reject(err);
       else resolve(Buffer.concat(chunks));
     };
+    // armed counts arms: a timeout whose wait for the poll (yieldToIo) saw data arrive is stale.
+    let armed = 0;
     const arm = () => {
       timer?.cancel();
-      timer = o.clock.at(o.clock.nowMs() + o.timeoutMs, () => finish(new ProbeTimeoutError('read')));
+      const mine = ++armed;
+      timer = o.clock.at(
+        o.clock.nowMs() + o.timeoutMs,
+        yieldToIo(() => {
+          if (mine === armed) finish(new ProbeTimeoutError('read'));
+        }),
+      );
     };
     arm();
     socket.on('data', (d: Buffer) => {
