@@ -33,13 +33,16 @@ lab_wait_file /run/dir1.metrics 60 || exit 11
 lab_wait_dests dir1 2 60 || exit 12
 lab_wait_log dir1 'Entering MASTER STATE' 30 || exit 13
 out served "$(lab_curl ${VIP} 8 | sort | uniq -c)"
-# Connection counts move while the last connections close (slowly on a loaded guest): compare
-# the metrics with ipvsadm only once two reads a second apart agree.
+# Connection counts move while the last connections close (slowly on a loaded guest), and the
+# 6.1 kernel copies its per-CPU totals into the exported ones on the estimator's 2 s timer:
+# compare the metrics with ipvsadm only once three reads a second apart (over 2 s) agree.
 prev=
-for i in $(seq 1 15); do
+same=0
+for i in $(seq 1 20); do
   sleep 1
-  cur=$(lab_ns dir1 ipvsadm -Ln)
-  [ "$cur" = "$prev" ] && break
+  cur=$(lab_ns dir1 ipvsadm -Ln; lab_ns dir1 ipvsadm -Ln --stats)
+  if [ "$cur" = "$prev" ]; then same=$((same + 1)); else same=0; fi
+  [ $same -ge 2 ] && break
   prev=$cur
 done
 out metrics "$(scrape)"
