@@ -182,25 +182,32 @@ kv_watch *kv_watch_unwrap(napi_env env, napi_value handle, const kv_watch_kind *
   return data;
 }
 
-napi_value kv_watch_js_close(napi_env env, napi_callback_info info) {
-  size_t argc = 1;
-  napi_value argv[1] = {NULL};
+/* js_watch reads a shared JS function's (handle, arg) into the watch of the descriptor's kind and
+ * *arg (NULL when not passed); NULL after throwing for a bad handle. */
+static kv_watch *js_watch(napi_env env, napi_callback_info info, napi_value *arg) {
+  size_t argc = 2;
+  napi_value argv[2] = {NULL, NULL};
   void *kind;
-  NAPI_CALL(env, napi_get_cb_info(env, info, &argc, argv, NULL, &kind));
-  kv_watch *w = kv_watch_unwrap(env, argc < 1 ? NULL : argv[0], kind);
+  if (napi_get_cb_info(env, info, &argc, argv, NULL, &kind) != napi_ok) {
+    kv_throw_napi_failure(env, "napi_get_cb_info");
+    return NULL;
+  }
+  if (arg) *arg = argc >= 2 ? argv[1] : NULL;
+  return kv_watch_unwrap(env, argc < 1 ? NULL : argv[0], kind);
+}
+
+napi_value kv_watch_js_close(napi_env env, napi_callback_info info) {
+  kv_watch *w = js_watch(env, info, NULL);
   if (w) kv_watch_close(w);
   return NULL;
 }
 
 napi_value kv_watch_js_ref(napi_env env, napi_callback_info info) {
-  size_t argc = 2;
-  napi_value argv[2] = {NULL, NULL};
-  void *kind;
-  NAPI_CALL(env, napi_get_cb_info(env, info, &argc, argv, NULL, &kind));
-  kv_watch *w = kv_watch_unwrap(env, argc < 1 ? NULL : argv[0], kind);
+  napi_value arg;
+  kv_watch *w = js_watch(env, info, &arg);
   if (!w) return NULL;
   bool ref = true;
-  if (argc >= 2) napi_get_value_bool(env, argv[1], &ref);
+  if (arg) napi_get_value_bool(env, arg, &ref);
   kv_watch_set_ref(w, ref);
   return NULL;
 }
@@ -212,12 +219,8 @@ napi_value kv_watch_js_ref(napi_env env, napi_callback_info info) {
  * arrived while the event loop was busy count before the timer that fired meanwhile.
  */
 napi_value kv_watch_js_drain(napi_env env, napi_callback_info info) {
-  size_t argc = 1;
-  napi_value argv[1] = {NULL};
-  void *kind;
-  NAPI_CALL(env, napi_get_cb_info(env, info, &argc, argv, NULL, &kind));
-  kv_watch *w = kv_watch_unwrap(env, argc < 1 ? NULL : argv[0], kind);
+  kv_watch *w = js_watch(env, info, NULL);
   if (!w || w->closed) return NULL;
-  ((const kv_watch_kind *)kind)->on_event(w, 0);
+  w->kind->on_event(w, 0);
   return NULL;
 }

@@ -419,12 +419,7 @@ function rearmOrAt(
   fn: () => void,
   precise: boolean,
 ): TimerHandle {
-  if (handle?.rearm) {
-    handle.rearm(atMs);
-    return handle;
-  }
-  handle?.cancel();
-  return clock.at(atMs, fn, precise ? PRECISE : undefined);
+  if (!handle) return clock.at(atMs, fn, precise ? { precise } : undefined);
+  handle.rearm(atMs);
+  return handle;
 }
-
-const PRECISE = { precise: true } as const;

@@ -5,7 +5,7 @@ import { TimerHeap } from './timer-heap.js';
 export interface TimerHandle {
   cancel(): void;
   /** rearm arms the same callback for deadlineMs, whether it is armed, fired or cancelled (no allocation). */
-  rearm?(deadlineMs: number): void;
+  rearm(deadlineMs: number): void;
 }
 
 /**

@@ -87,15 +87,18 @@ export class TimerHeap {
   /** at arms fn for deadlineMs; it never runs synchronously from at(). */
   at(deadlineMs: number, fn: () => void, precise = false): Entry {
     const e = new Entry(this, deadlineMs, this.seq++, fn, precise);
+    this.place(e);
+    return e;
+  }
+
+  /** place arms an entry that is not in the heap. */
+  private place(e: Entry): void {
     if (this.running) {
       // Armed by a callback of this run: it waits for the next turn, so a callback re-arming
       // itself in the past cannot keep the loop from I/O.
       e.index = DEFERRED;
       this.deferred.push(e);
-      return e;
-    }
-    this.insert(e);
-    return e;
+    } else this.insert(e);
   }
 
   private readonly deferred: Entry[] = [];
@@ -110,10 +113,7 @@ export class TimerHeap {
     e.seq = this.seq++;
     if (e.index === DEFERRED) return; // joins the heap when the run ends, at its new deadline
     if (e.index < 0) {
-      if (this.running) {
-        e.index = DEFERRED;
-        this.deferred.push(e);
-      } else this.insert(e);
+      this.place(e);
       return;
     }
     this.up(e.index);

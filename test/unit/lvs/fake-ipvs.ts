@@ -158,6 +158,11 @@ export class TestClock implements Clock {
       cancel: () => {
         t.live = false;
       },
+      rearm: (atMs: number) => {
+        t.at = atMs;
+        if (!t.live) this.timers.push(t);
+        t.live = true;
+      },
     };
   }
   /** advance moves time and runs every timer that became due. */
