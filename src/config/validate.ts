@@ -1,7 +1,8 @@
 /**
  * Cross-object checks on a built configuration, mirroring what keepalived 2.2.7 does after
  * reading the file (vrrp_complete_init / vrrp_complete_instance): unresolved track_script,
- * track_file and sync-group names are reported and dropped ("not found, ignoring..."), and two
+ * track_file (also a FILE_CHECK's) and sync-group names are reported and dropped ("not found,
+ * ignoring..."), and two
  * instances with the same VRID and family on one interface stop keepalived from starting.
  */
 import type { DiagnosticSink } from './diagnostics.js';
@@ -30,6 +31,19 @@ export function validateConfig(config: KeepvipConfig, sink: DiagnosticSink): voi
     vi.trackFiles = resolve(vi.trackFiles, files, 'track_file', owner);
     vi.trackProcesses = resolve(vi.trackProcesses, processes, 'track_process', owner);
   }
+  // keepalived (check_file.c): "track_file F not found", then "FILE_CHECK has no track_file
+  // specified - ignoring": the checker is dropped and the real server keeps its other checkers.
+  for (const vs of config.virtualServers)
+    for (const rs of vs.realServers)
+      rs.checkers = rs.checkers.filter((c) => {
+        if (c.kind !== 'FILE_CHECK' || files.has(c.trackFile)) return true;
+        sink.warning(
+          c.pos,
+          'undefined-reference',
+          `real_server ${rs.address}: track_file '${c.trackFile}' is not defined; FILE_CHECK ignored (as keepalived does)`,
+        );
+        return false;
+      });
   const instances = new Map(config.vrrpInstances.map((i) => [i.name, i]));
   const inGroup = new Map<string, string>();
   for (const g of config.vrrpSyncGroups) {

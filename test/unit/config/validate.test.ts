@@ -41,6 +41,19 @@ describe('validateConfig', () => {
     expect(r.config!.vrrpInstances[0]!.priority).toBe(100);
   });
 
+  it('undefined-reference: a FILE_CHECK naming no track_file is reported and dropped, its other checkers kept', () => {
+    const vs = (track: string) =>
+      `${track}virtual_server 10.0.0.100 80 {\n delay_loop 3\n lb_kind DR\n protocol TCP\n real_server 10.0.0.11 80 {\n  FILE_CHECK {\n   track_file f\n  }\n  TCP_CHECK {\n  }\n }\n}\n`;
+    const r = load(vs(''));
+    expect(codes(r)).toEqual(['warning:undefined-reference']);
+    expect(r.diagnostics[0]).toMatchObject({ line: 6, col: 3 });
+    expect(r.diagnostics[0]!.message).toContain("track_file 'f' is not defined; FILE_CHECK ignored");
+    expect(r.config!.virtualServers[0]!.realServers[0]!.checkers.map((c) => c.kind)).toEqual(['TCP_CHECK']);
+    const defined = load(vs('track_file f {\n file /tmp/kv-f\n}\n'));
+    expect(codes(defined)).toEqual([]);
+    expect(defined.config!.virtualServers[0]!.realServers[0]!.checkers).toHaveLength(2);
+  });
+
   it('undefined-reference: track_script naming no vrrp_script is reported and dropped', () => {
     const r = load(vi('A', 5, ' track_script {\n  nosuch\n }'));
     expect(codes(r)).toEqual(['warning:undefined-reference']);
