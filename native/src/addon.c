@@ -56,6 +56,8 @@ napi_status kv_register_sockopt(napi_env env, napi_value exports);
 napi_status kv_register_drprobe(napi_env env, napi_value exports);
 /* vrrp_rt_priority / checker_rt_priority (sched.c). */
 napi_status kv_register_sched(napi_env env, napi_value exports);
+/* Starting programs without a fork (spawn.c). */
+napi_status kv_register_spawn(napi_env env, napi_value exports);
 
 static napi_value init(napi_env env, napi_value exports) {
   napi_property_descriptor props[] = {
@@ -72,6 +74,7 @@ static napi_value init(napi_env env, napi_value exports) {
   if (kv_register_sockopt(env, exports) != napi_ok) return NULL;
   if (kv_register_drprobe(env, exports) != napi_ok) return NULL;
   if (kv_register_sched(env, exports) != napi_ok) return NULL;
+  if (kv_register_spawn(env, exports) != napi_ok) return NULL;
   return exports;
 }
 

@@ -8,6 +8,7 @@ import { parentPort, workerData } from 'node:worker_threads';
 import type { KeepvipConfig } from '../config/model.js';
 import { ProbeTimeoutError } from '../kernel/probe-socket.js';
 import { setThreadPriority } from '../kernel/sched.js';
+import { installNativeStarter } from '../kernel/spawn.js';
 import { systemClock, type TimerHandle } from '../util/clock.js';
 import type { LogLevel, Logger } from '../util/logger.js';
 import { joinedCheckers } from './probe.js';
@@ -22,6 +23,8 @@ export type ToWorker =
   | { type: 'snapshot' }
   | { type: 'pong'; id: number; error?: string };
 
+// MISC_CHECK programs start through the addon, not a fork of the whole daemon (kernel/spawn.ts).
+installNativeStarter();
 const port = parentPort;
 if (port === null) throw new Error('worker-main.ts runs only as a worker thread');
 // Messages leave in one batch per event-loop turn, in order: a turn that logs 1,000 lines (the first

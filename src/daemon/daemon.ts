@@ -8,6 +8,7 @@ import type { Logger } from '../util/logger.js';
 import { installCrashPolicy } from './crash-policy.js';
 import { daemonLog } from './log.js';
 import { linuxKernel } from '../kernel/linux-kernel.js';
+import { installNativeStarter } from '../kernel/spawn.js';
 import { systemClock, systemTimers } from '../util/clock.js';
 import { VrrpRunner } from '../runner/vrrp-runner.js';
 import { NginxSync } from '../nginx/sync.js';
@@ -49,6 +50,9 @@ export interface DaemonOptions {
 
 /** runDaemon runs until SIGTERM or SIGINT and returns the exit code. */
 export async function runDaemon(o: DaemonOptions): Promise<number> {
+  // Scripts, notify programs and logger(1) start through the addon's clone(CLONE_VM), not a fork
+  // that holds the VRRP loop while the kernel copies this process (kernel/spawn.ts).
+  installNativeStarter();
   // -l console, the journal under systemd, else syslog (keepalived's default): daemon/log.ts.
   // A SIGHUP / SIGUSR1 / SIGUSR2 while starting must not kill the daemon (Node's default action):
   // held until the real handlers exist, then delivered once (daemon/early-signals.ts).

@@ -104,6 +104,22 @@ export interface NativeAddon {
   schedSetRealtime(priority: number): void;
   /** schedRealtimeRange is SCHED_RR's [min, max] priority. */
   schedRealtimeRange(): [number, number];
+  /**
+   * spawnProcess starts a program with clone(CLONE_VM | CLONE_VFORK) (native/src/spawn.c): argv
+   * and env as NUL-terminated strings, search the PATH for a file without '/', ids [uid, gid,
+   * ...groups] or null, stdio bits (1 stdin pipe, 2 stdout+stderr pipe, 4 stderr pipe). Returns
+   * [pid, stdin fd, output fd] (-1: no pipe); onExit(code, signal) once (code -1 when signalled;
+   * the exit watch lives in the addon until then and keeps the loop alive). Throws with the errno code (syscall "spawn") when the program cannot start.
+   */
+  spawnProcess(
+    file: string,
+    argv: Buffer,
+    env: Buffer,
+    search: string,
+    ids: Int32Array | null,
+    stdio: number,
+    onExit: (code: number, signal: number) => void,
+  ): [number, number, number];
 }
 
 /** DrProbeHandle is the opaque packet socket handle the addon returns from drProbeOpen. */

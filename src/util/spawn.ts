@@ -16,12 +16,18 @@
  *   Node's spawn sets uid and gid and clears supplementary groups; when the user has some,
  *   the program is started through util-linux `setpriv` to set them.
  *
- * This lives in util/ rather than kernel/: starting a program is what every layer above needs
- * (track, check, notify, nginx, daemon), unprivileged unit tests run it for real, and it holds
- * no kernel state a fake kernel port would stand in for.
+ * - How the process is made is the ProcessStarter's: Node's child_process (fork + exec) by
+ *   default, which holds the event loop 7-17 ms per start while the kernel copies the daemon's
+ *   page tables; the daemon and the checker thread install the addon's (kernel/spawn.ts,
+ *   clone(CLONE_VM | CLONE_VFORK), 0.35 ms) with useProcessStarter at start.
+ *
+ * The rules live in util/ rather than kernel/: starting a program is what every layer above
+ * needs (track, check, notify, nginx, daemon, syslog's logger), unprivileged unit tests run it
+ * for real, and it holds no kernel state a fake kernel port would stand in for.
  */
-import { type ChildProcess, spawn } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
+import type { Readable, Writable } from 'node:stream';
 import type { Clock, TimerHandle } from './clock.js';
 
 /** ProcessIdentity is who a program runs as: uid, gid and supplementary groups. */
@@ -86,6 +92,67 @@ export interface ProcessHandle {
   stop(): void;
 }
 
+/** StartRequest is one program for a ProcessStarter: what to run, as whom, with which stdio. */
+export interface StartRequest {
+  call: ProcessCall;
+  env: NodeJS.ProcessEnv | undefined;
+  identity: ProcessIdentity | undefined;
+  stdin: 'ignore' | 'pipe';
+  output: 'all' | 'stderr' | 'none';
+}
+
+/** StartedProgram is a program a ProcessStarter started. */
+export interface StartedProgram {
+  pid: number;
+  /** outputs are the captured streams (none for output 'none'). */
+  outputs: Readable[];
+  stdin: Writable | undefined;
+  /** onExit registers the one exit callback; an error is a start that failed after all. */
+  onExit(cb: (code: number | null, signal: NodeJS.Signals | null, error?: Error) => void): void;
+}
+
+/** ProcessStarter makes the process: throws (with an errno `code`) when it cannot start. */
+export type ProcessStarter = (r: StartRequest) => StartedProgram;
+
+/** nodeStarter starts programs with Node's child_process (fork + exec). */
+export const nodeStarter: ProcessStarter = (r) => {
+  const viaSetpriv = (r.identity?.groups?.length ?? 0) > 0 && existsSync(SETPRIV);
+  const actual = viaSetpriv ? commandLine(r.call, r.identity) : r.call;
+  const ids = r.identity && !viaSetpriv ? { uid: r.identity.uid, gid: r.identity.gid } : {};
+  const child = spawn(actual.file, [...actual.args], {
+    detached: true,
+    stdio: [r.stdin, r.output === 'all' ? 'pipe' : 'ignore', r.output === 'none' ? 'ignore' : 'pipe'],
+    env: r.env,
+    ...ids,
+  });
+  let exitCb: ((code: number | null, signal: NodeJS.Signals | null, error?: Error) => void) | undefined;
+  let failed: Error | undefined;
+  child.on('error', (err) => {
+    failed = err;
+    exitCb?.(null, null, err);
+  });
+  child.on('exit', (code, signal) => exitCb?.(code, signal));
+  return {
+    // A failed start has no pid; the error arrives as an exit.
+    pid: child.pid ?? -1,
+    outputs: [child.stdout, child.stderr].filter((s) => s != null),
+    stdin: child.stdin ?? undefined,
+    onExit: (cb) => {
+      exitCb = cb;
+      if (failed) cb(null, null, failed);
+    },
+  };
+};
+
+let starter: ProcessStarter = nodeStarter;
+
+/** useProcessStarter installs how processes are made from now on (returns the previous one). */
+export function useProcessStarter(next: ProcessStarter): ProcessStarter {
+  const prev = starter;
+  starter = next;
+  return prev;
+}
+
 /** commandLine is how a call is actually started: through setpriv when supplementary groups are set. */
 export function commandLine(call: ProcessCall, identity?: ProcessIdentity): ProcessCall {
   const groups = identity?.groups ?? [];
@@ -120,22 +187,18 @@ export function startProcess(call: ProcessCall, o: SpawnOptions): ProcessHandle 
   const capture = o.output ?? 'all';
   const max = o.maxOutputBytes ?? DEFAULT_MAX_OUTPUT_BYTES;
   const grace = o.killGraceMs ?? KILL_GRACE_MS;
-  const viaSetpriv = (o.identity?.groups?.length ?? 0) > 0 && existsSync(SETPRIV);
-  const actual = viaSetpriv ? commandLine(call, o.identity) : call;
-  const ids = o.identity && !viaSetpriv ? { uid: o.identity.uid, gid: o.identity.gid } : {};
   let out = '';
   let timedOut = false;
   let settled = false;
   let exitSeen = false;
   let exitTimer: TimerHandle | undefined;
   let killTimer: TimerHandle | undefined;
-  let child: ChildProcess;
+  let child: StartedProgram;
   let resolveExit!: (r: ProcessResult) => void;
   const exited = new Promise<ProcessResult>((r) => (resolveExit = r));
 
-  const streams = () => [child.stdout, child.stderr].filter((s) => s != null);
   const closePipes = () => {
-    for (const s of streams()) s.destroy();
+    for (const s of child.outputs) s.destroy();
   };
   const finish = (r: Omit<ProcessResult, 'timedOut' | 'output' | 'durationMs'>) => {
     if (settled) return;
@@ -153,38 +216,32 @@ export function startProcess(call: ProcessCall, o: SpawnOptions): ProcessHandle 
   };
 
   try {
-    child = spawn(actual.file, [...actual.args], {
-      detached: true,
-      stdio: [
-        o.stdin ?? 'ignore',
-        capture === 'all' ? 'pipe' : 'ignore',
-        capture === 'none' ? 'ignore' : 'pipe',
-      ],
-      env: o.env,
-      ...ids,
-    });
+    child = starter({ call, env: o.env, identity: o.identity, stdin: o.stdin ?? 'ignore', output: capture });
   } catch (err) {
-    // Synchronous spawn errors (EPERM on setuid without privilege, bad arguments).
+    // Synchronous start errors (ENOENT from the addon, EPERM on setuid without privilege).
     const r: ProcessResult = {
       exitCode: null,
       signal: null,
       timedOut: false,
       output: '',
-      error: (err as Error).message,
+      error: startError(call, err as Error),
       durationMs: 0,
     };
     return { pid: undefined, exited: Promise.resolve(r), stdin: undefined, stop: () => {} };
   }
   child.stdin?.on('error', () => {}); // EPIPE when the program is gone: the caller sees `exited`.
-  for (const s of streams()) {
+  for (const s of child.outputs) {
     s.on('data', (d: Buffer) => {
       // Keep only the tail: the log shows a failing script's last words, memory stays bounded.
       out = (out + d.toString()).slice(-max);
     });
     s.on('error', () => {}); // EPIPE/ECONNRESET after destroy: nothing to report.
   }
-  child.on('error', (err) => finish({ exitCode: null, signal: null, error: err.message }));
-  child.on('exit', (code, signal) => {
+  child.onExit((code, signal, error) => {
+    if (error) {
+      finish({ exitCode: null, signal: null, error: error.message });
+      return;
+    }
     exitSeen = true;
     // The pipes may still hold what the program wrote just before it exited: read it on this
     // turn of the loop, then stop (a descendant may keep them open for ever).
@@ -202,7 +259,7 @@ export function startProcess(call: ProcessCall, o: SpawnOptions): ProcessHandle 
   }
   return {
     get pid() {
-      return child.pid;
+      return child.pid > 0 ? child.pid : undefined;
     },
     exited,
     stdin: child.stdin ?? undefined,
@@ -210,6 +267,11 @@ export function startProcess(call: ProcessCall, o: SpawnOptions): ProcessHandle 
       if (!settled) terminate();
     },
   };
+}
+
+/** startError words a start that failed as Node does: `spawn FILE ENOENT`. */
+function startError(call: ProcessCall, err: Error & { code?: string }): string {
+  return err.code && /^E[A-Z0-9]+$/.test(err.code) ? `spawn ${call.file} ${err.code}` : err.message;
 }
 
 /** runProcess runs a program to its end (or its timeout) and resolves with how it ended; it never rejects. */

@@ -1,0 +1,69 @@
+/**
+ * The addon's starter (kernel/spawn.ts, native/src/spawn.c) with real programs: the shared
+ * contract of every starter, and what the clone child sets up by itself.
+ */
+import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { nativeStarter } from '../../../src/kernel/spawn.js';
+import { ManualClock } from '../../../src/util/manual-clock.js';
+import { type ProcessStarter, runProcess, startProcess, useProcessStarter } from '../../../src/util/spawn.js';
+import { spawnContract } from '../util/spawn-contract.js';
+
+spawnContract('the addon (clone CLONE_VM | CLONE_VFORK)', nativeStarter);
+
+const isRoot = process.getuid?.() === 0;
+const run = (script: string, identity?: { uid: number; gid: number; groups?: number[] }) => {
+  const h = startProcess({ file: '/bin/bash', args: ['-c', script] }, { clock: new ManualClock(), identity });
+  return h.exited;
+};
+
+describe('nativeStarter', () => {
+  let previous: ProcessStarter;
+  beforeAll(() => {
+    previous = useProcessStarter(nativeStarter);
+  });
+  afterAll(() => {
+    useProcessStarter(previous);
+  });
+
+  it('resets what Node changed: SIGPIPE default, no blocked signal', async () => {
+    const r = await run("grep -E '^Sig(Blk|Ign)' /proc/$$/status");
+    // Node ignores SIGPIPE (bit 13); the child must start with no signal ignored or blocked.
+    expect(r.output).toMatch(/SigBlk:\s+0000000000000000/);
+    expect(r.output).toMatch(/SigIgn:\s+0000000000000000/);
+  });
+
+  it('passes no descriptor but 0, 1 and 2', async () => {
+    expect(readdirSync('/proc/self/fd').length).toBeGreaterThan(3);
+    const h = startProcess({ file: '/bin/sleep', args: ['5'] }, { clock: new ManualClock() });
+    // /proc/PID/fd shows the program's own table once execve has run (it has: the start returned).
+    const fds = readdirSync(`/proc/${h.pid}/fd`).sort();
+    h.stop();
+    await h.exited;
+    expect(fds).toEqual(['0', '1', '2']);
+  });
+
+  it('fails EACCES for a file that is not executable, ENOENT for a missing command', async () => {
+    const file = join(mkdtempSync(join(tmpdir(), 'kv-spawn-')), 'not-executable');
+    writeFileSync(file, 'echo no\n', { mode: 0o644 });
+    const a = await runProcess({ file, args: [] }, { clock: new ManualClock() });
+    rmSync(dirname(file), { recursive: true });
+    expect(a.error).toBe(`spawn ${file} EACCES`);
+    const b = await runProcess({ file: 'kv-no-such-command', args: [] }, { clock: new ManualClock() });
+    expect(b.error).toBe('spawn kv-no-such-command ENOENT');
+  });
+
+  it.skipIf(!isRoot)('sets uid, gid and supplementary groups itself (no setpriv)', async () => {
+    const r = await run('echo $(id -u) $(id -g) $(id -G)', { uid: 65534, gid: 65534, groups: [27, 100] });
+    expect(r).toMatchObject({ exitCode: 0 });
+    expect(r.output.trim().split(' ').slice(0, 2)).toEqual(['65534', '65534']);
+    expect(new Set(r.output.trim().split(' ').slice(2).map(Number))).toEqual(new Set([27, 100, 65534]));
+  });
+
+  it.skipIf(!isRoot)('clears the supplementary groups for a user with none', async () => {
+    const r = await run('id -G', { uid: 65534, gid: 65534, groups: [] });
+    expect(r.output.trim()).toBe('65534');
+  });
+});
