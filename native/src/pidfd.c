@@ -16,7 +16,7 @@
 #endif
 
 /* The process is gone, so the watch closes before the callback runs: it fires once. */
-static void on_exit_readable(kv_watch *w, int status) { kv_watch_call_once(w, 0); }
+static void on_exit_readable(kv_watch *w, int status) { kv_watch_call_once(w, 0, 0, NULL); }
 
 static const kv_watch_kind PIDFD = {.resource = "keepvip:pidfd", .api = "pidfdWatch", .handle = "pidfd watch",
                                     .on_event = on_exit_readable};

@@ -132,29 +132,16 @@ static void on_exit_readable(kv_watch *w, int status) {
   int wstatus = 0;
   pid_t r = waitpid(e->pid, &wstatus, WNOHANG);
   if (r == 0) return; /* not yet (a spurious wakeup) */
-  napi_env env = w->env;
-  napi_handle_scope scope;
-  if (napi_open_handle_scope(env, &scope) != napi_ok) return;
   int code = -1, signo = 0;
   if (r == e->pid && WIFEXITED(wstatus)) code = WEXITSTATUS(wstatus);
   else if (r == e->pid && WIFSIGNALED(wstatus)) signo = WTERMSIG(wstatus);
-  napi_value fn = NULL, argv[2];
-  if (w->callbacks[0]) napi_get_reference_value(env, w->callbacks[0], &fn);
-  napi_async_context context = w->async_context;
-  w->async_context = NULL;
-  kv_watch_close(w);
-  napi_create_int32(env, code, &argv[0]);
-  napi_create_int32(env, signo, &argv[1]);
-  if (fn != NULL) {
-    napi_value global, result;
-    napi_get_global(env, &global);
-    if (napi_make_callback(env, context, global, fn, 2, argv, &result) == napi_pending_exception) {
-      napi_value exception;
-      napi_get_and_clear_last_exception(env, &exception);
-      napi_fatal_exception(env, exception);
-    }
-  }
-  if (context) napi_async_destroy(env, context);
+  napi_handle_scope scope;
+  if (napi_open_handle_scope(w->env, &scope) != napi_ok) return;
+  napi_value argv[2];
+  napi_create_int32(w->env, code, &argv[0]);
+  napi_create_int32(w->env, signo, &argv[1]);
+  napi_env env = w->env; /* the watch is closed by the call */
+  kv_watch_call_once(w, 0, 2, argv);
   napi_close_handle_scope(env, scope);
 }
 
@@ -229,7 +216,8 @@ static napi_value spawn_process(napi_env env, napi_callback_info info) {
   /* parent ends first, then the child's: in[0] in[1] out[0] out[1] null */
   int fds[5] = {-1, -1, -1, -1, -1};
   int err = 0;
-  if (!cargv || !cenv || !cargv[0] || (ids && nids > 2 && !groups)) err = cargv && cenv && !cargv[0] ? EINVAL : ENOMEM;
+  if (!cargv || !cenv || (ids && nids > 2 && !groups)) err = ENOMEM;
+  else if (!cargv[0]) err = EINVAL; /* an empty argv */
   if (!err && (fds[4] = open("/dev/null", O_RDWR | O_CLOEXEC)) < 0) err = errno;
   if (!err && (stdio & KV_STDIN_PIPE) && pipe2(&fds[0], O_CLOEXEC) < 0) err = errno;
   if (!err && (stdio & (KV_OUTPUT_ALL | KV_OUTPUT_STDERR)) && pipe2(&fds[2], O_CLOEXEC) < 0) err = errno;

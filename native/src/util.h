@@ -112,9 +112,10 @@ int kv_watch_set_callback(kv_watch *w, size_t which, napi_value callback);
 /* kv_watch_call calls callback `which` in a callback scope (promise jobs it queues run right after
  * it); a throw reaches 'uncaughtException', never an abort. The caller holds a handle scope. */
 void kv_watch_call(kv_watch *w, size_t which, size_t argc, napi_value *argv);
-/* kv_watch_call_once closes the watch, then calls callback `which` with no arguments (a one-shot
- * event such as a process exit: nothing can follow it). Opens its own handle scope. */
-void kv_watch_call_once(kv_watch *w, size_t which);
+/* kv_watch_call_once closes the watch, then calls callback `which` with argc argv (a one-shot
+ * event such as a process exit: nothing can follow it). Opens its own handle scope; values in
+ * argv come from a scope the caller holds (none for argc 0). */
+void kv_watch_call_once(kv_watch *w, size_t which, size_t argc, napi_value *argv);
 /* kv_watch_report_errno hands an Error coded with err's name to callback `which`. */
 void kv_watch_report_errno(kv_watch *w, size_t which, const char *syscall, int err);
 /* kv_watch_report_poll_error reports a failed poll (status < 0): the socket's SO_ERROR as

@@ -137,7 +137,7 @@ void kv_watch_call(kv_watch *w, size_t which, size_t argc, napi_value *argv) {
   make_callback(w->env, w->async_context, fn, argc, argv);
 }
 
-void kv_watch_call_once(kv_watch *w, size_t which) {
+void kv_watch_call_once(kv_watch *w, size_t which, size_t argc, napi_value *argv) {
   napi_env env = w->env;
   napi_handle_scope scope;
   if (napi_open_handle_scope(env, &scope) != napi_ok) return;
@@ -147,7 +147,7 @@ void kv_watch_call_once(kv_watch *w, size_t which) {
   /* Keep the function (held by this scope) and the context alive across the close. */
   w->async_context = NULL;
   kv_watch_close(w);
-  if (fn != NULL) make_callback(env, context, fn, 0, NULL);
+  if (fn != NULL) make_callback(env, context, fn, argc, argv);
   if (context) napi_async_destroy(env, context);
   napi_close_handle_scope(env, scope);
 }

@@ -2,8 +2,8 @@
  * Cross-object checks on a built configuration, mirroring what keepalived 2.2.7 does after
  * reading the file (vrrp_complete_init / vrrp_complete_instance): unresolved track_script,
  * track_file (also a FILE_CHECK's) and sync-group names are reported and dropped ("not found,
- * ignoring..."), and two
- * instances with the same VRID and family on one interface stop keepalived from starting.
+ * ignoring..."), and two instances with the same VRID and family on one interface stop
+ * keepalived from starting.
  */
 import type { DiagnosticSink } from './diagnostics.js';
 import type { KeepvipConfig, TrackRef, VrrpInstance } from './model.js';

@@ -262,7 +262,7 @@ export function startProcess(call: ProcessCall, o: SpawnOptions): ProcessHandle 
       return child.pid > 0 ? child.pid : undefined;
     },
     exited,
-    stdin: child.stdin ?? undefined,
+    stdin: child.stdin,
     stop: () => {
       if (!settled) terminate();
     },

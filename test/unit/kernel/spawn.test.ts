@@ -5,11 +5,11 @@
 import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { nativeStarter } from '../../../src/kernel/spawn.js';
 import { ManualClock } from '../../../src/util/manual-clock.js';
-import { type ProcessStarter, runProcess, startProcess, useProcessStarter } from '../../../src/util/spawn.js';
-import { spawnContract } from '../util/spawn-contract.js';
+import { runProcess, startProcess } from '../../../src/util/spawn.js';
+import { spawnContract, usingStarter } from '../util/spawn-contract.js';
 
 spawnContract('the addon (clone CLONE_VM | CLONE_VFORK)', nativeStarter);
 
@@ -20,13 +20,7 @@ const run = (script: string, identity?: { uid: number; gid: number; groups?: num
 };
 
 describe('nativeStarter', () => {
-  let previous: ProcessStarter;
-  beforeAll(() => {
-    previous = useProcessStarter(nativeStarter);
-  });
-  afterAll(() => {
-    useProcessStarter(previous);
-  });
+  usingStarter(nativeStarter);
 
   it('resets what Node changed: SIGPIPE default, no blocked signal', async () => {
     const r = await run("grep -E '^Sig(Blk|Ign)' /proc/$$/status");

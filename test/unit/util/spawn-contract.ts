@@ -7,16 +7,21 @@ import { ManualClock } from '../../../src/util/manual-clock.js';
 import { type ProcessStarter, runProcess, startProcess, useProcessStarter } from '../../../src/util/spawn.js';
 import { untilArmed } from './process-events.js';
 
+/** usingStarter installs `starter` for the enclosing describe block and restores the previous one after it. */
+export function usingStarter(starter: ProcessStarter): void {
+  let previous: ProcessStarter;
+  beforeAll(() => {
+    previous = useProcessStarter(starter);
+  });
+  afterAll(() => {
+    useProcessStarter(previous);
+  });
+}
+
 /** spawnContract is the shared suite, with `starter` installed for its duration. */
 export function spawnContract(name: string, starter: ProcessStarter): void {
   describe(`startProcess with ${name}`, () => {
-    let previous: ProcessStarter;
-    beforeAll(() => {
-      previous = useProcessStarter(starter);
-    });
-    afterAll(() => {
-      useProcessStarter(previous);
-    });
+    usingStarter(starter);
 
     it('returns exit code and the merged output of a program', async () => {
       const r = await runProcess(
