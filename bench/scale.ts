@@ -70,6 +70,101 @@ interface Figures {
   latenessP50: number;
   latenessP99: number;
   takeovers: number;
+  /** single*: lateness of one instance's takeover while the others run (singleTakeovers). */
+  singleP50: number;
+  singleMax: number;
+  singles: number;
+}
+
+/** SINGLE_VRIDS is how many VRIDs singleTakeovers takes over one after the other. */
+const SINGLE_VRIDS = 20;
+
+/** captureVrrp runs tcpdump for VRRP on the backup's eth0 and returns its text when stopped. */
+function captureVrrp(topo: Topology): { stop(): Promise<string> } {
+  const dump = spawn(
+    'ip',
+    ['netns', 'exec', topo.node('n2').netns, 'tcpdump', '-i', 'eth0', '-nn', '-tt', '-l', '-U', 'vrrp'],
+    { stdio: ['ignore', 'pipe', 'ignore'] },
+  );
+  let text = '';
+  dump.stdout.on('data', (b: Buffer) => {
+    text += b.toString();
+  });
+  return {
+    async stop() {
+      await new Promise((r) => setTimeout(r, 300));
+      dump.kill('SIGTERM');
+      await new Promise((r) => dump.once('close', r));
+      return text;
+    },
+  };
+}
+
+/** advertTimes reads tcpdump lines: per VRID the adverts' times (ms) from `source`. */
+function advertTimes(text: string, source: string): Map<number, number[]> {
+  const out = new Map<number, number[]>();
+  for (const line of text.split('\n')) {
+    const m = /^(\d+\.\d+) IP (\S+) > \S+: VRRPv\d, Advertisement, vrid (\d+),/.exec(line);
+    if (!m || m[2] !== source) continue;
+    const vrid = Number(m[3]);
+    const list = out.get(vrid) ?? out.set(vrid, []).get(vrid)!;
+    list.push(Number(m[1]) * 1000);
+  }
+  return out;
+}
+
+/**
+ * singleTakeovers makes the backup take over SINGLE_VRIDS VRIDs one at a time, 700 ms apart,
+ * by dropping the master's adverts of that VRID in its output path, and returns each takeover's
+ * lateness on the wire (sorted): the backup's first advert - the master's last one - Master_Down_Interval.
+ */
+async function singleTakeovers(
+  topo: Topology,
+  count: number,
+  held: (n: string) => Promise<number>,
+): Promise<number[]> {
+  const n1 = topo.node('n1');
+  const vrids = Array.from({ length: SINGLE_VRIDS }, (_, i) => 1 + Math.floor((i * count) / SINGLE_VRIDS));
+  await n1.exec('nft', ['-f', '-'], {
+    input: 'table inet kvbscale {\n chain out {\n  type filter hook output priority 0;\n }\n}\n',
+  });
+  const dump = captureVrrp(topo);
+  await new Promise((r) => setTimeout(r, 500));
+  const dropFrom = new Map<number, number>();
+  for (const vrid of vrids) {
+    dropFrom.set(vrid, Date.now());
+    await n1.exec('nft', [
+      'add',
+      'rule',
+      'inet',
+      'kvbscale',
+      'out',
+      'ip',
+      'protocol',
+      '112',
+      '@th,8,8',
+      String(vrid),
+      'drop',
+    ]);
+    await new Promise((r) => setTimeout(r, 700));
+  }
+  const text = await dump.stop();
+  await n1.exec('nft', ['delete', 'table', 'inet', 'kvbscale']);
+  await waitUntil(async () => (await held('n2')) === 0, {
+    timeoutMs: 30_000,
+    intervalMs: 200,
+    what: 'VRIDs back on n1',
+  });
+  const fromMaster = advertTimes(text, n1.addr4);
+  const fromBackup = advertTimes(text, topo.node('n2').addr4);
+  const out: number[] = [];
+  for (const vrid of vrids) {
+    const first = fromBackup.get(vrid)?.[0];
+    if (first === undefined) continue;
+    const last = (fromMaster.get(vrid) ?? []).filter((t) => t < first).at(-1);
+    if (last !== undefined) out.push(first - last - MASTER_DOWN_MS);
+  }
+  return out.sort((x, y) => x - y);
 }
 
 async function measure(
@@ -113,18 +208,13 @@ async function measure(
   const after = [await treeStat(master.proc.pid), await treeStat(backup.proc.pid)];
   const cpu = (i: number) => ((after[i]!.ticks - before[i]!.ticks) / HZ / (MEASURE_MS / 1000)) * 100;
 
+  // One takeover at a time under the load of the others: the master's adverts of one VRID are
+  // dropped on its way out (nftables), the backup's Master_Down timer of that VRID expires while
+  // the other instances go on; then the drop goes and the master takes its VRID back.
+  const single = await singleTakeovers(topo, count, held);
+
   // Master_Down lateness: capture on the backup, SIGKILL the master, wait for every takeover.
-  const dump = spawn(
-    'ip',
-    ['netns', 'exec', topo.node('n2').netns, 'tcpdump', '-i', 'eth0', '-nn', '-tt', '-l', '-U', 'vrrp'],
-    {
-      stdio: ['ignore', 'pipe', 'ignore'],
-    },
-  );
-  let text = '';
-  dump.stdout.on('data', (b: Buffer) => {
-    text += b.toString();
-  });
+  const dump = captureVrrp(topo);
   await new Promise((r) => setTimeout(r, 1500));
   await master.crash();
   await waitUntil(async () => (await held('n2')) === count, {
@@ -132,8 +222,7 @@ async function measure(
     intervalMs: 200,
     what: 'takeover',
   });
-  await new Promise((r) => setTimeout(r, 500));
-  dump.kill('SIGTERM');
+  const text = await dump.stop();
   const last = new Map<number, number>();
   const first = new Map<number, number>();
   const a1 = topo.node('n1').addr4;
@@ -159,6 +248,12 @@ async function measure(
     `${a}.${b}.${(c! + 100) % 256}.0/24`,
   ]);
   const lateness = [...first].map(([vrid, t]) => t - last.get(vrid)! - MASTER_DOWN_MS).sort((x, y) => x - y);
+  const lasts = [...last.values()];
+  const firsts = [...first.values()];
+  if (process.env.KV_SCALE_DETAIL)
+    console.log(
+      `[scale] detail ${preset}: master's last adverts spread ${(Math.max(...lasts) - Math.min(...lasts)).toFixed(2)} ms, backup's first adverts spread ${(Math.max(...firsts) - Math.min(...firsts)).toFixed(2)} ms, lateness min ${lateness[0]?.toFixed(2)} p10 ${percentile(lateness, 10).toFixed(2)} p90 ${percentile(lateness, 90).toFixed(2)} max ${lateness.at(-1)?.toFixed(2)} ms`,
+    );
   await backup.stop(30_000);
   return {
     masterCpu: cpu(0),
@@ -169,31 +264,38 @@ async function measure(
     latenessP50: percentile(lateness, 50),
     latenessP99: percentile(lateness, 99),
     takeovers: lateness.length,
+    singleP50: percentile(single, 50),
+    singleMax: single.at(-1) ?? Number.NaN,
+    singles: single.length,
   };
 }
 
 async function main(): Promise<void> {
   const counts = (argValue('--counts') ?? '100,255').split(',').map(Number);
   const settleMs = Number(argValue('--settle-ms') ?? 5000);
+  // --only keepvip (or keepalived) measures one daemon, for diagnosis: no ratios then.
+  const only = argValue('--only') as VrrpPreset | undefined;
+  const presets: VrrpPreset[] = only ? [only] : ['keepalived', 'keepvip'];
   await run('npx', ['tsc', '-p', 'tsconfig.json'], { timeoutMs: 120_000 });
   const topo = await createTopology({ prefix: PREFIX, nodes: ['n1', 'n2'] });
   try {
     console.log(
-      '[scale] N    daemon      master_cpu_%  backup_cpu_%  master_rss_mb  backup_rss_mb  converge_ms  lateness_p50_ms  lateness_p99_ms  takeovers',
+      '[scale] N    daemon      master_cpu_%  backup_cpu_%  master_rss_mb  backup_rss_mb  converge_ms  lateness_p50_ms  lateness_p99_ms  takeovers  one_p50_ms  one_max_ms',
     );
     for (const count of counts) {
       const f: Partial<Record<VrrpPreset, Figures>> = {};
-      for (const preset of ['keepalived', 'keepvip'] as const) {
+      for (const preset of presets) {
         const r = await measure(topo, preset, count, settleMs);
         f[preset] = r;
         console.log(
-          `[scale] ${String(count).padEnd(4)} ${preset.padEnd(11)} ${r.masterCpu.toFixed(1).padStart(12)} ${r.backupCpu.toFixed(1).padStart(13)} ${r.masterRssMb.toFixed(1).padStart(14)} ${r.backupRssMb.toFixed(1).padStart(14)} ${r.convergeMs.toFixed(0).padStart(12)} ${r.latenessP50.toFixed(2).padStart(16)} ${r.latenessP99.toFixed(2).padStart(16)} ${String(r.takeovers).padStart(10)}`,
+          `[scale] ${String(count).padEnd(4)} ${preset.padEnd(11)} ${r.masterCpu.toFixed(1).padStart(12)} ${r.backupCpu.toFixed(1).padStart(13)} ${r.masterRssMb.toFixed(1).padStart(14)} ${r.backupRssMb.toFixed(1).padStart(14)} ${r.convergeMs.toFixed(0).padStart(12)} ${r.latenessP50.toFixed(2).padStart(16)} ${r.latenessP99.toFixed(2).padStart(16)} ${String(r.takeovers).padStart(10)} ${r.singleP50.toFixed(2).padStart(11)} ${r.singleMax.toFixed(2).padStart(11)}`,
         );
       }
-      const k = f.keepvip!;
-      const a = f.keepalived!;
+      const k = f.keepvip;
+      const a = f.keepalived;
+      if (!k || !a) continue;
       console.log(
-        `[scale] ${count} ratios keepvip/keepalived: master CPU ${(k.masterCpu / a.masterCpu).toFixed(2)} (goal <= 1.0), backup CPU ${(k.backupCpu / a.backupCpu).toFixed(2)} (goal <= 1.0), master RSS ${(k.masterRssMb / a.masterRssMb).toFixed(2)}; keepvip RSS ${k.masterRssMb.toFixed(1)} MB (goal <= 64), lateness p99 ${k.latenessP99.toFixed(2)} ms (goal < 2)`,
+        `[scale] ${count} ratios keepvip/keepalived: master CPU ${(k.masterCpu / a.masterCpu).toFixed(2)} (goal <= 1.0), backup CPU ${(k.backupCpu / a.backupCpu).toFixed(2)} (goal <= 1.0), master RSS ${(k.masterRssMb / a.masterRssMb).toFixed(2)}; keepvip RSS ${k.masterRssMb.toFixed(1)} MB (goal <= 64), Master_Down lateness: all ${count} at once p99 ${k.latenessP99.toFixed(2)} ms (keepalived ${a.latenessP99.toFixed(2)}), one at a time under load p50 ${k.singleP50.toFixed(2)} max ${k.singleMax.toFixed(2)} of ${k.singles} (keepalived ${a.singleP50.toFixed(2)} / ${a.singleMax.toFixed(2)}; goal p99 < 2)`,
       );
     }
   } finally {

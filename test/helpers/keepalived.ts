@@ -72,6 +72,8 @@ export function vrrpArgv(preset: VrrpPreset, paths: VrrpDaemonPaths, extraArgs: 
   return [
     process.execPath,
     ...KEEPVIP_NODE_FLAGS,
+    // KV_DAEMON_NODE_FLAGS adds node flags for diagnosis (e.g. `--cpu-prof --cpu-prof-dir=DIR`).
+    ...(process.env.KV_DAEMON_NODE_FLAGS ?? '').split(' ').filter(Boolean),
     join(REPO_ROOT, 'bin', 'keepvip'),
     ...common,
     ...(paths.control ? ['--control', paths.control] : []),
