@@ -47,7 +47,7 @@ npx tsc -p tsconfig.json --outDir "$LIB/dist" --sourceMap false
 
 # Production node_modules, exactly the lockfile's, in a staging dir. The install scripts that run
 # are the lockfile's native packages that package.json's allowScripts approves (raw-socket's
-# node-gyp build, netlink's prebuild lookup); anything else with an install script fails here.
+# node-gyp build); anything else with an install script fails here.
 log "installing production node_modules (npm ci --omit=dev)"
 cp package.json package-lock.json "$OUT/npm/"
 [[ -f .npmrc ]] && cp .npmrc "$OUT/npm/"

@@ -1,16 +1,20 @@
 /*
  * netlink.c: a netlink socket that survives overruns.
  *
- * The netlink npm package's binding aborts the whole process (std::terminate on a Napi::Error
- * built from a NULL syscall name) whenever libuv reports POLLERR on its socket, and a netlink
- * socket reports POLLERR when the kernel overran its receive queue (sk_err = ENOBUFS): with a
- * hundred VRRP instances adding their VIPs at once, or any burst of notifications, keepvip died
- * with "terminate called after throwing an instance of 'Napi::Error'". This socket instead reads
+ * The netlink npm package's binding, which keepvip used before, aborted the whole process
+ * (std::terminate on a Napi::Error built from a NULL syscall name) whenever libuv reported
+ * POLLERR on its socket, and a netlink socket reports POLLERR when the kernel overran its receive
+ * queue (sk_err = ENOBUFS): with a hundred VRRP instances adding their VIPs at once, or any burst
+ * of notifications, keepvip died with "terminate called after throwing an instance of
+ * 'Napi::Error'". This socket instead reads
  * SO_ERROR, hands the errno to JS as an ordinary error (ENOBUFS: "messages were lost, re-read your
- * state"), and keeps polling. The netlink package's JS layers (message framing, rtnetlink
- * structs) run on top of it unchanged (src/kernel/netlink-socket.ts).
+ * state"), and keeps polling. A datagram longer than the read buffer (MSG_TRUNC) is reported as
+ * EMSGSIZE, never handed on cut. Framing, requests and the rtnetlink structs are ours in JS
+ * (src/kernel/nlmsg.ts, netlink-socket.ts, rtnetlink.ts); the IPVS socket runs on it too.
  *
  *   nlOpen(protocol, groups: number[], rcvbufBytes, onMessage(buf), onError(err)) -> handle
+ *                              onMessage gets one whole datagram; onError an Error coded with an
+ *                              errno name (ENOBUFS: overrun, EMSGSIZE: a datagram was cut)
  *   nlSend(handle, buf)        synchronous sendmsg to the kernel (port 0)
  *   nlPort(handle) -> number   our port id (nl_pid), assigned by the kernel at bind
  *   nlRef(handle, bool)        whether the socket keeps the event loop alive
@@ -55,11 +59,20 @@ static void on_readable(kv_watch *w, int status) {
     return;
   }
   for (int i = 0; i < KV_READS_PER_WAKEUP && !w->closed; i++) {
-    ssize_t n = recv(w->fd, s->buffer, NL_READ_SIZE, MSG_DONTWAIT);
+    struct iovec iov = {.iov_base = s->buffer, .iov_len = NL_READ_SIZE};
+    struct msghdr msg = {.msg_iov = &iov, .msg_iovlen = 1};
+    ssize_t n = recvmsg(w->fd, &msg, MSG_DONTWAIT);
     if (n < 0) {
       if (errno == EAGAIN || errno == EWOULDBLOCK) return;
       if (errno == EINTR) continue;
       kv_watch_report_errno(w, ON_ERROR, "recvmsg", errno); /* ENOBUFS here too: the queue was overrun */
+      continue;
+    }
+    if (msg.msg_flags & MSG_TRUNC) {
+      /* The datagram was longer than NL_READ_SIZE and the kernel dropped the rest: its last
+       * message is cut, and the replies it carried are lost. Handing on the part would look like
+       * a shorter answer; report EMSGSIZE instead, as for an overrun the owner re-reads. */
+      kv_watch_report_errno(w, ON_ERROR, "recvmsg", EMSGSIZE);
       continue;
     }
     napi_handle_scope scope;

@@ -5,9 +5,12 @@
  * side adds or removes, or an address added by hand, is reported within milliseconds. An
  * overrun (ENOBUFS: lost notifications) goes to onError: the caller re-reads with listAddresses.
  */
-import { type NetlinkMessage, rt } from 'netlink';
-import { type InstalledAddress, decodeAddress, netlinkError } from './addresses.js';
-import { openRtNetlink, watchMessages } from './netlink-socket.js';
+import { KeepvipError } from '../util/errors.js';
+import { decodeAddress, type InstalledAddress, netlinkError } from './addresses.js';
+import type { NlMessage } from './nlmsg.js';
+import { openRtNetlink } from './rtnetlink.js';
+import { RTM_DELADDR, RTM_NEWADDR, RTNLGRP_IPV4_IFADDR, RTNLGRP_IPV6_IFADDR } from './rtnetlink-constants.js';
+import { decodeAddressMessage } from './rtnetlink-structs.js';
 
 /** AddressChange is one address added to or removed from an interface. */
 export interface AddressChange {
@@ -26,24 +29,26 @@ export function watchAddresses(
   onChange: (change: AddressChange) => void,
   onError?: (e: Error) => void,
 ): AddressWatcher {
-  const socket = openRtNetlink({
-    groups: [rt.MulticastGroups.IPV4_IFADDR, rt.MulticastGroups.IPV6_IFADDR],
-    ref: false,
-    onError: (error) => onError?.(netlinkError('address notifications', error)),
-  });
   const names = new Map<number, string>();
-  const handle = (messages: NetlinkMessage[]) => {
+  const handle = (messages: NlMessage[]) => {
     for (const m of messages) {
-      if (m.type !== rt.MessageType.NEWADDR && m.type !== rt.MessageType.DELADDR) continue;
-      let address: InstalledAddress | undefined;
-      try {
-        address = decodeAddress(rt.parseAddressMessage(m.data), names);
-      } catch (error) {
-        onError?.(netlinkError('decode address notification', error));
+      if (m.type !== RTM_NEWADDR && m.type !== RTM_DELADDR) continue;
+      const decoded = decodeAddressMessage(m.payload);
+      if (!decoded) {
+        onError?.(
+          new KeepvipError('E_NETLINK', `decode address notification failed: ${m.payload.length} bytes`),
+        );
         continue;
       }
-      if (address !== undefined) onChange({ address, added: m.type === rt.MessageType.NEWADDR });
+      const address = decodeAddress(decoded, names);
+      if (address !== undefined) onChange({ address, added: m.type === RTM_NEWADDR });
     }
   };
-  return watchMessages(socket, handle);
+  const socket = openRtNetlink({
+    groups: [RTNLGRP_IPV4_IFADDR, RTNLGRP_IPV6_IFADDR],
+    ref: false,
+    onNotification: handle,
+    onError: (error) => onError?.(netlinkError('address notifications', error)),
+  });
+  return { close: () => socket.close() };
 }

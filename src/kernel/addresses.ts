@@ -1,9 +1,17 @@
 import { formatAddress, parseIpv4, parseIpv6 } from '../vrrp/address.js';
 import { isIPv4, isIPv6 } from 'node:net';
-import { FlagsNew, type RtNetlinkSocket, type rt } from 'netlink';
 import { KeepvipError, SystemCallError } from '../util/errors.js';
 import { type Logger, silentLogger } from '../util/logger.js';
-import { openRtNetlink } from './netlink-socket.js';
+import { NLM_F_CREATE, NLM_F_EXCL } from './netlink-constants.js';
+import { IFA_F_NODAD } from './rtnetlink-constants.js';
+import { openRtNetlink, type RtNetlinkSocket } from './rtnetlink.js';
+import {
+  type AddressAttrs,
+  type AddressFlags,
+  type AddressMessage,
+  addressFlags,
+  type IfAddrMsg,
+} from './rtnetlink-structs.js';
 
 /** AF_INET and AF_INET6 as rtnetlink wants them in ifa_family (linux/socket.h). */
 export const AF_INET = 2;
@@ -38,7 +46,7 @@ export interface InstalledAddress {
   scope: string;
   label?: string;
   /** flags are the IFA_F_* flags that matter to keepvip (secondary, nodad, tentative...). */
-  flags: rt.AddressFlags;
+  flags: AddressFlags;
 }
 
 /** RT_SCOPE maps scope names to rtm_scope values (linux/rtnetlink.h enum rt_scope_t). */
@@ -84,14 +92,19 @@ export function rtnetlink(): RtNetlinkSocket {
 
 /** closeRtnetlink closes the shared request socket (tests, shutdown); the next call reopens it. */
 export function closeRtnetlink(): void {
-  shared?.socket.close();
+  shared?.close();
   shared = undefined;
 }
 
-/** netlinkErrno extracts the errno name from a netlink package rejection ("Request rejected: EEXIST"). */
+/**
+ * netlinkErrno is the errno name of a failed netlink request: the kernel's answer
+ * (NetlinkRequestError), a socket error (ENOBUFS), or a SystemCallError of ours; undefined
+ * when there is none (a timeout).
+ */
 export function netlinkErrno(error: unknown): string | undefined {
-  const message = (error as Error)?.message ?? '';
-  return /Request rejected: (E[A-Z0-9]+)/.exec(message)?.[1] ?? (error as { code?: string })?.code;
+  if (error instanceof SystemCallError) return error.errno;
+  const code = (error as { code?: unknown })?.code;
+  return typeof code === 'string' && /^E[A-Z0-9]+$/.test(code) ? code : undefined;
 }
 
 /** netlinkError wraps a netlink failure as SystemCallError, keeping the errno name. */
@@ -223,20 +236,20 @@ function validate(vip: VipAddress): void {
 }
 
 /** request builds the ifaddrmsg and attributes shared by RTM_NEWADDR and RTM_DELADDR. */
-function request(vip: VipAddress, index: number): { data: rt.Address; attrs: rt.AddressAttrs } {
+function request(vip: VipAddress, index: number): { data: IfAddrMsg; attrs: AddressAttrs } {
   const bytes = addressToBytes(vip.address);
   const inet = vip.family === 'inet';
   // IFA_F_NODAD: keepalived adds IPv6 VIPs without duplicate address detection so they are
   // usable at once (a tentative address cannot be bound or answer neighbour solicitations).
-  const flags: rt.AddressFlags | undefined = inet ? undefined : { nodad: true };
-  const data: rt.Address = {
+  const flags = inet ? 0 : IFA_F_NODAD;
+  const data: IfAddrMsg = {
     family: inet ? AF_INET : AF_INET6,
     prefixlen: vip.prefixLength,
+    flags,
     scope: scopeNumber(vip.scope),
     index,
-    ...(flags && { flags }),
   };
-  const attrs: rt.AddressAttrs = {
+  const attrs: AddressAttrs = {
     local: bytes, // IFA_LOCAL
     address: bytes, // IFA_ADDRESS: same as local on broadcast links, as iproute2 sends it
     ...(flags && { flags }), // IFA_FLAGS
@@ -259,7 +272,7 @@ export async function addAddress(vip: VipAddress, log: Logger = silentLogger): P
   const index = await linkIndex(vip.dev);
   const { data, attrs } = request(vip, index);
   try {
-    await rtnetlink().newAddress(data, attrs, { flags: FlagsNew.CREATE | FlagsNew.EXCL });
+    await rtnetlink().newAddress(data, attrs, NLM_F_CREATE | NLM_F_EXCL);
   } catch (error) {
     if (cached && netlinkErrno(error) === 'ENODEV') {
       // The interface was re-created under a new index since we cached it: look it up again.
@@ -304,26 +317,24 @@ export async function deleteAddress(vip: VipAddress, log: Logger = silentLogger)
 }
 
 /** decodeAddress turns an RTM_NEWADDR message into an InstalledAddress; undefined for other families. */
-export function decodeAddress(
-  m: rt.AddressMessage,
-  names: Map<number, string>,
-): InstalledAddress | undefined {
+export function decodeAddress(m: AddressMessage, names: Map<number, string>): InstalledAddress | undefined {
   const family = m.data.family === AF_INET ? 'inet' : m.data.family === AF_INET6 ? 'inet6' : undefined;
   // IPv4 keeps our address in IFA_LOCAL (IFA_ADDRESS is the peer on point-to-point links);
   // IPv6 sends IFA_ADDRESS alone unless a peer is set.
   const bytes = m.attrs.local ?? m.attrs.address;
   if (!family || !bytes) return undefined;
-  const index = m.data.index ?? 0;
+  const index = m.data.index;
   return {
     address: bytesToAddress(bytes),
     family,
-    prefixLength: m.data.prefixlen ?? 0,
+    prefixLength: m.data.prefixlen,
     dev: names.get(index) ?? String(index),
     index,
     ...(m.attrs.broadcast && { brd: bytesToAddress(m.attrs.broadcast) }),
     scope: scopeName(m.data.scope),
     ...(m.attrs.label !== undefined && { label: m.attrs.label }),
-    flags: { ...(m.attrs.flags ?? m.data.flags ?? {}) },
+    // IFA_FLAGS has all 32 bits; kernels before 3.14 send only the 8 of ifa_flags.
+    flags: addressFlags(m.attrs.flags ?? m.data.flags),
   };
 }
 
@@ -331,7 +342,7 @@ export function decodeAddress(
 export async function listAddresses(ifname?: string): Promise<InstalledAddress[]> {
   try {
     const links = await rtnetlink().getLinks();
-    const names = new Map(links.map((l) => [l.data.index ?? 0, l.attrs.ifname ?? '']));
+    const names = new Map(links.map((l) => [l.data.index, l.attrs.ifname ?? '']));
     const wanted = ifname === undefined ? undefined : [...names].find(([, name]) => name === ifname)?.[0];
     if (ifname !== undefined && wanted === undefined)
       throw new SystemCallError(`list addresses of ${ifname}`, 'ENODEV');

@@ -1,7 +1,9 @@
-import { type NetlinkMessage, rt } from 'netlink';
-import { SystemCallError } from '../util/errors.js';
+import { KeepvipError, SystemCallError } from '../util/errors.js';
 import { type InstalledAddress, listAddresses, netlinkError, rtnetlink } from './addresses.js';
-import { openRtNetlink, watchMessages } from './netlink-socket.js';
+import type { NlMessage } from './nlmsg.js';
+import { openRtNetlink } from './rtnetlink.js';
+import { IFF_LOWER_UP, IFF_UP, RTM_DELLINK, RTM_NEWLINK, RTNLGRP_LINK } from './rtnetlink-constants.js';
+import { decodeLinkMessage, type LinkMessage } from './rtnetlink-structs.js';
 
 /** LinkState is an interface as rtnetlink reports it (RTM_NEWLINK). */
 export interface LinkState {
@@ -24,14 +26,14 @@ export function formatMac(bytes: Buffer | undefined): string {
 }
 
 /** decodeLink turns an RTM_NEWLINK/RTM_DELLINK payload into a LinkState. */
-export function decodeLink(m: rt.LinkMessage, deleted = false): LinkState {
+export function decodeLink(m: LinkMessage, deleted = false): LinkState {
   return {
-    index: m.data.index ?? 0,
+    index: m.data.index,
     name: m.attrs.ifname ?? '',
     mac: formatMac(m.attrs.address),
-    up: m.data.flags?.up === true,
+    up: (m.data.flags & IFF_UP) !== 0,
     // IFLA_CARRIER exists since Linux 3.x; older kernels only give IFF_LOWER_UP in the flags.
-    carrier: m.attrs.carrier !== undefined ? m.attrs.carrier === 1 : m.data.flags?.lowerUp === true,
+    carrier: m.attrs.carrier !== undefined ? m.attrs.carrier === 1 : (m.data.flags & IFF_LOWER_UP) !== 0,
     mtu: m.attrs.mtu ?? 0,
     ...(deleted && { deleted: true }),
   };
@@ -86,23 +88,24 @@ export interface LinkWatcher {
 export function watchLinks(onChange: (link: LinkState) => void, onError?: (e: Error) => void): LinkWatcher {
   // The addon socket (netlink-socket.ts) has a 4 MiB queue and reports an overrun (ENOBUFS: lost
   // notifications) as an error instead of aborting: the caller must then re-read its links.
-  const socket = openRtNetlink({
-    groups: [rt.MulticastGroups.LINK],
-    ref: true,
-    onError: (error) => onError?.(netlinkError('link notifications', error)),
-  });
-  const handle = (messages: NetlinkMessage[]) => {
+  const handle = (messages: NlMessage[]) => {
     for (const m of messages) {
-      if (m.type !== rt.MessageType.NEWLINK && m.type !== rt.MessageType.DELLINK) continue;
-      let link: LinkState;
-      try {
-        link = decodeLink(rt.parseLinkMessage(m.data), m.type === rt.MessageType.DELLINK);
-      } catch (error) {
-        onError?.(netlinkError('decode link notification', error));
+      if (m.type !== RTM_NEWLINK && m.type !== RTM_DELLINK) continue;
+      const decoded = decodeLinkMessage(m.payload);
+      if (!decoded) {
+        onError?.(
+          new KeepvipError('E_NETLINK', `decode link notification failed: ${m.payload.length} bytes`),
+        );
         continue;
       }
-      onChange(link);
+      onChange(decodeLink(decoded, m.type === RTM_DELLINK));
     }
   };
-  return watchMessages(socket, handle);
+  const socket = openRtNetlink({
+    groups: [RTNLGRP_LINK],
+    ref: true,
+    onNotification: handle,
+    onError: (error) => onError?.(netlinkError('link notifications', error)),
+  });
+  return { close: () => socket.close() };
 }

@@ -55,7 +55,10 @@ export interface NativeAddon {
   /** pidfdWatch calls back once when the process exits (pidfd_open; native/src/pidfd.c); throws ESRCH if gone. */
   pidfdWatch(pid: number, onExit: () => void): PidfdHandle;
   pidfdUnwatch(handle: PidfdHandle): void;
-  /** nlOpen opens a netlink socket that reports overruns (ENOBUFS) as errors (native/src/netlink.c). */
+  /**
+   * nlOpen opens a netlink socket that reports overruns (ENOBUFS) and datagrams cut by its 64 KiB
+   * read buffer (EMSGSIZE) as errors (native/src/netlink.c); onMessage gets whole datagrams.
+   */
   nlOpen(
     protocol: number,
     groups: number[],

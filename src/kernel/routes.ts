@@ -4,7 +4,6 @@
  * instance becomes MASTER, removed when it leaves. Like addresses.ts, a route or rule that is
  * already there counts as added and one that is gone counts as removed.
  */
-import { FlagsNew, type rt } from 'netlink';
 import type { VirtualRoute, VirtualRule } from '../config/model.js';
 import { SystemCallError } from '../util/errors.js';
 import { type Logger, silentLogger } from '../util/logger.js';
@@ -18,6 +17,8 @@ import {
   rtnetlink,
   scopeNumber,
 } from './addresses.js';
+import { NLM_F_CREATE, NLM_F_EXCL } from './netlink-constants.js';
+import type { FibRuleHdr, RouteAttrs, RtMsg, RuleAttrs } from './rtnetlink-structs.js';
 
 /** RouteSpec is a route as keepalived's virtual_routes writes it, the device resolved. */
 export type RouteSpec = Omit<VirtualRoute, 'pos'>;
@@ -65,21 +66,23 @@ export function describeRule(r: RuleSpec): string {
 }
 
 /** routeRequest builds the rtmsg and attributes of RTM_NEWROUTE / RTM_DELROUTE. */
-async function routeRequest(r: RouteSpec): Promise<{ data: rt.Route; attrs: rt.RouteAttrs }> {
+async function routeRequest(r: RouteSpec): Promise<{ data: RtMsg; attrs: RouteAttrs }> {
   const table = r.table ?? RT_TABLE_MAIN;
   // keepalived 2.2.7 sends RT_SCOPE_UNIVERSE unless `scope` is written, also for a route without
   // a gateway (iproute2 would pick link scope there); its routes are what keepvip must match.
   const scope = r.scope !== undefined ? scopeNumber(r.scope) : RT_SCOPE_UNIVERSE;
-  const data: rt.Route = {
+  const data: RtMsg = {
     family: r.family === 'inet' ? AF_INET : AF_INET6,
     dstLen: r.dstPrefixLength,
+    srcLen: 0,
+    tos: 0,
     table: table > 255 ? RT_TABLE_COMPAT : table,
     protocol: r.protocol ?? RTPROT_KEEPALIVED,
     scope,
     type: RTN[r.type],
-    ...(r.onlink && { flags: { __unknown: RTNH_F_ONLINK } }),
+    flags: r.onlink ? RTNH_F_ONLINK : 0,
   };
-  const attrs: rt.RouteAttrs = { table }; // RTA_TABLE
+  const attrs: RouteAttrs = { table }; // RTA_TABLE
   if (r.dstPrefixLength > 0) attrs.dst = addressToBytes(r.dst); // RTA_DST
   if (r.src !== undefined) attrs.prefsrc = addressToBytes(r.src); // RTA_PREFSRC
   if (r.via !== undefined) attrs.gateway = addressToBytes(r.via); // RTA_GATEWAY
@@ -92,7 +95,7 @@ async function routeRequest(r: RouteSpec): Promise<{ data: rt.Route; attrs: rt.R
 export async function addRoute(r: RouteSpec, log: Logger = silentLogger): Promise<void> {
   const { data, attrs } = await routeRequest(r);
   try {
-    await rtnetlink().newRoute(data, attrs, { flags: FlagsNew.CREATE | FlagsNew.EXCL });
+    await rtnetlink().newRoute(data, attrs, NLM_F_CREATE | NLM_F_EXCL);
   } catch (error) {
     if (netlinkErrno(error) === 'EEXIST') {
       log.debug(`route ${describeRoute(r)} already present`);
@@ -104,7 +107,7 @@ export async function addRoute(r: RouteSpec, log: Logger = silentLogger): Promis
 
 /** deleteRoute removes a route with RTM_DELROUTE; a route or device already gone (ESRCH, ENOENT, ENODEV) counts as done. */
 export async function deleteRoute(r: RouteSpec, log: Logger = silentLogger): Promise<void> {
-  let request: { data: rt.Route; attrs: rt.RouteAttrs };
+  let request: { data: RtMsg; attrs: RouteAttrs };
   try {
     request = await routeRequest(r);
   } catch (error) {
@@ -129,18 +132,19 @@ export async function deleteRoute(r: RouteSpec, log: Logger = silentLogger): Pro
 }
 
 /** ruleRequest builds the fib_rule_hdr and FRA_* attributes of RTM_NEWRULE / RTM_DELRULE. */
-function ruleRequest(r: RuleSpec): { data: rt.Rule; attrs: rt.RuleAttrs } {
+function ruleRequest(r: RuleSpec): { data: FibRuleHdr; attrs: RuleAttrs } {
   const table = r.action === 'table' ? (r.table ?? RT_TABLE_MAIN) : 0;
-  const data: rt.Rule = {
+  const data: FibRuleHdr = {
     family: r.family === 'inet' ? AF_INET : AF_INET6,
     dstLen: r.to?.prefixLength ?? 0,
     srcLen: r.from?.prefixLength ?? 0,
     tos: r.tos ?? 0,
     table: table > 255 ? 0 : table,
     action: FR_ACT[r.action],
+    flags: 0,
   };
   // FRA_PROTOCOL: keepalived marks its rules as it marks its routes (RTPROT_KEEPALIVED).
-  const attrs: rt.RuleAttrs = { protocol: RTPROT_KEEPALIVED };
+  const attrs: RuleAttrs = { protocol: RTPROT_KEEPALIVED };
   if (table > 0) attrs.table = table; // FRA_TABLE
   if (r.from && r.from.prefixLength > 0) attrs.src = addressToBytes(r.from.address); // FRA_SRC
   if (r.to && r.to.prefixLength > 0) attrs.dst = addressToBytes(r.to.address); // FRA_DST
@@ -156,7 +160,7 @@ function ruleRequest(r: RuleSpec): { data: rt.Rule; attrs: rt.RuleAttrs } {
 export async function addRule(r: RuleSpec, log: Logger = silentLogger): Promise<void> {
   const { data, attrs } = ruleRequest(r);
   try {
-    await rtnetlink().newRule(data, attrs, { flags: FlagsNew.CREATE | FlagsNew.EXCL });
+    await rtnetlink().newRule(data, attrs, NLM_F_CREATE | NLM_F_EXCL);
   } catch (error) {
     if (netlinkErrno(error) === 'EEXIST') {
       log.debug(`rule ${describeRule(r)} already present`);

@@ -12,7 +12,6 @@
  * 7.4): the base interface's link-local address is added instead, the source of the adverts.
  */
 import { readdir, readFile, writeFile } from 'node:fs/promises';
-import { FlagsNew } from 'netlink';
 import { KeepvipError, SystemCallError } from '../util/errors.js';
 import { type Logger, silentLogger } from '../util/logger.js';
 import {
@@ -20,13 +19,14 @@ import {
   forgetLinkIndex,
   linkIndex,
   listAddresses,
+  netlinkErrno,
   netlinkError,
   rtnetlink,
 } from './addresses.js';
+import { NLM_F_CREATE, NLM_F_EXCL } from './netlink-constants.js';
+import { encodeAttr, parseAttrs, readString } from './nlmsg.js';
+import { IFF_UP, IFLA_INFO_DATA, IFLA_INFO_KIND } from './rtnetlink-constants.js';
 
-/** IFLA_INFO_KIND / IFLA_INFO_DATA are the IFLA_LINKINFO attributes (linux/if_link.h). */
-const IFLA_INFO_KIND = 1;
-const IFLA_INFO_DATA = 2;
 /** IFLA_MACVLAN_MODE is the first macvlan IFLA_INFO_DATA attribute; MACVLAN_MODE_PRIVATE = 1. */
 const IFLA_MACVLAN_MODE = 1;
 export const MACVLAN_MODE_PRIVATE = 1;
@@ -45,39 +45,20 @@ export function vmacAddress(vrid: number, family: 'inet' | 'inet6'): string {
   return b.map((x) => x.toString(16).padStart(2, '0')).join(':');
 }
 
-/** rtattr encodes one netlink attribute (struct rtattr + payload, padded to 4 bytes). */
-function rtattr(type: number, payload: Buffer): Buffer {
-  const len = 4 + payload.length;
-  const out = Buffer.alloc((len + 3) & ~3);
-  out.writeUInt16LE(len, 0);
-  out.writeUInt16LE(type, 2);
-  payload.copy(out, 4);
-  return out;
-}
-
 /** encodeMacvlanLinkInfo is the IFLA_LINKINFO payload: IFLA_INFO_KIND "macvlan", IFLA_INFO_DATA { IFLA_MACVLAN_MODE }. */
 export function encodeMacvlanLinkInfo(mode = MACVLAN_MODE_PRIVATE): Buffer {
   const modeValue = Buffer.alloc(4);
   modeValue.writeUInt32LE(mode, 0);
   return Buffer.concat([
-    rtattr(IFLA_INFO_KIND, Buffer.from('macvlan')),
-    rtattr(IFLA_INFO_DATA, rtattr(IFLA_MACVLAN_MODE, modeValue)),
+    encodeAttr(IFLA_INFO_KIND, Buffer.from('macvlan')),
+    encodeAttr(IFLA_INFO_DATA, encodeAttr(IFLA_MACVLAN_MODE, modeValue)),
   ]);
 }
 
 /** linkInfoKind reads IFLA_INFO_KIND out of an IFLA_LINKINFO payload. */
 export function linkInfoKind(linkinfo: Buffer | undefined): string | undefined {
-  for (let off = 0; linkinfo && off + 4 <= linkinfo.length; ) {
-    const len = linkinfo.readUInt16LE(off);
-    if (len < 4) return undefined;
-    if (linkinfo.readUInt16LE(off + 2) === IFLA_INFO_KIND)
-      return linkinfo
-        .subarray(off + 4, off + len)
-        .toString()
-        .replace(/\0+$/, '');
-    off += (len + 3) & ~3;
-  }
-  return undefined;
+  const kind = linkinfo && parseAttrs(linkinfo).attrs.find((a) => a.type === IFLA_INFO_KIND);
+  return kind && readString(kind.data);
 }
 
 const IFNAME_RE = /^[A-Za-z0-9_.:-]{1,15}$/;
@@ -126,7 +107,7 @@ async function findLink(name: string) {
   const links = await rtnetlink()
     .getLink({}, { ifname: name })
     .catch((error: unknown) => {
-      if (/ENODEV/.test(String((error as Error)?.message))) return [];
+      if (netlinkErrno(error) === 'ENODEV') return [];
       throw netlinkError(`look up ${name}`, error);
     });
   return links[0];
@@ -136,7 +117,7 @@ async function deleteLinkIndex(index: number, name: string): Promise<void> {
   try {
     await rtnetlink().delLink({ index });
   } catch (error) {
-    if (!/ENODEV/.test(String((error as Error)?.message))) throw netlinkError(`delete link ${name}`, error);
+    if (netlinkErrno(error) !== 'ENODEV') throw netlinkError(`delete link ${name}`, error);
   } finally {
     forgetLinkIndex(name);
   }
@@ -155,7 +136,7 @@ export async function addVmac(spec: VmacSpec, log: Logger = silentLogger): Promi
   let created = true;
   if (existing) {
     const kind = linkInfoKind(existing.attrs.linkinfo);
-    const sameBase = existing.attrs.link?.readUInt32LE(0) === baseIndex;
+    const sameBase = existing.attrs.link === baseIndex;
     if (kind !== 'macvlan')
       throw new KeepvipError(
         'E_VMAC_EXISTS',
@@ -164,17 +145,15 @@ export async function addVmac(spec: VmacSpec, log: Logger = silentLogger): Promi
     if (existing.attrs.address?.equals(macBytes) && sameBase) created = false;
     else {
       log.info(`vmac: removing old VMAC interface ${spec.name} (wrong MAC or interface)`);
-      await deleteLinkIndex(existing.data.index!, spec.name);
+      await deleteLinkIndex(existing.data.index, spec.name);
     }
   }
   if (created) {
-    const link = Buffer.alloc(4);
-    link.writeUInt32LE(baseIndex, 0);
     try {
       await rtnetlink().newLink(
         {},
-        { ifname: spec.name, address: macBytes, link, linkinfo: encodeMacvlanLinkInfo() },
-        { flags: FlagsNew.CREATE | FlagsNew.EXCL },
+        { ifname: spec.name, address: macBytes, link: baseIndex, linkinfo: encodeMacvlanLinkInfo() },
+        NLM_F_CREATE | NLM_F_EXCL,
       );
     } catch (error) {
       throw netlinkError(`create VMAC interface ${spec.name} on ${spec.base}`, error);
@@ -219,7 +198,7 @@ export async function addVmac(spec: VmacSpec, log: Logger = silentLogger): Promi
       );
   }
   try {
-    await rtnetlink().setLink({ index, flags: { up: true }, change: { up: true } });
+    await rtnetlink().setLink({ index, flags: IFF_UP, change: IFF_UP });
   } catch (error) {
     throw netlinkError(`bring up ${spec.name}`, error);
   }

@@ -10,7 +10,7 @@ import {
   readAddress,
 } from './codec-base.js';
 import { writeStats, decodeStats } from './codec-stats.js';
-import { type NlWriter, parseAttrs, readBe16, readU8, readU16, readU32 } from './nlmsg.js';
+import { type NlWriter, parseAttrs, readBe16, readU8, readU16, readU32 } from '../nlmsg.js';
 import type { IpvsDestination, IpvsForward } from './types.js';
 
 /**

@@ -12,7 +12,7 @@ import {
   defaultNetmask,
 } from './codec-base.js';
 import { writeStats, decodeStats } from './codec-stats.js';
-import { type NlAttr, type NlWriter, parseAttrs, readBe16, readString, readU16, readU32 } from './nlmsg.js';
+import { type NlAttr, type NlWriter, parseAttrs, readBe16, readString, readU16, readU32 } from '../nlmsg.js';
 import type { IpvsProtocol, IpvsService, IpvsServiceId } from './types.js';
 
 /** isFullService tells an IpvsService (scheduler and all) from a bare IpvsServiceId. */

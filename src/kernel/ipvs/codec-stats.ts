@@ -1,6 +1,6 @@
 /** The IPVS statistics nests (IPVS_*_ATTR_STATS and _STATS64, IPVS_STATS_ATTR_*). Pure. */
 import * as K from './constants.js';
-import { type NlWriter, parseAttrs, readU64 } from './nlmsg.js';
+import { type NlWriter, parseAttrs, readU64 } from '../nlmsg.js';
 import type { IpvsStats } from './types.js';
 
 const STATS_FIELDS: [keyof Omit<IpvsStats, 'unknown'>, number, 32 | 64][] = [

@@ -8,20 +8,13 @@
  */
 import { formatAddress, parseIpv4, parseIpv6 } from '../../vrrp/address.js';
 import * as K from './constants.js';
-import { GENL_HDRLEN, NLMSG_HDRLEN } from './constants.js';
+import { GENL_HDRLEN } from './constants.js';
+import { NLMSG_HDRLEN } from '../netlink-constants.js';
 import type { Decoded } from './codec-base.js';
 import { isFullService, writeService, decodeService } from './codec-service.js';
 import { writeDest, decodeDest } from './codec-dest.js';
-import {
-  decodeGenl,
-  encodeGenl,
-  NlWriter,
-  parseAttrs,
-  readString,
-  readU8,
-  readU16,
-  readU32,
-} from './nlmsg.js';
+import { decodeGenl, encodeGenl } from './genlmsg.js';
+import { NlWriter, parseAttrs, readString, readU8, readU16, readU32 } from '../nlmsg.js';
 import type {
   IpvsDestination,
   IpvsInfo,

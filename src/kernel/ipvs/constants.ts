@@ -1,38 +1,15 @@
 /**
  * Numbers of the IPVS generic netlink interface, named as in linux/ip_vs.h (uapi), and of the
- * generic netlink controller (linux/genetlink.h) and netlink itself (linux/netlink.h), so the
- * code greps against the kernel headers.
+ * generic netlink controller (linux/genetlink.h), so the code greps against the kernel headers.
+ * Netlink's own (linux/netlink.h) are in ../netlink-constants.ts, shared with rtnetlink.
  */
 
 /** IPVS_GENL_NAME is the generic netlink family name of IPVS; IPVS_GENL_VERSION its version. */
 export const IPVS_GENL_NAME = 'IPVS';
 export const IPVS_GENL_VERSION = 1;
 
-/** NETLINK_GENERIC is the netlink protocol of generic netlink (linux/netlink.h). */
-export const NETLINK_GENERIC = 16;
-
-/** Netlink message types and flags (linux/netlink.h). */
-export const NLMSG_NOOP = 1;
-export const NLMSG_ERROR = 2;
-export const NLMSG_DONE = 3;
-export const NLMSG_OVERRUN = 4;
-export const NLM_F_REQUEST = 0x1;
-export const NLM_F_MULTI = 0x2;
-export const NLM_F_ACK = 0x4;
-export const NLM_F_ROOT = 0x100;
-export const NLM_F_MATCH = 0x200;
-export const NLM_F_DUMP = NLM_F_ROOT | NLM_F_MATCH;
-/** NLM_F_CAPPED / NLM_F_ACK_TLVS flag an NLMSG_ERROR whose copy of the request is cut / that carries extended-ack TLVs. */
-export const NLM_F_CAPPED = 0x100;
-export const NLM_F_ACK_TLVS = 0x200;
-/** NLA_F_NESTED marks a nested attribute; NLA_F_NET_BYTEORDER one in network order; NLA_TYPE_MASK strips both. */
-export const NLA_F_NESTED = 0x8000;
-export const NLA_F_NET_BYTEORDER = 0x4000;
-export const NLA_TYPE_MASK = ~(NLA_F_NESTED | NLA_F_NET_BYTEORDER) & 0xffff;
-/** NLMSG_HDRLEN is sizeof(struct nlmsghdr); GENL_HDRLEN sizeof(struct genlmsghdr); NLA_HDRLEN sizeof(struct nlattr). */
-export const NLMSG_HDRLEN = 16;
+/** GENL_HDRLEN is sizeof(struct genlmsghdr) (linux/genetlink.h); netlink's own numbers are in ../netlink-constants.ts. */
 export const GENL_HDRLEN = 4;
-export const NLA_HDRLEN = 4;
 
 /** Generic netlink controller (linux/genetlink.h). */
 export const GENL_ID_CTRL = 16;

@@ -11,11 +11,10 @@
  * (ENOBUFS), every request in flight is rejected with it: their outcome is unknown, so a
  * caller re-reads what it needs (the reconciler re-reads the table). Order is kept: the kernel executes a socket's
  * messages in the order sent, and nothing is sent while a dump runs (one dump per socket, or
- * the kernel says EBUSY; and what follows a dump must not change what it reads).
+ * the kernel says EBUSY; and what follows a dump must not change what it reads). The socket is
+ * the addon's (../netlink-raw.ts): a datagram longer than its 64 KiB read buffer is reported as
+ * EMSGSIZE and fails everything in flight, never parsed cut.
  */
-import { getSystemErrorName } from 'node:util';
-// The raw socket alone: the package's index loads every protocol's generated structs (slow to start).
-import { RawNetlinkSocket } from 'netlink/dist/raw.js';
 import { KeepvipError, SystemCallError } from '../../util/errors.js';
 import {
   NETLINK_GENERIC,
@@ -26,8 +25,9 @@ import {
   NLMSG_ERROR,
   NLMSG_NOOP,
   NLMSG_OVERRUN,
-} from './constants.js';
-import { decodeNlError, encodeNlMessage, splitMessages } from './nlmsg.js';
+} from '../netlink-constants.js';
+import { RawNetlinkSocket } from '../netlink-raw.js';
+import { decodeNlError, encodeNlMessage, errnoName, splitMessages } from '../nlmsg.js';
 
 /** GenlSocketOptions tunes the pipeline. */
 export interface GenlSocketOptions {
@@ -35,10 +35,8 @@ export interface GenlSocketOptions {
   window?: number;
   /** maxBatchBytes bounds one sendmsg (default 64 KiB, below the kernel's sk_sndbuf limit). */
   maxBatchBytes?: number;
-  /** recvBufferSize asks for SO_RCVBUF (the kernel caps it at net.core.rmem_max). */
+  /** recvBufferSize asks for the receive queue (SO_RCVBUFFORCE as root, else SO_RCVBUF capped at net.core.rmem_max). */
   recvBufferSize?: number;
-  /** messagePeeking reads each datagram's size first (MSG_PEEK), then the datagram: two recvmsg each (default off). */
-  messagePeeking?: boolean;
 }
 
 /** GenlRequest is one message to send: family id, payload (genlmsghdr + attributes), dump or not. */
@@ -85,23 +83,20 @@ export class GenlSocket {
     this.window = options.window ?? 256;
     this.maxBatchBytes = options.maxBatchBytes ?? 65536;
     try {
-      // One recvmsg per datagram into a 64 KiB buffer, not a peek then a read: half the
-      // syscalls, and the kernel sizes dump datagrams to what we read (up to 32 KiB), so a
-      // service's destinations arrive in one datagram.
-      this.sock = new RawNetlinkSocket(NETLINK_GENERIC, {
-        recvBufferSize: options.recvBufferSize ?? 4 * 1024 * 1024,
-        sendBufferSize: 1024 * 1024,
-        messagePeeking: options.messagePeeking ?? false,
-        msgBufferSize: 65536,
+      // One recvmsg per datagram into the addon's 64 KiB buffer, not a peek then a read: the
+      // kernel sizes dump datagrams to what we read (up to 32 KiB), so a service's destinations
+      // arrive in one datagram. A cut datagram (MSG_TRUNC) comes as an EMSGSIZE error.
+      this.sock = new RawNetlinkSocket({
+        protocol: NETLINK_GENERIC,
+        rcvbufBytes: options.recvBufferSize ?? 4 * 1024 * 1024,
+        onDatagram: (buf) => this.receive(buf),
+        onError: (error) => this.failAll(errnoError('netlink receive', error)),
       });
     } catch (error) {
       throw errnoError('open NETLINK_GENERIC socket', error);
     }
-    this.sock.unref();
+    this.sock.ref(false);
     this.seq = (Math.floor(Math.random() * 0x7fffffff) | 1) >>> 0;
-    this.sock.on('message', (buf) => this.receive(buf));
-    this.sock.on('truncatedMessage', () => this.failAll(new SystemCallError('netlink receive', 'EMSGSIZE')));
-    this.sock.on('error', (error) => this.failAll(errnoError('netlink receive', error)));
   }
 
   /** request queues one request and resolves with the payloads of its reply messages (none for a plain ACK). */
@@ -174,14 +169,13 @@ export class GenlSocket {
       this.operations += batch.length;
       this.sends++;
       this.setRef(true);
-      this.sock.send(
-        batch.map((p) => p.bytes),
-        { port: 0 },
-        (error) => {
-          if (!error) return;
-          for (const p of batch) this.settle(p, errnoError(p.describe(), error));
-        },
-      );
+      try {
+        // The kernel runs every message of the datagram before sendmsg returns; replies come
+        // through the poll, after this tick.
+        this.sock.send(batch.map((p) => p.bytes));
+      } catch (error) {
+        for (const p of batch) this.settle(p, errnoError(p.describe(), error));
+      }
     }
   }
 
@@ -247,17 +241,7 @@ export class GenlSocket {
   private setRef(on: boolean): void {
     if (on === this.referenced || this.closed) return;
     this.referenced = on;
-    if (on) this.sock.ref();
-    else this.sock.unref();
-  }
-}
-
-/** errnoName names a positive errno (17 -> EEXIST). */
-export function errnoName(errno: number): string {
-  try {
-    return getSystemErrorName(-errno);
-  } catch {
-    return `errno ${errno}`;
+    this.sock.ref(on);
   }
 }
 

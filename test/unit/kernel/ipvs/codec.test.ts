@@ -11,7 +11,7 @@ import {
   zeroStats,
 } from '../../../../src/kernel/ipvs/codec.js';
 import * as K from '../../../../src/kernel/ipvs/constants.js';
-import { parseAttrs } from '../../../../src/kernel/ipvs/nlmsg.js';
+import { parseAttrs } from '../../../../src/kernel/nlmsg.js';
 import type { IpvsDestination, IpvsService, IpvsServiceId } from '../../../../src/kernel/ipvs/types.js';
 import * as kernel from './kernel-replies.js';
 import * as libipvs from './libipvs-requests.js';

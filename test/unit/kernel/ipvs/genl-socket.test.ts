@@ -2,7 +2,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { decodeCtrlFamilyId, encodeCtrlGetFamily } from '../../../../src/kernel/ipvs/codec.js';
 import { CTRL_CMD_GETFAMILY, GENL_ID_CTRL } from '../../../../src/kernel/ipvs/constants.js';
 import { GenlSocket } from '../../../../src/kernel/ipvs/genl-socket.js';
-import { encodeGenl } from '../../../../src/kernel/ipvs/nlmsg.js';
+import { encodeGenl } from '../../../../src/kernel/ipvs/genlmsg.js';
 import { SystemCallError } from '../../../../src/util/errors.js';
 
 // The pipeline against the real generic netlink controller (nlctrl), which every Linux

@@ -1,9 +1,11 @@
 /**
- * Pure netlink framing (linux/netlink.h, linux/genetlink.h): struct nlmsghdr, struct
- * genlmsghdr, struct nlattr and struct nlmsgerr, to and from bytes. Nothing here throws on
- * bytes from the kernel: malformed input comes back as a reason, and never trusts a length.
+ * Pure netlink framing (linux/netlink.h): struct nlmsghdr, struct nlattr (struct rtattr has the
+ * same layout) and struct nlmsgerr, to and from bytes, for rtnetlink and generic netlink alike
+ * (generic netlink's own header is in ipvs/genlmsg.ts). Nothing here throws on bytes from the
+ * kernel: malformed input comes back as a reason, and never trusts a length.
  */
-import { GENL_HDRLEN, NLA_F_NESTED, NLA_HDRLEN, NLA_TYPE_MASK, NLMSG_HDRLEN } from './constants.js';
+import { getSystemErrorName } from 'node:util';
+import { NLA_F_NESTED, NLA_HDRLEN, NLA_TYPE_MASK, NLMSG_HDRLEN } from './netlink-constants.js';
 
 /** NlAttr is one struct nlattr: its type without flags, the NLA_F_NESTED flag and the payload. */
 export interface NlAttr {
@@ -14,20 +16,13 @@ export interface NlAttr {
 
 /** NlMessage is one struct nlmsghdr and its payload. */
 export interface NlMessage {
-  /** type is nlmsg_type: NLMSG_ERROR, NLMSG_DONE, or a generic netlink family id. */
+  /** type is nlmsg_type: NLMSG_ERROR, NLMSG_DONE, an RTM_* type or a generic netlink family id. */
   type: number;
   flags: number;
   seq: number;
   /** pid is nlmsg_pid, the port id. */
   pid: number;
   payload: Buffer;
-}
-
-/** GenlMessage is struct genlmsghdr (cmd, version) and the attributes that follow it. */
-export interface GenlMessage {
-  cmd: number;
-  version: number;
-  attrs: NlAttr[];
 }
 
 /** NlError is struct nlmsgerr: errno (0 for an ACK, else a negative errno) and the request's header. */
@@ -254,27 +249,6 @@ export function splitMessages(buf: Buffer): { messages: NlMessage[]; malformed?:
   return { messages };
 }
 
-/** encodeGenl frames struct genlmsghdr (cmd, version, reserved 0) followed by attributes. */
-export function encodeGenl(cmd: number, version: number, attrs: Buffer[]): Buffer {
-  const hdr = Buffer.alloc(GENL_HDRLEN);
-  hdr.writeUInt8(cmd, 0);
-  hdr.writeUInt8(version, 1);
-  return Buffer.concat([hdr, ...attrs]);
-}
-
-/** decodeGenl reads struct genlmsghdr and the attributes after it; undefined when shorter than the header. */
-export function decodeGenl(payload: Buffer): (GenlMessage & { malformed?: string }) | undefined {
-  if (payload.length < GENL_HDRLEN) return undefined;
-  const { attrs, malformed } = parseAttrs(payload.subarray(GENL_HDRLEN));
-  const out: GenlMessage & { malformed?: string } = {
-    cmd: payload.readUInt8(0),
-    version: payload.readUInt8(1),
-    attrs,
-  };
-  if (malformed) out.malformed = malformed;
-  return out;
-}
-
 /** decodeNlError reads struct nlmsgerr from an NLMSG_ERROR payload (also NLMSG_DONE's int); undefined when too short. */
 export function decodeNlError(payload: Buffer): NlError | undefined {
   if (payload.length < 4) return undefined;
@@ -287,4 +261,13 @@ export function decodeNlError(payload: Buffer): NlError | undefined {
     };
   }
   return out;
+}
+
+/** errnoName names a positive errno as nlmsgerr carries it negated (17 -> EEXIST). */
+export function errnoName(errno: number): string {
+  try {
+    return getSystemErrorName(-errno);
+  } catch {
+    return `errno ${errno}`;
+  }
 }

@@ -1,13 +1,13 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { decodeGenl } from '../../../src/kernel/ipvs/genlmsg.js';
 import {
-  decodeGenl,
   decodeNlError,
   encodeNlMessage,
   NlWriter,
   parseAttrs,
   splitMessages,
-} from '../../../../src/kernel/ipvs/nlmsg.js';
+} from '../../../src/kernel/nlmsg.js';
 
 const hex = (words: string[]) => Buffer.from(words.join('').replaceAll(' ', ''), 'hex');
 
