@@ -8,7 +8,11 @@
  * flushes its queue once the callback returns).
  *
  * A precise entry (the takeover timer) wakes PRECISE_LEAD_MS early and polls with setImmediate
- * until due: setTimeout rounds to whole milliseconds and fires about 1 ms late. Every fired entry's
+ * until due: setTimeout rounds to whole milliseconds and fires about 1 ms late. Precise entries
+ * keep a heap of their own, so the Node timer is armed for the earlier of the next coarse deadline
+ * and the next precise one less its lead: in one heap a precise deadline just behind a coarse one
+ * (255 backup instances re-arm ~700 coarse wake-ups a second) waited for that coarse setTimeout,
+ * up to 1 ms late, and fired late with it (bench/scale.ts, one takeover at a time: p50 1.05 ms). Every fired entry's
  * lateness (now - deadline) is counted in `lateness`, which the metrics export.
  */
 import { performance } from 'node:perf_hooks';
@@ -63,7 +67,9 @@ function earlier(a: Entry, b: Entry): boolean {
 
 /** TimerHeap schedules callbacks at absolute performance.now() deadlines. */
 export class TimerHeap {
-  private readonly heap: Entry[] = [];
+  /** coarse and precise are the two min-heaps; an entry's index is its place in its own. */
+  private readonly coarse: Entry[] = [];
+  private readonly preciseHeap: Entry[] = [];
   private seq = 0;
   private timeout: NodeJS.Timeout | undefined;
   /** timeoutAtMs is when the armed Node timer fires (its deadline minus the precise lead). */
@@ -81,7 +87,7 @@ export class TimerHeap {
 
   /** size is the number of armed deadlines. */
   get size(): number {
-    return this.heap.length;
+    return this.coarse.length + this.preciseHeap.length;
   }
 
   /** at arms fn for deadlineMs; it never runs synchronously from at(). */
@@ -116,16 +122,22 @@ export class TimerHeap {
       this.place(e);
       return;
     }
-    this.up(e.index);
-    this.down(e.index);
-    if (this.heap[0] === e && !this.running) this.arm();
+    const h = this.heapOf(e);
+    this.up(h, e.index);
+    this.down(h, e.index);
+    if (h[0] === e && !this.running) this.arm();
+  }
+
+  private heapOf(e: Entry): Entry[] {
+    return e.precise ? this.preciseHeap : this.coarse;
   }
 
   private insert(e: Entry): void {
-    e.index = this.heap.length;
-    this.heap.push(e);
-    this.up(e.index);
-    if (this.heap[0] === e && !this.running) this.arm();
+    const h = this.heapOf(e);
+    e.index = h.length;
+    h.push(e);
+    this.up(h, e.index);
+    if (h[0] === e && !this.running) this.arm();
   }
 
   /**
@@ -134,15 +146,16 @@ export class TimerHeap {
    * last deadline (a 60 s command timeout) was cancelled exits at once instead of waiting for it.
    */
   remove(e: Entry): void {
+    const h = this.heapOf(e);
     const i = e.index;
-    const last = this.heap.pop()!;
+    const last = h.pop()!;
     e.index = -1;
-    if (this.heap.length === 0 && !this.running) this.arm();
+    if (this.size === 0 && !this.running) this.arm();
     if (last === e) return;
-    this.heap[i] = last;
+    h[i] = last;
     last.index = i;
-    this.down(i);
-    this.up(last.index);
+    this.down(h, i);
+    this.up(h, last.index);
   }
 
   /** run fires every entry that is due, in deadline order, then re-arms for the next. */
@@ -154,7 +167,7 @@ export class TimerHeap {
     try {
       let now = this.now();
       for (;;) {
-        const top = this.heap[0];
+        const top = this.next();
         if (top === undefined || top.deadlineMs > now) break;
         this.remove(top);
         this.count(now - top.deadlineMs);
@@ -169,25 +182,39 @@ export class TimerHeap {
     }
   };
 
+  /** next is the entry that fires first: the earlier top of the two heaps. */
+  private next(): Entry | undefined {
+    const c = this.coarse[0];
+    const p = this.preciseHeap[0];
+    if (c === undefined) return p;
+    if (p === undefined) return c;
+    return earlier(p, c) ? p : c;
+  }
+
   private arm(): void {
-    const top = this.heap[0];
-    if (top === undefined) {
+    const c = this.coarse[0];
+    const p = this.preciseHeap[0];
+    if (c === undefined && p === undefined) {
       if (this.timeout) clearTimeout(this.timeout);
       this.timeout = undefined;
       this.timeoutAtMs = Number.POSITIVE_INFINITY;
       return;
     }
     if (this.immediate) return; // already polling: run() sees the new top
-    const wait = top.deadlineMs - this.now();
-    const lead = top.precise ? PRECISE_LEAD_MS : 0;
-    if (wait <= lead) {
+    // The Node timer wakes for whichever comes first: the next coarse deadline, or the next
+    // precise one less its lead (from then on run() polls each turn until it is due).
+    const atMs = Math.min(
+      c?.deadlineMs ?? Number.POSITIVE_INFINITY,
+      (p?.deadlineMs ?? Number.POSITIVE_INFINITY) - PRECISE_LEAD_MS,
+    );
+    const wait = atMs - this.now();
+    if (wait <= 0) {
       if (this.timeout) clearTimeout(this.timeout);
       this.timeout = undefined;
       this.timeoutAtMs = Number.POSITIVE_INFINITY;
       this.immediate = setImmediate(this.run);
       return;
     }
-    const atMs = top.deadlineMs - lead;
     // An armed Node timer that fires no later than needed stays; an early wake-up re-arms.
     if (this.timeout && this.timeoutAtMs <= atMs) return;
     if (this.timeout) clearTimeout(this.timeout);
@@ -196,7 +223,7 @@ export class TimerHeap {
       this.timeoutAtMs = Number.POSITIVE_INFINITY;
       return;
     }
-    this.timeout = setTimeout(this.run, Math.min(MAX_TIMEOUT_MS, Math.max(1, Math.floor(wait - lead))));
+    this.timeout = setTimeout(this.run, Math.min(MAX_TIMEOUT_MS, Math.max(1, Math.floor(wait))));
     this.timeoutAtMs = atMs;
   }
 
@@ -210,8 +237,7 @@ export class TimerHeap {
     if (lateMs > s.maxMs) s.maxMs = lateMs;
   }
 
-  private up(i: number): void {
-    const h = this.heap;
+  private up(h: Entry[], i: number): void {
     const e = h[i]!;
     while (i > 0) {
       const p = (i - 1) >> 1;
@@ -225,8 +251,7 @@ export class TimerHeap {
     e.index = i;
   }
 
-  private down(i: number): void {
-    const h = this.heap;
+  private down(h: Entry[], i: number): void {
     const n = h.length;
     const e = h[i]!;
     for (;;) {
