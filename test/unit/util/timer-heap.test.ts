@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { LATENESS_BUCKETS_MS, TimerHeap } from '../../../src/util/timer-heap.js';
+import { LATENESS_BUCKETS_MS, PRECISE_LEAD_MS, TimerHeap } from '../../../src/util/timer-heap.js';
 
 /** turn resolves after the event loop's check phase (where due entries fire). */
 const turn = () => new Promise<void>((r) => setImmediate(r));
@@ -135,6 +135,30 @@ describe('TimerHeap', () => {
     expect(count).toBe(1);
     for (let i = 0; i < 4; i++) await turn();
     expect(count).toBe(2);
+    expect(heap.size).toBe(0);
+  });
+  it('a precise deadline just behind a coarse one starts polling at its lead, not after the coarse timer', async () => {
+    const active = (kind: string) => process.getActiveResourcesInfo().filter((r) => r === kind).length;
+    let now = 98.7;
+    const heap = new TimerHeap(() => now);
+    const fired: string[] = [];
+    const immediates = active('Immediate');
+    heap.at(100, () => fired.push(`coarse@${now}`));
+    heap.at(100.5, () => fired.push(`precise@${now}`), true);
+    // 1.8 ms to the precise deadline is within PRECISE_LEAD_MS: polling now, even though the heap's
+    // earliest deadline (the coarse one, 1.3 ms away) alone would have armed a setTimeout(1).
+    expect(PRECISE_LEAD_MS).toBeGreaterThan(1.8);
+    expect(active('Immediate')).toBe(immediates + 1);
+    await turn();
+    expect(fired).toEqual([]);
+    now = 100.2;
+    await turn();
+    await turn();
+    expect(fired).toEqual(['coarse@100.2']);
+    now = 100.5;
+    await turn();
+    await turn();
+    expect(fired).toEqual(['coarse@100.2', 'precise@100.5']);
     expect(heap.size).toBe(0);
   });
 });
