@@ -2,7 +2,7 @@
  * The addon's starter (kernel/spawn.ts, native/src/spawn.c) with real programs: the shared
  * contract of every starter, and what the clone child sets up by itself.
  */
-import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -32,7 +32,11 @@ describe('nativeStarter', () => {
   it('passes no descriptor but 0, 1 and 2', async () => {
     expect(readdirSync('/proc/self/fd').length).toBeGreaterThan(3);
     const h = startProcess({ file: '/bin/sleep', args: ['5'] }, { clock: new ManualClock() });
-    // /proc/PID/fd shows the program's own table once execve has run (it has: the start returned).
+    // The start returns when the child releases our memory in execve, just before the kernel
+    // closes the close-on-exec descriptors (begin_new_exec), so /proc/PID/fd can still show them
+    // for a moment; the program's name is set after that (setup_new_exec): wait for it.
+    const started = Date.now();
+    while (readFileSync(`/proc/${h.pid}/comm`, 'utf8').trim() !== 'sleep' && Date.now() - started < 2000);
     const fds = readdirSync(`/proc/${h.pid}/fd`).sort();
     h.stop();
     await h.exited;
