@@ -47,6 +47,7 @@ export function daemonLog(o: DaemonLogOptions, env: NodeJS.ProcessEnv = process.
     journal: target === 'journal',
     syslog,
     prefix: `${SYSLOG_TAG}[${process.pid}]`,
+    batch: true,
   });
   return { log, target, close: () => syslog?.close() };
 }

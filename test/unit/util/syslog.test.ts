@@ -39,6 +39,24 @@ describe('log destination', () => {
     expect(out).toEqual(['<4>(VI_1) Entering FAULT STATE\n']);
     expect(syslogLine('error', 'a\nb')).toBe('<3>a b\n');
   });
+
+  it('a batching logger writes the lines of one callback in one write, in order, before the next callback', async () => {
+    const out: string[] = [];
+    const log = createLogger({
+      journal: true,
+      batch: true,
+      stream: { write: (s: string) => out.push(s) } as never,
+    });
+    log.info('(VI_1) Entering MASTER STATE');
+    log.info('(VI_1) setting VIPs.');
+    log.debug('not shown without detail');
+    expect(out).toEqual([]);
+    await new Promise((r) => setImmediate(r));
+    expect(out).toEqual(['<6>(VI_1) Entering MASTER STATE\n<6>(VI_1) setting VIPs.\n']);
+    log.error('next');
+    await new Promise((r) => setImmediate(r));
+    expect(out).toEqual(['<6>(VI_1) Entering MASTER STATE\n<6>(VI_1) setting VIPs.\n', '<3>next\n']);
+  });
 });
 
 describe('SyslogWriter', () => {
