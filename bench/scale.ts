@@ -130,9 +130,7 @@ async function singleTakeovers(
   });
   const dump = captureVrrp(topo);
   await new Promise((r) => setTimeout(r, 500));
-  const dropFrom = new Map<number, number>();
   for (const vrid of vrids) {
-    dropFrom.set(vrid, Date.now());
     await n1.exec('nft', [
       'add',
       'rule',

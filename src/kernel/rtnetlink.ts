@@ -4,7 +4,7 @@
  * Mutations resolve once the kernel ACKed them; reads resolve with the decoded messages.
  */
 import { NETLINK_ROUTE, NLM_F_DUMP } from './netlink-constants.js';
-import { NetlinkRequestError, NetlinkSocket } from './netlink-socket.js';
+import { NetlinkRequestError, NetlinkSocket, type NetlinkSocketOptions } from './netlink-socket.js';
 import type { NlMessage } from './nlmsg.js';
 import * as R from './rtnetlink-constants.js';
 import {
@@ -26,21 +26,8 @@ import {
   type RuleAttrs,
 } from './rtnetlink-structs.js';
 
-/** RtNetlinkOptions configure openRtNetlink. */
-export interface RtNetlinkOptions {
-  /** groups are rtnetlink multicast groups to join (RTNLGRP_*), none for a request socket. */
-  groups?: number[];
-  /** ref keeps the event loop alive while the socket is open (notification sockets). */
-  ref?: boolean;
-  /** rcvbufBytes overrides NETLINK_RCVBUF_BYTES (tests provoke overruns with a small queue). */
-  rcvbufBytes?: number;
-  /** maxInFlight overrides NETLINK_MAX_IN_FLIGHT (the overrun test sends everything at once). */
-  maxInFlight?: number;
-  /** onNotification receives the multicast messages of the groups, per datagram. */
-  onNotification?: (messages: NlMessage[]) => void;
-  /** onError receives socket errors; ENOBUFS means messages were lost. Pending requests have failed. */
-  onError: (error: Error & { code?: string }) => void;
-}
+/** RtNetlinkOptions configure openRtNetlink: a NetlinkSocket's options, the protocol being NETLINK_ROUTE. */
+export type RtNetlinkOptions = Omit<NetlinkSocketOptions, 'protocol'>;
 
 /**
  * openRtNetlink opens an rtnetlink socket on the addon. Errors never throw out of a callback:
