@@ -1,10 +1,10 @@
 /**
  * CheckerThread runs the checkers in a worker thread (worker-main.ts) and is, on the main
  * thread, the same VerdictSource the in-process CheckScheduler is: verdicts and events arrive
- * as messages and are replayed to subscribers in order; `snapshot()` returns the latest one the
- * thread posted (at most `snapshotMs` old). Measured reason (bench/checkers.ts): 12,000 checks
- * a second cost about one core in connect()/close() alone, which on the main thread delayed
- * the VRRP advert timer by seconds.
+ * as messages and are replayed to subscribers in order; `refresh()` asks the thread for a
+ * snapshot and `snapshot()` returns the latest one. Measured reason (bench/checkers.ts): 12,000
+ * checks a second cost about one core in connect()/close() alone, which on the main thread
+ * delayed the VRRP advert timer by seconds.
  */
 import { setFlagsFromString } from 'node:v8';
 import { Worker } from 'node:worker_threads';
@@ -55,6 +55,12 @@ function commandLineSemiSpaceMb(): number {
   return Number.isFinite(n) ? n : 0;
 }
 
+/**
+ * SNAPSHOT_WAIT_MS bounds a refresh: a thread too busy to answer (a 1-CPU host starting 12,000
+ * checks) leaves status with the snapshot it last sent.
+ */
+export const SNAPSHOT_WAIT_MS = 3000;
+
 /** needsThread: a configuration has something to check (virtual servers, nginx health checks as such). */
 function needsThread(config: KeepvipConfig): boolean {
   return config.virtualServers.length > 0;
@@ -69,13 +75,16 @@ export class CheckerThread implements VerdictSource {
   /** lastJson is the thread's latest snapshot, parsed on demand (parsed) so an unread one costs nothing here. */
   private lastJson: string | undefined;
   private parsed: CheckSnapshot | undefined;
+  /** refreshing is the snapshot request in flight (callers share it); onSnapshot ends it. */
+  private refreshing: Promise<void> | undefined;
+  private onSnapshot: (() => void) | undefined;
   private stopped: Promise<void> | undefined;
   private config: KeepvipConfig;
   private pinger: IcmpPinger | undefined;
   /** suspended are the ha_suspend virtual servers (keys) whose checkers pause (lvs/ha-suspend.ts). */
   private suspended: string[] = [];
 
-  constructor(private readonly o: { config: KeepvipConfig; log: Logger; snapshotMs?: number }) {
+  constructor(private readonly o: { config: KeepvipConfig; log: Logger }) {
     this.config = o.config;
   }
 
@@ -117,7 +126,7 @@ export class CheckerThread implements VerdictSource {
     // is put back once the thread runs; resourceLimits cannot override the command line's flag).
     setFlagsFromString(`--max-semi-space-size=${CHECKER_SEMI_SPACE_MB}`);
     const worker = new Worker(new URL('./worker-main.js', import.meta.url), {
-      workerData: { config: this.config, snapshotMs: this.o.snapshotMs ?? 5000, suspended: this.suspended },
+      workerData: { config: this.config, suspended: this.suspended },
     });
     const restore = () => setFlagsFromString(`--max-semi-space-size=${commandLineSemiSpaceMb()}`);
     worker.once('online', restore);
@@ -148,6 +157,7 @@ export class CheckerThread implements VerdictSource {
         case 'snapshot':
           this.lastJson = m.json;
           this.parsed = undefined;
+          this.onSnapshot?.();
           break;
         case 'started':
         case 'reloaded':
@@ -199,7 +209,30 @@ export class CheckerThread implements VerdictSource {
     return checker === undefined ? undefined : { ...e, vs, rs, checker };
   }
 
-  /** snapshot is the latest snapshot the thread posted. */
+  /**
+   * refresh asks the thread for a snapshot and resolves once it arrived (or after SNAPSHOT_WAIT_MS).
+   * The thread sends none on its own: at 12,000 real servers a snapshot is megabytes of JSON, and
+   * one every few seconds was most of this thread's garbage (major collections that held the VRRP
+   * timers for a second in bench/checkers.ts) for status requests that seldom come.
+   */
+  refresh(): Promise<void> {
+    const w = this.worker;
+    if (w === undefined) return Promise.resolve();
+    this.refreshing ??= new Promise<void>((resolve) => {
+      const timeout = systemClock.at(systemClock.nowMs() + SNAPSHOT_WAIT_MS, () => done());
+      const done = () => {
+        timeout.cancel();
+        this.refreshing = undefined;
+        this.onSnapshot = undefined;
+        resolve();
+      };
+      this.onSnapshot = done;
+      w.postMessage({ type: 'snapshot' });
+    });
+    return this.refreshing;
+  }
+
+  /** snapshot is the latest snapshot the thread sent (refresh first for a current one). */
   snapshot(): CheckSnapshot {
     this.parsed ??=
       this.lastJson === undefined
@@ -214,6 +247,7 @@ export class CheckerThread implements VerdictSource {
     if (w === undefined) return;
     w.postMessage({ type: 'stop' });
     await this.stopped;
+    this.onSnapshot?.();
     await w.terminate();
     this.worker = undefined;
     this.pinger?.close();

@@ -2,14 +2,14 @@
  * The checker thread: runs a CheckScheduler on its own event loop (worker_threads), so the
  * probes' connect/close syscalls and callbacks never delay the VRRP timers of the main
  * thread. It receives the configuration (start, reload, stop) and posts back log lines,
- * verdict changes, events and periodic snapshots (worker-host.ts is the other end).
+ * verdict changes, events and, when asked, snapshots (worker-host.ts is the other end).
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import type { KeepvipConfig } from '../config/model.js';
 import { ProbeTimeoutError } from '../kernel/probe-socket.js';
 import { setThreadPriority } from '../kernel/sched.js';
 import { installNativeStarter } from '../kernel/spawn.js';
-import { systemClock, type TimerHandle } from '../util/clock.js';
+import { systemClock } from '../util/clock.js';
 import type { LogLevel, Logger } from '../util/logger.js';
 import { joinedCheckers } from './probe.js';
 import { CheckScheduler } from './scheduler.js';
@@ -41,7 +41,7 @@ const post = (m: unknown) => {
 };
 const line = (level: LogLevel) => (message: string) => post({ type: 'log', level, message });
 const log: Logger = { error: line('error'), warn: line('warn'), info: line('info'), debug: line('debug') };
-const o = workerData as { config: KeepvipConfig; snapshotMs: number; suspended?: string[] };
+const o = workerData as { config: KeepvipConfig; suspended?: string[] };
 // keepalived's checker_priority / checker_rt_priority, on this thread (kernel/sched.ts). The thread
 // starts with the VRRP thread's values, so the nice value is always set: 0, keepalived's
 // checker process default, unless configured.
@@ -57,32 +57,11 @@ const ping = (address: string, timeoutMs: number): Promise<void> =>
     post({ type: 'ping', id, address, timeoutMs });
   });
 const scheduler = new CheckScheduler({ config: o.config, clock: systemClock, log, ping, turnTime: true });
-// The snapshot crosses as one JSON string: a structured clone of 12,000 real servers cost the
-// main thread tens of milliseconds per post (VRRP timer lateness in bench/checkers.ts); the
-// host parses the string only when status or metrics ask.
+// The snapshot crosses as one JSON string, only when the host asks (status, metrics, dumps): a
+// structured clone of 12,000 real servers cost the main thread tens of milliseconds per post, and
+// sending one every few seconds and after changes made megabytes of garbage on both threads.
 const postSnapshot = () => post({ type: 'snapshot', json: JSON.stringify(scheduler.snapshot()) });
-// Status and metrics read the host's copy of the last snapshot: a verdict change sends a fresh one
-// right after the changes of this turn (coalesced), not up to snapshotMs later; further changes
-// within SNAPSHOT_AFTER_CHANGE_MS wait for its end. A snapshot is O(real servers): while servers
-// flap every turn (a 1-CPU guest's checks timing out), one per turn was more work than the checks.
-const SNAPSHOT_AFTER_CHANGE_MS = 1000;
-let snapshotQueued = false;
-let lastChangeSnapshotMs = Number.NEGATIVE_INFINITY;
-let changeTimer: TimerHandle | undefined;
-const postChangeSnapshot = () => {
-  snapshotQueued = false;
-  changeTimer = undefined;
-  lastChangeSnapshotMs = systemClock.nowMs();
-  postSnapshot();
-};
-scheduler.subscribe((key, verdict) => {
-  post({ type: 'verdict', key, verdict });
-  if (snapshotQueued) return;
-  snapshotQueued = true;
-  const wait = lastChangeSnapshotMs + SNAPSHOT_AFTER_CHANGE_MS - systemClock.nowMs();
-  if (wait <= 0) setImmediate(postChangeSnapshot);
-  else changeTimer = systemClock.at(systemClock.nowMs() + wait, postChangeSnapshot);
-});
+scheduler.subscribe((key, verdict) => post({ type: 'verdict', key, verdict }));
 // Events carry indices, not objects: a virtual server with 1,000 real servers cloned per event
 // would flood the main thread. The host maps them back onto its copy of the configuration.
 let index = indexOf(o.config);
@@ -101,7 +80,6 @@ scheduler.onEvent((e) => {
 scheduler.suspend(o.suspended ?? []);
 scheduler.start();
 post({ type: 'started', verdicts: [...verdictsOf(scheduler)] });
-const timer = setInterval(() => postSnapshot(), o.snapshotMs);
 port.on('message', (m: ToWorker) => {
   if (m.type === 'pong') {
     const p = pending.get(m.id);
@@ -115,8 +93,6 @@ port.on('message', (m: ToWorker) => {
   } else if (m.type === 'suspend') scheduler.suspend(m.virtualServers);
   else if (m.type === 'snapshot') postSnapshot();
   else {
-    clearInterval(timer);
-    changeTimer?.cancel();
     scheduler.stop();
     post({ type: 'stopped' });
     flush();

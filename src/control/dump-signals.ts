@@ -86,15 +86,29 @@ export class DumpWriter {
   }
 }
 
-/** installDumpSignals handles SIGUSR1, SIGUSR2 and SIGJSON; returns the function that removes the handlers. */
-export function installDumpSignals(writer: DumpWriter, log: Logger): () => void {
-  const onUsr1 = () => writer.write('data');
-  const onUsr2 = () => writer.write('stats');
+/**
+ * installDumpSignals handles SIGUSR1, SIGUSR2 and SIGJSON; returns the function that removes the
+ * handlers. `refresh` (the checker thread's fresh snapshot) runs before each dump; it never fails one.
+ */
+export function installDumpSignals(
+  writer: DumpWriter,
+  log: Logger,
+  refresh?: () => Promise<void>,
+): () => void {
+  const dump = (kind: DumpKind) => () => {
+    if (refresh === undefined) writer.write(kind);
+    else
+      void refresh()
+        .catch(() => {})
+        .then(() => writer.write(kind));
+  };
+  const onUsr1 = dump('data');
+  const onUsr2 = dump('stats');
   process.on('SIGUSR1', onUsr1);
   process.on('SIGUSR2', onUsr2);
   let offJson = () => {};
   try {
-    offJson = onRtSignal(SIGJSON_OFFSET, () => writer.write('json'));
+    offJson = onRtSignal(SIGJSON_OFFSET, dump('json'));
   } catch (err) {
     log.warn(`SIGJSON (SIGRTMIN+${SIGJSON_OFFSET}) not handled: ${(err as Error).message}`);
   }

@@ -231,21 +231,21 @@ export function parseListen(spec: string): { path: string } | { host: string; po
 }
 
 /** startMetricsServer serves GET /metrics; a unix socket is created mode 0600 (no window, see unix-listen.ts). */
-export async function startMetricsServer(spec: string, render: () => string): Promise<Server> {
+export async function startMetricsServer(
+  spec: string,
+  render: () => string | Promise<string>,
+): Promise<Server> {
   const where = parseListen(spec);
   const server = createServer((req, res) => {
     if (req.method !== 'GET' || (req.url !== '/metrics' && req.url !== '/')) {
       res.writeHead(404).end();
       return;
     }
-    let body: string;
-    try {
-      body = render();
-    } catch (err) {
-      res.writeHead(500, { 'content-type': 'text/plain' }).end(`render failed: ${(err as Error).message}\n`);
-      return;
-    }
-    res.writeHead(200, { 'content-type': 'text/plain; version=0.0.4' }).end(body);
+    new Promise<string>((resolve) => resolve(render())).then(
+      (body) => res.writeHead(200, { 'content-type': 'text/plain; version=0.0.4' }).end(body),
+      (err: Error) =>
+        res.writeHead(500, { 'content-type': 'text/plain' }).end(`render failed: ${err.message}\n`),
+    );
   });
   if ('path' in where) {
     await listenUnix(server, where.path, 0o600);

@@ -8,7 +8,7 @@ import { dirname } from 'node:path';
 import type { Logger } from '../util/logger.js';
 import { listenUnix } from './unix-listen.js';
 
-/** ControlHandlers answer requests by name. */
+/** ControlHandlers answer requests by name, at once or with a promise (a fresh checker snapshot first). */
 export type ControlHandlers = Record<string, () => unknown>;
 
 /** startControlServer listens on path; an old socket file left by a crash is replaced. */
@@ -20,9 +20,11 @@ export async function startControlServer(
   mkdirSync(dirname(path), { recursive: true, mode: 0o755 });
   const server = createServer((conn) => {
     let buf = '';
+    let answered = false;
     conn.setEncoding('utf8');
     conn.on('error', () => conn.destroy());
     conn.on('data', (chunk: string) => {
+      if (answered) return;
       buf += chunk;
       const nl = buf.indexOf('\n');
       if (nl < 0) {
@@ -31,16 +33,16 @@ export async function startControlServer(
       }
       const request = buf.slice(0, nl).trim();
       const handler = handlers[request];
-      let reply: string;
-      try {
-        reply = JSON.stringify(
-          handler ? { ok: true, result: handler() } : { ok: false, error: `unknown request ${request}` },
-        );
-      } catch (err) {
-        log.error(`control request ${request} failed: ${(err as Error).stack ?? err}`);
-        reply = JSON.stringify({ ok: false, error: `${request} failed: ${(err as Error).message}` });
-      }
-      conn.end(`${reply}\n`);
+      answered = true;
+      new Promise<unknown>((resolve) => resolve(handler?.()))
+        .then((result) =>
+          JSON.stringify(handler ? { ok: true, result } : { ok: false, error: `unknown request ${request}` }),
+        )
+        .catch((err: Error) => {
+          log.error(`control request ${request} failed: ${err.stack ?? err}`);
+          return JSON.stringify({ ok: false, error: `${request} failed: ${err.message}` });
+        })
+        .then((reply) => conn.end(`${reply}\n`));
     });
   });
   await listenUnix(server, path, 0o600);

@@ -139,7 +139,9 @@ export async function runDaemon(o: DaemonOptions): Promise<number> {
     lvs: lvs.status(),
     timers: systemTimers.lateness,
   });
-  const control = await startControlServer(o.controlSocket, { status: statusDoc }, log).catch(
+  // The checker thread's snapshot is made when asked (12,000 real servers are megabytes of JSON).
+  const freshStatus = () => checks.refresh().then(statusDoc);
+  const control = await startControlServer(o.controlSocket, { status: freshStatus }, log).catch(
     (err: Error) => {
       log.warn(`control socket ${o.controlSocket} unavailable: ${err.message}`);
       return undefined;
@@ -163,14 +165,17 @@ export async function runDaemon(o: DaemonOptions): Promise<number> {
       },
     }),
     log,
+    () => checks.refresh(),
   );
   process.on('SIGHUP', onHup);
   held.release();
   const metrics = o.metrics
-    ? await startMetricsServer(o.metrics, () => renderMetrics(snapshot())).catch((err: Error) => {
-        log.error(`metrics endpoint ${o.metrics}: ${err.message}`);
-        return undefined;
-      })
+    ? await startMetricsServer(o.metrics, () => checks.refresh().then(() => renderMetrics(snapshot()))).catch(
+        (err: Error) => {
+          log.error(`metrics endpoint ${o.metrics}: ${err.message}`);
+          return undefined;
+        },
+      )
     : undefined;
   await stopSignal;
   process.off('SIGHUP', onHup);
