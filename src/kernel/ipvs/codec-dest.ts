@@ -1,16 +1,9 @@
 /** The IPVS_CMD_ATTR_DEST nest (IPVS_DEST_ATTR_*). Pure; decoding never throws. */
 import * as K from './constants.js';
-import {
-  type Decoded,
-  FORWARDS,
-  TUN_TYPES,
-  familyOf,
-  afOf,
-  addressBytes16,
-  readAddress,
-} from './codec-base.js';
+import { type Decoded, FORWARDS, TUN_TYPES, familyOf, afOf, addressBytes16 } from './codec-base.js';
 import { writeStats, decodeStats } from './codec-stats.js';
-import { type NlWriter, parseAttrs, readBe16, readU8, readU16, readU32 } from '../nlmsg.js';
+import { AttrIndex, type NlWriter } from '../nlmsg.js';
+import { formatAddress } from '../../vrrp/address.js';
 import type { IpvsDestination, IpvsForward } from './types.js';
 
 /**
@@ -48,31 +41,28 @@ export function writeDest(
   });
 }
 
+/** DEST_ATTRS indexes a destination nest; decoding is synchronous, so one index serves every call. */
+const DEST_ATTRS = new AttrIndex(K.IPVS_DEST_ATTR_TUN_FLAGS);
+
+/** FORWARD_BY_NUM maps IP_VS_CONN_F_* forwarding numbers back to their names. */
+const FORWARD_BY_NUM = new Map((Object.keys(FORWARDS) as IpvsForward[]).map((f) => [FORWARDS[f], f]));
+
 /** decodeDest reads an IPVS_CMD_ATTR_DEST nest; `serviceFamily` is used when IPVS_DEST_ATTR_ADDR_FAMILY is absent. */
 export function decodeDest(data: Buffer, serviceFamily: 'inet' | 'inet6' = 'inet'): Decoded<IpvsDestination> {
-  const { attrs, malformed } = parseAttrs(data);
-  const by = new Map<number, Buffer>();
-  const unknown = new Map<number, Buffer>();
-  for (const a of attrs) {
-    if (a.type >= K.IPVS_DEST_ATTR_ADDR && a.type <= K.IPVS_DEST_ATTR_TUN_FLAGS) by.set(a.type, a.data);
-    else unknown.set(a.type, Buffer.from(a.data));
-  }
-  const u32 = (t: number) => {
-    const v = by.get(t);
-    return v ? readU32(v) : undefined;
-  };
-  const afData = by.get(K.IPVS_DEST_ATTR_ADDR_FAMILY);
-  const family = afData ? familyOf(readU16(afData)) : serviceFamily;
+  const a = DEST_ATTRS.read(data);
+  const family = a.has(K.IPVS_DEST_ATTR_ADDR_FAMILY)
+    ? familyOf(a.u16(K.IPVS_DEST_ATTR_ADDR_FAMILY))
+    : serviceFamily;
   if (!family) return { ok: false, reason: 'destination with unknown IPVS_DEST_ATTR_ADDR_FAMILY' };
-  const address = readAddress(family, by.get(K.IPVS_DEST_ATTR_ADDR) ?? Buffer.alloc(0));
-  const port = readBe16(by.get(K.IPVS_DEST_ATTR_PORT) ?? Buffer.alloc(0));
-  if (address === undefined || port === undefined)
-    return { ok: false, reason: malformed ?? 'destination without IPVS_DEST_ATTR_ADDR/PORT' };
-  const fwdNum = (u32(K.IPVS_DEST_ATTR_FWD_METHOD) ?? 0) & K.IP_VS_CONN_F_FWD_MASK;
+  const addrAt =
+    a.size(K.IPVS_DEST_ATTR_ADDR) >= (family === 'inet' ? 4 : 16) ? a.offset(K.IPVS_DEST_ATTR_ADDR) : -1;
+  const port = a.be16(K.IPVS_DEST_ATTR_PORT);
+  if (addrAt < 0 || port === undefined)
+    return { ok: false, reason: a.malformed ?? 'destination without IPVS_DEST_ATTR_ADDR/PORT' };
+  const address = formatAddress(family, data, addrAt);
+  const fwdNum = (a.u32(K.IPVS_DEST_ATTR_FWD_METHOD) ?? 0) & K.IP_VS_CONN_F_FWD_MASK;
   const localNode = fwdNum === K.IP_VS_CONN_F_LOCALNODE;
-  const forward = localNode
-    ? 'dr'
-    : (Object.keys(FORWARDS) as IpvsForward[]).find((f) => FORWARDS[f] === fwdNum);
+  const forward = localNode ? 'dr' : FORWARD_BY_NUM.get(fwdNum);
   if (!forward)
     return { ok: false, reason: `destination with unsupported IPVS_DEST_ATTR_FWD_METHOD ${fwdNum}` };
   const d: IpvsDestination = {
@@ -80,14 +70,14 @@ export function decodeDest(data: Buffer, serviceFamily: 'inet' | 'inet6' = 'inet
     family,
     port,
     forward,
-    weight: u32(K.IPVS_DEST_ATTR_WEIGHT) ?? 0,
-    upperThreshold: u32(K.IPVS_DEST_ATTR_U_THRESH) ?? 0,
-    lowerThreshold: u32(K.IPVS_DEST_ATTR_L_THRESH) ?? 0,
+    weight: a.u32(K.IPVS_DEST_ATTR_WEIGHT) ?? 0,
+    upperThreshold: a.u32(K.IPVS_DEST_ATTR_U_THRESH) ?? 0,
+    lowerThreshold: a.u32(K.IPVS_DEST_ATTR_L_THRESH) ?? 0,
   };
   if (localNode) d.localNode = true;
-  const tunTypeNum = readU8(by.get(K.IPVS_DEST_ATTR_TUN_TYPE) ?? Buffer.alloc(0)) ?? 0;
-  const tunPort = readBe16(by.get(K.IPVS_DEST_ATTR_TUN_PORT) ?? Buffer.alloc(0)) ?? 0;
-  const tunFlags = readU16(by.get(K.IPVS_DEST_ATTR_TUN_FLAGS) ?? Buffer.alloc(0)) ?? 0;
+  const tunTypeNum = a.u8(K.IPVS_DEST_ATTR_TUN_TYPE) ?? 0;
+  const tunPort = a.be16(K.IPVS_DEST_ATTR_TUN_PORT) ?? 0;
+  const tunFlags = a.u16(K.IPVS_DEST_ATTR_TUN_FLAGS) ?? 0;
   const tunType = TUN_TYPES[tunTypeNum];
   if (tunType === undefined)
     return { ok: false, reason: `destination with unknown IPVS_DEST_ATTR_TUN_TYPE ${tunTypeNum}` };
@@ -97,15 +87,17 @@ export function decodeDest(data: Buffer, serviceFamily: 'inet' | 'inet6' = 'inet
     d.tunPort = tunPort;
     d.tunFlags = tunFlags;
   }
-  const active = u32(K.IPVS_DEST_ATTR_ACTIVE_CONNS);
-  const inact = u32(K.IPVS_DEST_ATTR_INACT_CONNS);
-  const persist = u32(K.IPVS_DEST_ATTR_PERSIST_CONNS);
+  const active = a.u32(K.IPVS_DEST_ATTR_ACTIVE_CONNS);
+  const inact = a.u32(K.IPVS_DEST_ATTR_INACT_CONNS);
+  const persist = a.u32(K.IPVS_DEST_ATTR_PERSIST_CONNS);
   if (active !== undefined) d.activeConns = active;
   if (inact !== undefined) d.inactConns = inact;
   if (persist !== undefined) d.persistConns = persist;
-  const stats = by.get(K.IPVS_DEST_ATTR_STATS64) ?? by.get(K.IPVS_DEST_ATTR_STATS);
+  // The unknown ones are taken before the stats nest is read (it has an index of its own).
+  const unknown = a.unknown;
+  const stats = a.data(K.IPVS_DEST_ATTR_STATS64) ?? a.data(K.IPVS_DEST_ATTR_STATS);
   if (stats) d.stats = decodeStats(stats);
-  if (unknown.size > 0) d.unknown = unknown;
+  if (unknown) d.unknown = unknown;
   return { ok: true, value: d };
 }
 

@@ -1,6 +1,6 @@
 /** The IPVS statistics nests (IPVS_*_ATTR_STATS and _STATS64, IPVS_STATS_ATTR_*). Pure. */
 import * as K from './constants.js';
-import { type NlWriter, parseAttrs, readU64 } from '../nlmsg.js';
+import { AttrIndex, type NlWriter } from '../nlmsg.js';
 import type { IpvsStats } from './types.js';
 
 const STATS_FIELDS: [keyof Omit<IpvsStats, 'unknown'>, number, 32 | 64][] = [
@@ -46,17 +46,24 @@ export function writeStats(w: NlWriter, type: number, s: IpvsStats, wide: boolea
   });
 }
 
+/** STATS_ATTRS indexes a statistics nest (one index, reused: decoding is synchronous). */
+const STATS_ATTRS = new AttrIndex(K.IPVS_STATS_ATTR_PAD);
+
 /** decodeStats reads a statistics nest (either width); IPVS_STATS_ATTR_PAD is skipped, unknown types kept. */
 export function decodeStats(data: Buffer): IpvsStats {
-  const s = zeroStats();
-  const { attrs } = parseAttrs(data);
-  for (const a of attrs) {
-    const field = STATS_FIELDS.find(([, t]) => t === a.type);
-    if (field) s[field[0]] = readU64(a.data) ?? 0n;
-    else if (a.type !== K.IPVS_STATS_ATTR_PAD) {
-      s.unknown ??= new Map();
-      s.unknown.set(a.type, Buffer.from(a.data));
-    }
-  }
+  const a = STATS_ATTRS.read(data);
+  const s: IpvsStats = {
+    conns: a.u64(K.IPVS_STATS_ATTR_CONNS) ?? 0n,
+    inPkts: a.u64(K.IPVS_STATS_ATTR_INPKTS) ?? 0n,
+    outPkts: a.u64(K.IPVS_STATS_ATTR_OUTPKTS) ?? 0n,
+    inBytes: a.u64(K.IPVS_STATS_ATTR_INBYTES) ?? 0n,
+    outBytes: a.u64(K.IPVS_STATS_ATTR_OUTBYTES) ?? 0n,
+    cps: a.u64(K.IPVS_STATS_ATTR_CPS) ?? 0n,
+    inPps: a.u64(K.IPVS_STATS_ATTR_INPPS) ?? 0n,
+    outPps: a.u64(K.IPVS_STATS_ATTR_OUTPPS) ?? 0n,
+    inBps: a.u64(K.IPVS_STATS_ATTR_INBPS) ?? 0n,
+    outBps: a.u64(K.IPVS_STATS_ATTR_OUTBPS) ?? 0n,
+  };
+  if (a.unknown) s.unknown = a.unknown;
   return s;
 }
