@@ -183,7 +183,7 @@ CT=$!
 ( ${measure(`$(cat ${d}/kv.pid)`)} ) > kv.measure
 kill $TD || true
 kill $CT || true
-node ${out}/keepvip.mjs status --json --control ${d}/kv.sock > kv.status 2>/dev/null || true
+node ${out}/keepvip.mjs status --json --control ${d}/kv.sock > kv.status 2> kv.status.err || true
 kill $(cat kv.pid); sleep 3
 ${PROFILE ? 'for i in $(seq 1 300); do kill -0 $(cat kv.pid) 2>/dev/null || break; sleep 1; done' : ''}
 `;
@@ -227,7 +227,9 @@ ${PROFILE ? 'for i in $(seq 1 300); do kill -0 $(cat kv.pid) 2>/dev/null || brea
       };
       if (st.checkers?.totals)
         runs = ` (${st.checkers.totals.checkers} checkers, ${st.checkers.totals.runs} runs so far)`;
-    } catch {}
+    } catch {
+      runs = ` (no status: ${guest.readResult('kv.status.err').trim() || 'empty answer'})`;
+    }
     const upIn = (log: string) =>
       guest
         .readResult(log)

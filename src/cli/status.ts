@@ -10,11 +10,18 @@ import { systemClock, type Clock } from '../util/clock.js';
 /** WATCH_INTERVAL_MS is how often `status --watch` asks the daemon. */
 export const WATCH_INTERVAL_MS = 200;
 
+/**
+ * STATUS_TIMEOUT_MS is how long `keepvip status` waits: the daemon asks the checker thread for
+ * its snapshot first (up to SNAPSHOT_WAIT_MS, 3 s), which a 1-CPU guest checking 12,000 servers
+ * needs more than a second for; the client's default 3 s then timed out with no answer.
+ */
+export const STATUS_TIMEOUT_MS = 10_000;
+
 /** runStatus prints the daemon's status and returns the exit code. */
 export async function runStatus(opts: { json?: boolean; watch?: boolean; control: string }): Promise<number> {
   if (opts.watch) return watchStatus(opts.control, process.stdout, systemClock);
   try {
-    const doc = (await requestControl(opts.control, 'status')) as StatusDocument;
+    const doc = (await requestControl(opts.control, 'status', STATUS_TIMEOUT_MS)) as StatusDocument;
     process.stdout.write(opts.json ? `${JSON.stringify(doc, null, 2)}\n` : `${formatStatus(doc)}\n`);
     return 0;
   } catch (err) {
