@@ -59,7 +59,7 @@ function commandLineSemiSpaceMb(): number {
  * SNAPSHOT_WAIT_MS bounds a refresh: a thread too busy to answer (a 1-CPU host starting 12,000
  * checks) leaves status with the snapshot it last sent.
  */
-export const SNAPSHOT_WAIT_MS = 3000;
+export const SNAPSHOT_WAIT_MS = 6000;
 
 /** needsThread: a configuration has something to check (virtual servers, nginx health checks as such). */
 function needsThread(config: KeepvipConfig): boolean {

@@ -12,7 +12,7 @@ export const WATCH_INTERVAL_MS = 200;
 
 /**
  * STATUS_TIMEOUT_MS is how long `keepvip status` waits: the daemon asks the checker thread for
- * its snapshot first (up to SNAPSHOT_WAIT_MS, 3 s), which a 1-CPU guest checking 12,000 servers
+ * its snapshot first (up to SNAPSHOT_WAIT_MS, 6 s), which a 1-CPU guest checking 12,000 servers
  * needs more than a second for; the client's default 3 s then timed out with no answer.
  */
 export const STATUS_TIMEOUT_MS = 10_000;
