@@ -117,6 +117,10 @@ export interface IpvsPort {
   /** available tells whether the kernel has IPVS (the family resolves through nlctrl). */
   available(): Promise<boolean>;
   getTable(): Promise<IpvsTable>;
+  /** getService reads one service; rejects with ESRCH when the kernel has none. */
+  getService(id: IpvsServiceId): Promise<IpvsService>;
+  /** getDestinations reads one service's destinations (none for a missing service, as the kernel's dump). */
+  getDestinations(id: IpvsServiceId): Promise<IpvsDestination[]>;
   addService(s: IpvsService): Promise<void>;
   editService(s: IpvsService): Promise<void>;
   deleteService(id: IpvsServiceId): Promise<void>;

@@ -50,6 +50,15 @@ export class FakeIpvs implements IpvsPort {
       })),
     };
   }
+  async getService(id: IpvsServiceId): Promise<IpvsService> {
+    this.operations++;
+    return structuredClone(this.svc(id).service);
+  }
+  async getDestinations(id: IpvsServiceId): Promise<IpvsDestination[]> {
+    this.operations++;
+    const e = this.entries.get(serviceKey(id));
+    return e ? [...e.dests.values()].map((d) => structuredClone(d)) : [];
+  }
   async addService(s: IpvsService): Promise<void> {
     this.operations++;
     const k = serviceKey(s.id);

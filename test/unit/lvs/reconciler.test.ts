@@ -244,21 +244,48 @@ describe('LvsReconciler: a verdict change is incremental', () => {
     expect(t.port.weights()).toHaveLength(5);
   });
 
-  it('a large table is re-read no faster than REREAD_DESTINATIONS_PER_S destinations a second (8 x 250 at delay_loop 1: every 20 s)', async () => {
+  it('a large table is re-read no faster than REREAD_DESTINATIONS_PER_S destinations a second (8 x 250 at delay_loop 1: every 20 s), one service at a time', async () => {
     const t = setup(grid(8, 250, 1));
     await t.r.start(t.config);
-    let reads = 0;
+    let tables = 0;
+    const reads: number[] = [];
     const getTable = t.port.getTable.bind(t.port);
     t.port.getTable = () => {
-      reads++;
+      tables++;
       return getTable();
     };
-    t.clock.advance(1000);
-    await settle();
-    expect(reads).toBe(0);
-    t.clock.advance((1000 * 2000) / REREAD_DESTINATIONS_PER_S - 1000);
-    await settle();
-    expect(reads).toBe(1);
+    const getDestinations = t.port.getDestinations.bind(t.port);
+    t.port.getDestinations = (id) => {
+      reads.push(t.clock.nowMs());
+      return getDestinations(id);
+    };
+    const start = t.clock.nowMs();
+    const roundMs = (1000 * 2000) / REREAD_DESTINATIONS_PER_S;
+    for (let i = 0; i < 16; i++) {
+      t.clock.advance(roundMs / 8);
+      await settle();
+    }
+    // Two rounds of 20 s: each service read once per round, a step of 2.5 s apart; never the whole table.
+    expect(tables).toBe(0);
+    expect(reads.map((at) => at - start)).toEqual(Array.from({ length: 16 }, (_, i) => ((i + 1) * roundMs) / 8));
+  });
+
+  it('a re-read puts back a service deleted by hand and an edited weight, touching only that service', async () => {
+    const t = setup(grid(2, 2));
+    await t.r.start(t.config);
+    t.port.entries.delete('inet tcp [10.100.0.0]:80'); // ipvsadm -D
+    t.port.entries.get('inet tcp [10.100.0.1]:80')!.dests.get('[10.200.0.1]:80')!.weight = 7; // ipvsadm -e
+    const before = t.port.log.length;
+    for (let i = 0; i < 2; i++) {
+      t.clock.advance(30_000); // a round of delay_loop 60 s: one service every 30 s
+      await settle();
+    }
+    expect(t.port.log.slice(before)).toEqual([
+      'add-service inet tcp [10.100.0.0]:80',
+      'add-destination inet tcp [10.100.0.0]:80 -> [10.200.0.1]:80 1',
+      'add-destination inet tcp [10.100.0.0]:80 -> [10.200.0.2]:80 2',
+      'edit-destination inet tcp [10.100.0.1]:80 -> [10.200.0.1]:80 1',
+    ]);
   });
 
   it('verdict changes do not postpone the delay_loop re-read (a hand-deleted entry still comes back)', async () => {
