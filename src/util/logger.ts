@@ -63,10 +63,26 @@ export function createLogger(options: LoggerOptions = {}): Logger {
   const stream = options.stream ?? process.stderr;
   const sinks = options.sinks ?? [];
   const write = options.batch ? batchedWriter(stream) : (line: string) => void stream.write(line);
+  // Batched, the lines of one callback share one reading of the clock: 12,000 real servers
+  // coming up log 12,000 lines, and a Date each was a system call each in the UML guest.
+  let batchNow: Date | undefined;
+  const clearNow = () => {
+    batchNow = undefined;
+  };
+  const readNow = (): Date => {
+    if (!options.batch) return new Date();
+    if (batchNow === undefined) {
+      batchNow = new Date();
+      process.nextTick(clearNow);
+    }
+    return batchNow;
+  };
+  let stampOf: Date | undefined;
+  let stamp = '';
   const emit = (level: LogLevel, message: string, fields?: Record<string, unknown>) => {
     for (const sink of sinks) sink(level, message, fields);
     if (level === 'debug' && !options.detail) return;
-    const now = new Date();
+    const now = readNow();
     if (options.syslog) {
       options.syslog.write(
         level,
@@ -77,7 +93,10 @@ export function createLogger(options: LoggerOptions = {}): Logger {
     } else if (options.journal) {
       write(`${SD_LEVEL[level]}${message}\n`);
     } else {
-      const stamp = now.toISOString().replace('T', ' ').replace('Z', '');
+      if (stampOf !== now) {
+        stampOf = now;
+        stamp = now.toISOString().replace('T', ' ').replace('Z', '');
+      }
       write(`${stamp} ${options.prefix ?? 'Keepvip'}: ${message}\n`);
     }
   };

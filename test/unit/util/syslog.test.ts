@@ -59,6 +59,26 @@ describe('log destination', () => {
   });
 });
 
+describe('batched console lines', () => {
+  it('the lines of one callback share one time stamp; the next callback reads the clock again', async () => {
+    const out: string[] = [];
+    const log = createLogger({ batch: true, stream: { write: (s: string) => out.push(s) } as never });
+    for (let i = 0; i < 3; i++) log.info(`line ${i}`);
+    await new Promise((r) => setTimeout(r, 5));
+    log.info('later');
+    await new Promise((r) => setImmediate(r));
+    const stamps = out
+      .join('')
+      .trim()
+      .split('\n')
+      .map((l) => l.slice(0, 23));
+    expect(stamps).toHaveLength(4);
+    expect(new Set(stamps.slice(0, 3)).size).toBe(1);
+    expect(stamps[3]! > stamps[0]!).toBe(true);
+    expect(out[0]).toMatch(/^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d{3} Keepvip: line 0\n/);
+  });
+});
+
 describe('SyslogWriter', () => {
   it('delivers each message with its facility and level, tagged with the daemon pid', async () => {
     const socket = join(dir, 'log.sock');
