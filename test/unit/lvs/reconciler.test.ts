@@ -288,6 +288,17 @@ describe('LvsReconciler: a verdict change is incremental', () => {
     ]);
   });
 
+  it('a re-read that finds nothing to change takes the counters as read, without operations', async () => {
+    const t = setup(grid(1, 2));
+    await t.r.start(t.config);
+    t.port.entries.get('inet tcp [10.100.0.0]:80')!.dests.get('[10.200.0.2]:80')!.activeConns = 5;
+    const ops = t.port.log.length;
+    t.clock.advance(60_000);
+    await settle();
+    expect(t.port.log.length).toBe(ops);
+    expect(JSON.stringify(t.r.status())).toContain('"activeConns":5');
+  });
+
   it('verdict changes do not postpone the delay_loop re-read (a hand-deleted entry still comes back)', async () => {
     const t = setup(grid(2, 2));
     await t.r.start(t.config);
