@@ -443,6 +443,8 @@ type TableEntry = IpvsTable['services'][number];
  * nothing is changed in place.
  */
 function refreshCounters(known: TableEntry, read: TableEntry): TableEntry {
+  // Never read since it was written (the desired entry itself): the read one replaces it whole.
+  if (known.service.stats === undefined) return read;
   const byDest = new Map(read.destinations.map((d) => [destinationKey(d), d]));
   let destinations: TableEntry['destinations'] | undefined;
   known.destinations.forEach((d, i) => {
