@@ -267,7 +267,9 @@ describe('LvsReconciler: a verdict change is incremental', () => {
     }
     // Two rounds of 20 s: each service read once per round, a step of 2.5 s apart; never the whole table.
     expect(tables).toBe(0);
-    expect(reads.map((at) => at - start)).toEqual(Array.from({ length: 16 }, (_, i) => ((i + 1) * roundMs) / 8));
+    expect(reads.map((at) => at - start)).toEqual(
+      Array.from({ length: 16 }, (_, i) => ((i + 1) * roundMs) / 8),
+    );
   });
 
   it('a re-read puts back a service deleted by hand and an edited weight, touching only that service', async () => {
