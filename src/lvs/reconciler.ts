@@ -19,7 +19,7 @@ import type { Logger } from '../util/logger.js';
 import { type ApplyResult, applyPlan, describeOp } from './apply.js';
 import { DesiredParts } from './desired-parts.js';
 import { destinationKey, serviceKey, serviceOwners } from './desired.js';
-import { diffTables, planSize } from './diff.js';
+import { diffTables, type IpvsPlan, planSize } from './diff.js';
 import type { LvsEvent } from './events.js';
 import type { OwnershipStore } from './ownership.js';
 import { buildLvsStatus, type LastReconcile, type LvsState, type LvsStatus } from './status.js';
@@ -238,17 +238,7 @@ export class LvsReconciler {
       const got = known.get(k);
       if (got === undefined || touched.has(k)) known.set(k, withCounters(s, got));
     }
-    if (result.failures.length > 0) this.stale = true;
-    this.reconciles++;
-    this.operations += result.operations;
-    this.last = {
-      atMs: this.o.clock.nowMs(),
-      reason,
-      read,
-      planned: planSize(plan),
-      operations: result.operations,
-      failures: result.failures.map((f) => `${describeOp(f.op)}: ${f.error}`),
-    };
+    this.record(reason, read, plan, result);
     // Only a full convergence re-arms the delay_loop re-read: frequent verdicts must not postpone it.
     if (full) this.arm();
   }
@@ -344,22 +334,25 @@ export class LvsReconciler {
       for (const op of plan.flat()) this.o.log.debug(`IPVS: ${describeOp(op)}`);
     }
     for (const f of result.failures) this.o.log.error(`IPVS: ${describeOp(f.op)}: ${f.error}`);
-    if (result.failures.length > 0) this.stale = true;
     const before = this.known.get(key);
     if (plan.length > 0 || before === undefined) this.known.set(key, withCounters(want, got));
     else this.known.set(key, refreshCounters(before, got!));
+    if (plan.length > 0) this.record('delay_loop', true, plan, result);
+  }
+
+  /** record counts a convergence that planned `plan` and keeps it as the last one (status); a failure makes the table stale. */
+  private record(reason: string, read: boolean, plan: IpvsPlan, result: ApplyResult): void {
+    if (result.failures.length > 0) this.stale = true;
+    this.reconciles++;
     this.operations += result.operations;
-    if (plan.length > 0) {
-      this.reconciles++;
-      this.last = {
-        atMs: this.o.clock.nowMs(),
-        reason: 'delay_loop',
-        read: true,
-        planned: planSize(plan),
-        operations: result.operations,
-        failures: result.failures.map((f) => `${describeOp(f.op)}: ${f.error}`),
-      };
-    }
+    this.last = {
+      atMs: this.o.clock.nowMs(),
+      reason,
+      read,
+      planned: planSize(plan),
+      operations: result.operations,
+      failures: result.failures.map((f) => `${describeOp(f.op)}: ${f.error}`),
+    };
   }
 
   private async applyTimeouts(lvs: LvsGlobals | undefined): Promise<void> {
@@ -450,7 +443,7 @@ function refreshCounters(known: TableEntry, read: TableEntry): TableEntry {
   known.destinations.forEach((d, i) => {
     const g = byDest.get(destinationKey(d));
     if (g === undefined) return;
-    const stats = sameStats(d.stats, g.stats) ?? g.stats;
+    const stats = sameStats(d.stats, g.stats) ? d.stats : g.stats;
     if (
       stats === d.stats &&
       (g.activeConns ?? d.activeConns) === d.activeConns &&
@@ -466,7 +459,9 @@ function refreshCounters(known: TableEntry, read: TableEntry): TableEntry {
     if (g.persistConns !== undefined) out.persistConns = g.persistConns;
     destinations[i] = out;
   });
-  const serviceStats = sameStats(known.service.stats, read.service.stats) ?? read.service.stats;
+  const serviceStats = sameStats(known.service.stats, read.service.stats)
+    ? known.service.stats
+    : read.service.stats;
   if (destinations === undefined && serviceStats === known.service.stats) return known;
   return {
     service: serviceStats === known.service.stats ? known.service : { ...known.service, stats: serviceStats },
@@ -474,10 +469,10 @@ function refreshCounters(known: TableEntry, read: TableEntry): TableEntry {
   };
 }
 
-/** sameStats is `a` when it holds the same counters as `b`, else undefined. */
-function sameStats(a: IpvsStats | undefined, b: IpvsStats | undefined): IpvsStats | undefined {
-  if (a === undefined || b === undefined) return undefined;
-  const same =
+/** sameStats tells whether two statistics hold the same counters. */
+function sameStats(a: IpvsStats | undefined, b: IpvsStats | undefined): boolean {
+  if (a === undefined || b === undefined) return false;
+  return (
     a.conns === b.conns &&
     a.inPkts === b.inPkts &&
     a.outPkts === b.outPkts &&
@@ -487,8 +482,8 @@ function sameStats(a: IpvsStats | undefined, b: IpvsStats | undefined): IpvsStat
     a.inPps === b.inPps &&
     a.outPps === b.outPps &&
     a.inBps === b.inBps &&
-    a.outBps === b.outBps;
-  return same ? a : undefined;
+    a.outBps === b.outBps
+  );
 }
 
 /** withCounters is a desired entry carrying the statistics of the same entry as read. */

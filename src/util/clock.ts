@@ -32,3 +32,8 @@ export const systemClock: Clock = {
   nowMs: () => performance.now(),
   at: (deadlineMs, fn, opts) => systemTimers.at(deadlineMs, fn, opts?.precise === true),
 };
+
+/** nextTurn resolves after the current turn of the event loop (promise callbacks, timers and ready I/O first). */
+export function nextTurn(): Promise<void> {
+  return new Promise((resolve) => setImmediate(resolve));
+}

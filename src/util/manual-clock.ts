@@ -3,12 +3,7 @@
  * simulations) advance it and every timer due fires exactly at its deadline, in deadline
  * order, so no test sleeps on real time to wait for a protocol or script timer.
  */
-import type { Clock, TimerHandle } from './clock.js';
-
-/** nextTurn resolves after the current turn of the event loop (promise callbacks and ready I/O). */
-function nextTurn(): Promise<void> {
-  return new Promise((r) => setImmediate(r));
-}
+import { type Clock, nextTurn, type TimerHandle } from './clock.js';
 
 interface ManualTimer {
   atMs: number;

@@ -3,6 +3,7 @@
  * nlctrl), implementing IpvsPort. Every call may be issued without awaiting the one before:
  * they are pipelined on one socket (GenlSocket) and executed by the kernel in the order issued.
  */
+import { nextTurn } from '../../util/clock.js';
 import { KeepvipError, SystemCallError } from '../../util/errors.js';
 import {
   decodeCtrlFamilyId,
@@ -55,15 +56,10 @@ function requestDest(d: IpvsDestination): IpvsDestination {
   return rest;
 }
 
-/** IpvsClient talks to the kernel's IPVS (see the file comment). */
 /** DECODE_SLICE is how many destinations are decoded per turn of the event loop. */
 const DECODE_SLICE = 200;
 
-/** nextTurn resolves after the loop's next check phase (timers and ready I/O run first). */
-function nextTurn(): Promise<void> {
-  return new Promise((resolve) => setImmediate(resolve));
-}
-
+/** IpvsClient talks to the kernel's IPVS (see the file comment). */
 export class IpvsClient implements IpvsPort {
   private sock: GenlSocket | undefined;
   private familyId: Promise<number> | undefined;
