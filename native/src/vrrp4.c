@@ -189,8 +189,9 @@ static napi_value vrrp4_send(napi_env env, napi_callback_info info) {
 /*
  * vrrp4_send_many sends the datagrams, datagram i to the IPv4 address at bytes 4i..4i+3 of dsts
  * (network order), with sendmmsg, SEND_BATCH at a time: the adverts of every instance whose timer fired in the same
- * turn leave in one system call. Returns the number sent; a failure throws the errno error with
- * `sent` set to how many datagrams went out before it.
+ * turn leave in one system call. A datagram the kernel refuses is skipped and the rest still go.
+ * Returns the number sent; when any failed it throws the first failure's errno error with `sent`
+ * (how many went out) and `failed` (the indexes of those that did not).
  */
 static napi_value vrrp4_send_many(napi_env env, napi_callback_info info) {
   size_t argc = 3;
@@ -230,16 +231,19 @@ static napi_value vrrp4_send_many(napi_env env, napi_callback_info info) {
   struct mmsghdr msgs[SEND_BATCH];
   struct iovec iov[SEND_BATCH];
   struct sockaddr_in to[SEND_BATCH];
-  uint32_t sent = 0;
-  while (sent < count) {
-    uint32_t n = count - sent > SEND_BATCH ? SEND_BATCH : count - sent;
+  /* done: datagrams handled (sent or failed); sent: those that went out. */
+  uint32_t done = 0, sent = 0, failed_count = 0;
+  int first_errno = 0;
+  napi_value failed = NULL;
+  while (done < count) {
+    uint32_t n = count - done > SEND_BATCH ? SEND_BATCH : count - done;
     memset(msgs, 0, sizeof(struct mmsghdr) * n);
     for (uint32_t i = 0; i < n; i++) {
       napi_value element;
       void *data;
       size_t length;
       bool buffer = false;
-      if (napi_get_element(env, argv[1], sent + i, &element) != napi_ok) return NULL;
+      if (napi_get_element(env, argv[1], done + i, &element) != napi_ok) return NULL;
       napi_is_buffer(env, element, &buffer);
       if (!buffer) {
         kv_throw_type(env, "datagrams must be an array of Buffers");
@@ -250,7 +254,7 @@ static napi_value vrrp4_send_many(napi_env env, napi_callback_info info) {
       iov[i].iov_len = length;
       memset(&to[i], 0, sizeof to[i]);
       to[i].sin_family = AF_INET;
-      memcpy(&to[i].sin_addr, (unsigned char *)dst_bytes + 4 * (sent + i), 4);
+      memcpy(&to[i].sin_addr, (unsigned char *)dst_bytes + 4 * (done + i), 4);
       msgs[i].msg_hdr.msg_name = &to[i];
       msgs[i].msg_hdr.msg_namelen = sizeof to[i];
       msgs[i].msg_hdr.msg_iov = &iov[i];
@@ -260,19 +264,36 @@ static napi_value vrrp4_send_many(napi_env env, napi_callback_info info) {
     do {
       r = sendmmsg(s->fd, msgs, n, MSG_DONTWAIT);
     } while (r < 0 && errno == EINTR);
-    if (r <= 0) {
-      napi_value error = kv_errno_error(env, "sendmmsg", r < 0 ? errno : EAGAIN);
-      if (!error) {
-        kv_throw_napi_failure(env, "sendmmsg");
-        return NULL;
-      }
-      napi_value v;
-      napi_create_uint32(env, sent, &v);
-      napi_set_named_property(env, error, "sent", v);
-      napi_throw(env, error);
+    if (r > 0) {
+      done += (uint32_t)r;
+      sent += (uint32_t)r;
+      continue;
+    }
+    /* The first datagram of this call failed (an nftables drop in OUTPUT is EPERM, a full queue
+     * EAGAIN): skip it and send the rest, so one failing advert never takes the other instances'
+     * adverts of the same turn down with it. */
+    int e = r < 0 ? errno : EAGAIN;
+    if (failed_count == 0) first_errno = e;
+    if (!failed) {
+      NAPI_CALL(env, napi_create_array(env, &failed));
+    }
+    napi_value index;
+    NAPI_CALL(env, napi_create_uint32(env, done, &index));
+    NAPI_CALL(env, napi_set_element(env, failed, failed_count++, index));
+    done++;
+  }
+  if (failed_count > 0) {
+    napi_value error = kv_errno_error(env, "sendmmsg", first_errno);
+    if (!error) {
+      kv_throw_napi_failure(env, "sendmmsg");
       return NULL;
     }
-    sent += (uint32_t)r;
+    napi_value v;
+    napi_create_uint32(env, sent, &v);
+    napi_set_named_property(env, error, "sent", v);
+    napi_set_named_property(env, error, "failed", failed);
+    napi_throw(env, error);
+    return NULL;
   }
   napi_value result;
   NAPI_CALL(env, napi_create_uint32(env, sent, &result));

@@ -1,4 +1,4 @@
-import { SystemCallError } from '../util/errors.js';
+import { DatagramsNotSentError, SystemCallError } from '../util/errors.js';
 import { addressBytes } from '../vrrp/address.js';
 import { callNative, loadNative, toKernelError } from './native.js';
 import type { VrrpSocket, VrrpSocketOptions } from './vrrp-socket-types.js';
@@ -59,8 +59,20 @@ export function openVrrpSocket4(o: VrrpSocketOptions): VrrpSocket {
       native.vrrp4SendMany(handle, queue, dsts);
       b.resolve();
     } catch (error) {
-      const sent = (error as { sent?: number }).sent ?? 0;
-      b.reject(toKernelError(`send VRRP on ${o.ifname} (${count - sent} of ${count} not sent)`, error));
+      // The addon skips a datagram the kernel refuses and sends the rest (native/src/vrrp4.c):
+      // each sender learns from `unsent` whether its own advert is one of those that failed.
+      const failed = (error as { failed?: number[] }).failed;
+      const operation = `send VRRP on ${o.ifname} (${failed?.length ?? count} of ${count} not sent)`;
+      const e = toKernelError(operation, error);
+      b.reject(
+        e instanceof SystemCallError
+          ? new DatagramsNotSentError(
+              operation,
+              e.errno,
+              failed ? failed.map((i) => queue[i]!) : queue.slice(),
+            )
+          : e,
+      );
     } finally {
       queue.length = 0;
     }

@@ -6,6 +6,7 @@
  */
 import type { GlobalDefs, VrrpInstance } from '../config/model.js';
 import type { InstanceCounters } from '../util/counters.js';
+import { DatagramsNotSentError } from '../util/errors.js';
 import type { Logger } from '../util/logger.js';
 import { authDataFromPassword, encodeAdvert } from '../vrrp/codec.js';
 import { internetChecksum } from '../vrrp/checksum.js';
@@ -79,7 +80,7 @@ export class AdvertSender {
         data.writeUInt16BE(0, 10);
         data.writeUInt16BE(internetChecksum(data.subarray(0, IPV4_HEADER_LENGTH)), 10);
       } else data = e.ring[0];
-      this.o.io.send(data, dst, this.sourceAddress).catch(this.onSendError(dst));
+      this.o.io.send(data, dst, this.sourceAddress).catch(this.onSendError(i));
     }
   }
 
@@ -88,15 +89,22 @@ export class AdvertSender {
     this.o.io.flush?.();
   }
 
-  private readonly sendErrors = new Map<string, (err: Error) => void>();
+  private readonly sendErrors: ((err: Error) => void)[] = [];
 
-  /** onSendError is the logger of failed sends to dst (one function per destination, made once). */
-  private onSendError(dst: string): (err: Error) => void {
-    let f = this.sendErrors.get(dst);
+  /**
+   * onSendError is the logger of failed sends to destination i (one function per destination,
+   * made once). A batch in which other instances' adverts failed while ours went out is not ours.
+   */
+  private onSendError(i: number): (err: Error) => void {
+    let f = this.sendErrors[i];
     if (!f) {
-      f = (err: Error) =>
+      const dst = this.destinations[i]!;
+      f = (err: Error) => {
+        const ring = this.encoded[i]?.ring;
+        if (err instanceof DatagramsNotSentError && ring && !err.unsent.some((b) => ring.includes(b))) return;
         this.o.log.warn(`(${this.o.instance.name}) failed to send advert to ${dst}: ${err.message}`);
-      this.sendErrors.set(dst, f);
+      };
+      this.sendErrors[i] = f;
     }
     return f;
   }

@@ -29,3 +29,17 @@ export class SystemCallError extends KeepvipError {
     this.errno = errno;
   }
 }
+
+/**
+ * DatagramsNotSentError is a batched send (sendmmsg) in which some datagrams failed; the others
+ * went out. Every sender of the batch sees it: `unsent` tells each whether its own datagram is one.
+ */
+export class DatagramsNotSentError extends SystemCallError {
+  constructor(
+    operation: string,
+    errno: string,
+    readonly unsent: readonly Buffer[],
+  ) {
+    super(operation, errno);
+  }
+}

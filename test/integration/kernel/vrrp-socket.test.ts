@@ -108,6 +108,48 @@ describe.skipIf(!isRoot)('VRRP sockets in namespaces', () => {
     await b!.call('closeSocket', 'v4');
   });
 
+  it('IPv4: a datagram the kernel refuses in a batch fails alone; the others of the batch still go', async () => {
+    // nftables drops VRID 61 in A's output: sendmmsg fails on it with EPERM. The adverts of
+    // VRIDs 60 and 62 queued in the same turn must still leave (one instance's failure used to
+    // drop every advert behind it in the batch, and the peer's backups took those VRIDs over).
+    await run(
+      'ip',
+      ...[
+        'netns',
+        'exec',
+        NS_A,
+        'nft',
+        'add table inet kvksock; add chain inet kvksock out { type filter hook output priority 0; }; add rule inet kvksock out ip protocol 112 @th,8,8 61 drop',
+      ],
+    );
+    try {
+      await a!.call('openSocket', 'b4', 'inet', IF_A, ['224.0.0.18']);
+      await b!.call('openSocket', 'b4', 'inet', IF_B, ['224.0.0.18']);
+      const advert = (vrid: number) => {
+        const payload = Buffer.from(VRRP2_ADVERT);
+        payload.writeUInt8(vrid, 1);
+        return ipv4Datagram(V4_A, '224.0.0.18', payload, vrid).toString('hex');
+      };
+      const outcomes = await a!.call<string[]>(
+        'sendBatch',
+        'b4',
+        [advert(60), advert(61), advert(62)],
+        '224.0.0.18',
+      );
+      expect(outcomes[0]).toBe('sent');
+      expect(outcomes[1]).toMatch(/failed: .*1 of 3 not sent.*EPERM/);
+      expect(outcomes[2]).toBe('sent');
+      const vridAtB = (e: { event: string; key?: unknown; data?: unknown }) =>
+        e.event === 'packet' && e.key === 'b4' ? Buffer.from(e.data as string, 'hex').readUInt8(21) : -1;
+      await waitUntil(async () => b!.events.some((e) => vridAtB(e) === 62), 'VRID 62 at B', 5_000);
+      expect(b!.events.map(vridAtB).filter((v) => v >= 0)).toEqual([60, 62]);
+    } finally {
+      await a!.call('closeSocket', 'b4');
+      await b!.call('closeSocket', 'b4');
+      await run('ip', 'netns', 'exec', NS_A, 'nft', 'delete table inet kvksock');
+    }
+  });
+
   it('IPv6: exchanges adverts from the link-local source with hop limit 255, src, dst and ifindex', async () => {
     const llA = await a!.call<string>('getPrimaryAddress', IF_A, 'inet6');
     const llB = await b!.call<string>('getPrimaryAddress', IF_B, 'inet6');
