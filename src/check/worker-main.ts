@@ -6,7 +6,7 @@
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import type { KeepvipConfig } from '../config/model.js';
-import { ProbeTimeoutError } from '../kernel/probe-socket.js';
+import { ProbeTimeoutError } from '../util/errors.js';
 import { setThreadPriority } from '../kernel/sched.js';
 import { installNativeStarter } from '../kernel/spawn.js';
 import { systemClock } from '../util/clock.js';

@@ -7,7 +7,6 @@
  */
 import type { Command } from 'commander';
 import type { HttpGetCheck } from '../config/model.js';
-import { fetchUrl, md5Hex, parseHttpResponse } from '../check/probes/http.js';
 import { systemClock } from '../util/clock.js';
 
 /** GenhashOptions are the parsed options. */
@@ -55,6 +54,8 @@ export async function runGenhash(o: GenhashOptions): Promise<number> {
     ...(o.useVirtualhost === undefined ? {} : { virtualhost: o.useVirtualhost }),
   };
   const url = { path: o.url, statusCodes: [] };
+  // The HTTP probe (and node:tls with it) loads for this command only, not with every keepvip command line.
+  const { fetchUrl, md5Hex, parseHttpResponse } = await import('../check/probes/http.js');
   const started = systemClock.nowMs();
   let raw: Buffer;
   try {

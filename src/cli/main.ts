@@ -19,10 +19,7 @@ import {
 } from '../daemon/paths.js';
 import { runStatus } from './status.js';
 import { runMaint } from './maint.js';
-import { runRender } from './render.js';
-import { runGenerate } from './generate.js';
 import { registerGenhash } from './genhash.js';
-import { runRealServer } from './realserver.js';
 
 /** DaemonCliOptions are the parsed top-level options. */
 export interface DaemonCliOptions {
@@ -110,6 +107,8 @@ export function buildProgram(): Command {
         upstream?: string;
         configId?: string;
       }) => {
+        // render, generate and realserver load their code when run: the daemon never needs it.
+        const { runRender } = await import('./render.js');
         process.exitCode = await runRender(opts);
       },
     );
@@ -120,7 +119,8 @@ export function buildProgram(): Command {
     )
     .requiredOption('--pair <inventory>', 'pair inventory file (keepalived-style, see templates/README.md)')
     .requiredOption('--out <dir>', 'output directory')
-    .action((opts: { pair: string; out: string }) => {
+    .action(async (opts: { pair: string; out: string }) => {
+      const { runGenerate } = await import('./generate.js');
       process.exitCode = runGenerate(opts);
     });
   registerGenhash(program);
@@ -145,6 +145,7 @@ export function buildProgram(): Command {
     )
     .option('--state <file>', 'where up records what it changed', '/run/keepvip/realserver.json')
     .action(async (mode: string, opts: { vip: string[]; state: string }) => {
+      const { runRealServer } = await import('./realserver.js');
       process.exitCode = await runRealServer({ mode, vips: opts.vip, stateFile: opts.state });
     });
   return program;

@@ -13,7 +13,7 @@ import { closeSync } from 'node:fs';
 import { isIPv6, Socket } from 'node:net';
 import { connect as tlsConnect, type TLSSocket } from 'node:tls';
 import type { Clock } from '../util/clock.js';
-import { SystemCallError } from '../util/errors.js';
+import { ProbeTimeoutError, SystemCallError } from '../util/errors.js';
 import { loadNative, type UdpProbeHandle } from './native.js';
 
 /** ProbeEndpoint is where a probe goes and where it leaves from. */
@@ -67,13 +67,6 @@ export function yieldToIo(onTimeout: () => void): () => void {
   return () => {
     setImmediate(onTimeout);
   };
-}
-
-/** ProbeTimeoutError is a probe that outlived its timeout; errno ETIMEDOUT. */
-export class ProbeTimeoutError extends SystemCallError {
-  constructor(operation: string) {
-    super(operation, 'ETIMEDOUT', 'timeout');
-  }
 }
 
 /** scopedHost adds the interface scope to an IPv6 link-local address. */

@@ -5,7 +5,7 @@
  * A failed apply is logged and handed to the block's `notify` command; the running nginx keeps
  * its configuration.
  */
-import { CheckScheduler } from '../check/scheduler.js';
+import type { CheckScheduler } from '../check/scheduler.js';
 import type { RealServerKey, VerdictSource } from '../check/verdict.js';
 import type { KeepvipConfig, NginxUpstream } from '../config/model.js';
 import { type Clock, systemClock, type TimerHandle } from '../util/clock.js';
@@ -200,7 +200,7 @@ export class NginxSync {
       (this.options.healthChecks ?? true) &&
       this.config.nginxUpstreams.length > 0
     ) {
-      this.own = this.ownScheduler(this.config);
+      this.own = await this.ownScheduler(this.config);
       verdicts = this.own;
     }
     this.syncs = this.config.nginxUpstreams.map(
@@ -218,8 +218,14 @@ export class NginxSync {
     await Promise.all(this.syncs.map((s) => s.start()));
   }
 
-  /** ownScheduler checks only what the upstreams use: their health_check members and their virtual servers' real servers. */
-  private ownScheduler(config: KeepvipConfig): CheckScheduler {
+  /**
+   * ownScheduler checks only what the upstreams use: their health_check members and their virtual
+   * servers' real servers. The scheduler and every probe are loaded here, only then: the daemon
+   * passes its checker thread's verdicts, and a VRRP-only daemon never loads the checker code
+   * (about 1 MB resident of the 255-instance master's, bench/scale.ts).
+   */
+  private async ownScheduler(config: KeepvipConfig): Promise<CheckScheduler> {
+    const { CheckScheduler } = await import('../check/scheduler.js');
     const used = config.virtualServers.filter((vs) =>
       config.nginxUpstreams.some((up) =>
         up.fromVirtualServers.some((r) => r.address === vs.address && r.port === vs.port),

@@ -30,6 +30,13 @@ export class SystemCallError extends KeepvipError {
   }
 }
 
+/** ProbeTimeoutError is a probe that outlived its timeout; errno ETIMEDOUT. */
+export class ProbeTimeoutError extends SystemCallError {
+  constructor(operation: string) {
+    super(operation, 'ETIMEDOUT', 'timeout');
+  }
+}
+
 /**
  * DatagramsNotSentError is a batched send (sendmmsg) in which some datagrams failed; the others
  * went out. Every sender of the batch sees it: `unsent` tells each whether its own datagram is one.

@@ -4,7 +4,8 @@
  * check, so a server that accepts and never answers, or stalls mid-body, is caught).
  */
 import type { Duplex } from 'node:stream';
-import { ProbeTimeoutError, yieldToIo } from '../../kernel/probe-socket.js';
+import { yieldToIo } from '../../kernel/probe-socket.js';
+import { ProbeTimeoutError } from '../../util/errors.js';
 import type { Clock, TimerHandle } from '../../util/clock.js';
 
 /** readUntil collects data until `done(buffer)` says enough, the peer ends, or a read times out. */
