@@ -7,8 +7,7 @@
 import { createRequire } from 'node:module';
 import { isIPv6 } from 'node:net';
 import type { Clock, TimerHandle } from '../util/clock.js';
-import { SystemCallError } from '../util/errors.js';
-import { ProbeTimeoutError } from '../util/errors.js';
+import { ProbeTimeoutError, SystemCallError } from '../util/errors.js';
 
 const IPPROTO_ICMP = 1;
 const IPPROTO_ICMPV6 = 58;

@@ -101,7 +101,7 @@ export class AdvertSender {
       const dst = this.destinations[i]!;
       f = (err: Error) => {
         const ring = this.encoded[i]?.ring;
-        if (err instanceof DatagramsNotSentError && ring && !err.unsent.some((b) => ring.includes(b))) return;
+        if (err instanceof DatagramsNotSentError && ring && !ring.some((b) => err.concerns(b))) return;
         this.o.log.warn(`(${this.o.instance.name}) failed to send advert to ${dst}: ${err.message}`);
       };
       this.sendErrors[i] = f;

@@ -49,4 +49,9 @@ export class DatagramsNotSentError extends SystemCallError {
   ) {
     super(operation, errno);
   }
+
+  /** concerns tells a sender of the batch whether its datagram is one that failed. */
+  concerns(datagram: Buffer): boolean {
+    return this.unsent.includes(datagram);
+  }
 }

@@ -112,16 +112,9 @@ describe.skipIf(!isRoot)('VRRP sockets in namespaces', () => {
     // nftables drops VRID 61 in A's output: sendmmsg fails on it with EPERM. The adverts of
     // VRIDs 60 and 62 queued in the same turn must still leave (one instance's failure used to
     // drop every advert behind it in the batch, and the peer's backups took those VRIDs over).
-    await run(
-      'ip',
-      ...[
-        'netns',
-        'exec',
-        NS_A,
-        'nft',
-        'add table inet kvksock; add chain inet kvksock out { type filter hook output priority 0; }; add rule inet kvksock out ip protocol 112 @th,8,8 61 drop',
-      ],
-    );
+    const ruleset =
+      'add table inet kvksock; add chain inet kvksock out { type filter hook output priority 0; }; add rule inet kvksock out ip protocol 112 @th,8,8 61 drop';
+    await run('ip', 'netns', 'exec', NS_A, 'nft', ruleset);
     try {
       await a!.call('openSocket', 'b4', 'inet', IF_A, ['224.0.0.18']);
       await b!.call('openSocket', 'b4', 'inet', IF_B, ['224.0.0.18']);
