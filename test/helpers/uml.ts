@@ -299,6 +299,21 @@ export class UmlGuest {
       if ((await Promise.race([this.exited, timer])) === 'timeout') this.killSync();
     }
     await this.exited;
+    // The kernel process can exit before its host helper processes (one per guest process, in
+    // the same process group) are gone: kill what is left and wait until the group is empty.
+    for (let waited = 0; this.groupAlive() && waited < 5_000; waited += 10) {
+      this.killGroup();
+      await sleep(10);
+    }
+  }
+
+  private groupAlive(): boolean {
+    try {
+      process.kill(-this.pid, 0);
+      return true;
+    } catch {
+      return false;
+    }
   }
 
   /** destroy shuts the guest down and removes its job directory (kept when KV_UML_KEEP is set). */
