@@ -11,7 +11,7 @@
  * lateness p99 < 2 ms. `npm run bench -- scale [--counts 100,255] [--settle-ms 5000]`.
  */
 import { spawn } from 'node:child_process';
-import { readFile } from 'node:fs/promises';
+import { readdir, readFile } from 'node:fs/promises';
 import { scaleVip, scaleVrrpConfig } from './lib/scale-config.js';
 import { argValue } from './lib/args.js';
 import { startVrrpDaemon, type VrrpDaemon, type VrrpPreset } from '../test/helpers/keepalived.js';
@@ -22,16 +22,13 @@ import { waitUntil } from '../test/helpers/wait.js';
 const PREFIX = 'kvbsc';
 const MEASURE_MS = 10_000;
 const MASTER_DOWN_MS = 3 * 100 + ((256 - 100) * 100) / 256;
-const HZ = 100; // USER_HZ on Linux
 
 /** treePids is pid and all its descendants (/proc/PID/task/TID/children). */
 async function treePids(pid: number): Promise<number[]> {
   const out = [pid];
   for (let i = 0; i < out.length; i++) {
     const p = out[i]!;
-    const tasks = await import('node:fs/promises').then((fs) =>
-      fs.readdir(`/proc/${p}/task`).catch(() => []),
-    );
+    const tasks = await readdir(`/proc/${p}/task`).catch(() => [] as string[]);
     for (const t of tasks) {
       const kids = await readFile(`/proc/${p}/task/${t}/children`, 'utf8').catch(() => '');
       for (const k of kids.trim().split(/\s+/).filter(Boolean)) out.push(Number(k));
@@ -40,19 +37,24 @@ async function treePids(pid: number): Promise<number[]> {
   return out;
 }
 
-/** treeStat sums utime+stime (ticks) and RSS (MB) over a process tree. */
-async function treeStat(pid: number): Promise<{ ticks: number; rssMb: number }> {
-  let ticks = 0;
+/**
+ * treeStat sums the CPU time (ns, each thread's sum_exec_runtime from /proc/PID/task/TID/schedstat:
+ * exact, where utime + stime count 10 ms ticks and a 10 s window of a 1 % daemon is 10 of them)
+ * and the RSS (MB) over a process tree.
+ */
+async function treeStat(pid: number): Promise<{ cpuNs: number; rssMb: number }> {
+  let cpuNs = 0;
   let rssKb = 0;
   for (const p of await treePids(pid)) {
-    const stat = await readFile(`/proc/${p}/stat`, 'utf8').catch(() => '');
-    if (!stat) continue;
-    const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    ticks += Number(f[11]) + Number(f[12]);
+    const tasks = await readdir(`/proc/${p}/task`).catch(() => [] as string[]);
+    for (const t of tasks) {
+      const schedstat = await readFile(`/proc/${p}/task/${t}/schedstat`, 'utf8').catch(() => '');
+      cpuNs += Number(schedstat.split(' ')[0] || 0);
+    }
     const status = await readFile(`/proc/${p}/status`, 'utf8').catch(() => '');
     rssKb += Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0);
   }
-  return { ticks, rssMb: rssKb / 1024 };
+  return { cpuNs, rssMb: rssKb / 1024 };
 }
 
 /** percentile of sorted values (nearest rank). */
@@ -209,7 +211,7 @@ async function measure(
   const before = [await treeStat(master.proc.pid), await treeStat(backup.proc.pid)];
   await new Promise((r) => setTimeout(r, MEASURE_MS));
   const after = [await treeStat(master.proc.pid), await treeStat(backup.proc.pid)];
-  const cpu = (i: number) => ((after[i]!.ticks - before[i]!.ticks) / HZ / (MEASURE_MS / 1000)) * 100;
+  const cpu = (i: number) => ((after[i]!.cpuNs - before[i]!.cpuNs) / 1e6 / MEASURE_MS) * 100;
 
   // One takeover at a time under the load of the others: the master's adverts of one VRID are
   // dropped on its way out (nftables), the backup's Master_Down timer of that VRID expires while
@@ -291,7 +293,7 @@ async function main(): Promise<void> {
         const r = await measure(topo, preset, count, settleMs);
         f[preset] = r;
         console.log(
-          `[scale] ${String(count).padEnd(4)} ${preset.padEnd(11)} ${r.masterCpu.toFixed(1).padStart(12)} ${r.backupCpu.toFixed(1).padStart(13)} ${r.masterRssMb.toFixed(1).padStart(14)} ${r.backupRssMb.toFixed(1).padStart(14)} ${r.convergeMs.toFixed(0).padStart(12)} ${r.latenessP50.toFixed(2).padStart(16)} ${r.latenessP99.toFixed(2).padStart(16)} ${String(r.takeovers).padStart(10)} ${r.singleP50.toFixed(2).padStart(11)} ${r.singleMax.toFixed(2).padStart(11)}`,
+          `[scale] ${String(count).padEnd(4)} ${preset.padEnd(11)} ${r.masterCpu.toFixed(2).padStart(12)} ${r.backupCpu.toFixed(2).padStart(13)} ${r.masterRssMb.toFixed(1).padStart(14)} ${r.backupRssMb.toFixed(1).padStart(14)} ${r.convergeMs.toFixed(0).padStart(12)} ${r.latenessP50.toFixed(2).padStart(16)} ${r.latenessP99.toFixed(2).padStart(16)} ${String(r.takeovers).padStart(10)} ${r.singleP50.toFixed(2).padStart(11)} ${r.singleMax.toFixed(2).padStart(11)}`,
         );
       }
       const k = f.keepvip;

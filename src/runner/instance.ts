@@ -8,9 +8,12 @@
 import type { GlobalDefs, VrrpInstance } from '../config/model.js';
 import type { Logger } from '../util/logger.js';
 import type { VrrpAdvert } from '../vrrp/packet.js';
+import { advertPhaseMs } from '../vrrp/timers.js';
 import type { InstanceForChecks } from '../vrrp/checks.js';
 import {
+  adverTimerRefresh,
   initialState,
+  masterDownRefresh,
   step,
   type VrrpEffect,
   type VrrpEvent,
@@ -83,6 +86,12 @@ export class InstanceDriver {
   /** checks are the per-instance receive checks' inputs, computed once (the receive path is hot). */
   readonly checks: InstanceForChecks;
   private state: VrrpState;
+  /**
+   * refreshedMs is the Master_Down deadline the newest advert moved the timer to when
+   * `masterDownRefresh` answered it without a step; `state` takes it before the next step or
+   * read (`settledState`), so the steady backup's receive path allocates nothing.
+   */
+  private refreshedMs: number | undefined;
   /** releaseTimer delays removing the VIPs after yielding to a new master (fast hand-off). */
   private releaseTimer?: TimerHandle;
   private readonly vipQueue: VipQueue;
@@ -106,6 +115,7 @@ export class InstanceDriver {
       version: inst.version,
       priority: inst.priority,
       advertIntervalMs: inst.advertIntervalMs,
+      advertPhaseMs: advertPhaseMs(inst.virtualRouterId, inst.advertIntervalMs),
       preempt: !inst.nopreempt,
       preemptDelayMs: inst.preemptDelayMs,
       localAddress: o.localAddress,
@@ -163,6 +173,14 @@ export class InstanceDriver {
 
   /** protocolState is the state machine's current state (read-only view for status and tests). */
   get protocolState(): Readonly<VrrpState> {
+    return this.settledState();
+  }
+
+  private settledState(): VrrpState {
+    if (this.refreshedMs !== undefined) {
+      this.state = { ...this.state, deadlineMs: this.refreshedMs };
+      this.refreshedMs = undefined;
+    }
     return this.state;
   }
 
@@ -199,6 +217,7 @@ export class InstanceDriver {
   receive(advert: VrrpAdvert, srcAddress: string): void {
     this.counters.advertsReceived++;
     if (advert.priority === 0) this.counters.priorityZeroReceived++;
+    if (this.state.name === 'BACKUP' && this.refresh(advert, srcAddress)) return;
     const lowerWhileMaster =
       this.state.name === 'MASTER' && advert.priority > 0 && advert.priority < this.state.priority;
     this.dispatch({
@@ -209,6 +228,24 @@ export class InstanceDriver {
     });
     if (lowerWhileMaster && this.state.name === 'MASTER' && this.vipQueue.held)
       this.garps.heardLowerPriority(() => this.state.name === 'MASTER');
+  }
+
+  /**
+   * refresh answers an advert that only resets the Master_Down_Timer (`masterDownRefresh`, the
+   * state machine's own rule for it) without a step: no event, state or effect list is built.
+   */
+  private refresh(advert: VrrpAdvert, srcAddress: string): boolean {
+    const now = this.o.clock.nowMs();
+    const { priority, advertIntervalMs } = advert;
+    const deadline = masterDownRefresh(this.params, this.state, priority, advertIntervalMs, srcAddress, now);
+    if (deadline === undefined) return false;
+    this.refreshedMs = deadline;
+    this.armFor(deadline, true);
+    if (this.o.onStep) {
+      const event: VrrpEvent = { type: 'advert', priority, advertIntervalMs, srcAddress };
+      this.o.onStep({ nowMs: now, event, state: this.settledState(), effects: [] });
+    }
+    return true;
   }
 
   /** setFault tells the instance its interface or a tracked object failed (true) or recovered. */
@@ -278,23 +315,50 @@ export class InstanceDriver {
   }
 
   private dispatch(event: VrrpEvent): void {
+    this.applyDeferred();
     const now = this.o.clock.nowMs();
-    const { state, effects } = step(this.params, this.state, event, now);
+    const { state, effects } = step(this.params, this.settledState(), event, now);
     this.state = state;
     this.o.onStep?.({ nowMs: now, event, state, effects });
-    // Only the periodic advert may wait for the turn's batch: a takeover's, a priority change's
-    // or a stop's advert leaves before the VIP, log, notify and netlink work that follows it.
-    const urgent = event.type !== 'timer' || effects.some((e) => e.type === 'transition');
-    for (const effect of effects) this.apply(effect, now, urgent);
+    const transition = effects.some((e) => e.type === 'transition');
+    if (event.type === 'timer' && transition && state.name === 'MASTER') {
+      // A Master_Down_Timer takeover: the takeovers due in one turn (a mass failover; instances
+      // share advert slots) send their adverts first, in one batch, and each instance's VIP, log,
+      // notify and netlink work follows once the turn's timers have run (applyDeferred).
+      for (const effect of effects) {
+        if (effect.type === 'send-advert') this.apply(effect, now, false);
+        else this.deferred.push(effect);
+      }
+      this.deferredAtMs = now;
+      queueMicrotask(this.applyDeferred);
+    } else {
+      // Only the periodic advert may wait for the turn's batch: a priority change's or a stop's
+      // advert leaves before the VIP, log, notify and netlink work that follows it.
+      const urgent = event.type !== 'timer' || transition;
+      for (const effect of effects) this.apply(effect, now, urgent);
+    }
     this.arm();
     if (this.state.name === 'STOPPED') {
       for (const w of this.stoppedWaiters.splice(0)) w();
     }
   }
 
+  /** deferred are a takeover's effects after its advert, applied in order before anything else. */
+  private readonly deferred: VrrpEffect[] = [];
+  private deferredAtMs = 0;
+
+  private readonly applyDeferred = (): void => {
+    if (this.deferred.length === 0) return;
+    this.adverts.flush(); // every takeover advert of the turn, in one batch, before any VIP
+    const effects = this.deferred.splice(0);
+    for (const effect of effects) this.apply(effect, this.deferredAtMs, true);
+  };
+
   private arm(): void {
-    const deadline = this.state.deadlineMs;
-    const precise = this.state.timer === 'master-down';
+    this.armFor(this.state.deadlineMs, this.state.timer === 'master-down');
+  }
+
+  private armFor(deadline: number | undefined, precise: boolean): void {
     // A backup's Master_Down_Timer moves later with every advert it hears (2,550 a second at 255
     // instances): keep the armed timer and, when it wakes before the newest deadline, re-arm
     // then, instead of cancelling and re-creating a timer per advert.
@@ -358,8 +422,26 @@ export class InstanceDriver {
       return;
     }
     this.armed = false;
-    this.dispatch({ type: 'timer' });
+    if (!this.advertise()) this.dispatch({ type: 'timer' });
   };
+
+  /**
+   * advertise answers a master's Adver_Timer without a step (`adverTimerRefresh`, the state
+   * machine's own rule): the periodic advert waits for the turn's batch, the timer moves on.
+   */
+  private advertise(): boolean {
+    const now = this.o.clock.nowMs();
+    const deadline = adverTimerRefresh(this.params, this.state, now);
+    if (deadline === undefined) return false;
+    this.refreshedMs = deadline;
+    this.adverts.send(this.state.priority);
+    this.armFor(deadline, false);
+    if (this.o.onStep) {
+      const effects: VrrpEffect[] = [{ type: 'send-advert', priority: this.state.priority }];
+      this.o.onStep({ nowMs: now, event: { type: 'timer' }, state: this.settledState(), effects });
+    }
+    return true;
+  }
 
   /** apply carries out one effect; `urgent` flushes an advert at once (see dispatch). */
   private apply(effect: VrrpEffect, nowMs: number, urgent: boolean): void {

@@ -18,6 +18,8 @@
  */
 import { KeepvipError } from '../util/errors.js';
 import { onAdvert } from './state-machine/advert.js';
+export { masterDownRefresh } from './state-machine/advert.js';
+export { adverTimerRefresh } from './state-machine/events.js';
 import {
   onFault,
   onFaultCleared,

@@ -36,6 +36,35 @@ export function skewTimeMs(version: VrrpVersion, priority: number, masterAdvertI
 }
 
 /**
+ * ADVERT_SLOT_MS is the grid a master's periodic adverts are sent on (keepvip, not RFC). Each
+ * instance sends at a fixed phase of its interval, one of the 10 ms slots in it chosen by VRID
+ * (`advertPhaseMs`), whenever it became master: the adverts of the instances that share a slot
+ * leave in one sendmmsg batch and a peer reads them in one wakeup, and the slots of an interval
+ * share the instances out evenly. Each instance on a phase of its own (when it took over) woke
+ * master and backup ~1,000 times a second at 100 instances at 0.1 s, one advert per wakeup; all
+ * on one slot (when they took over together) made one burst whose processing delayed a backup's
+ * Master_Down_Timer and a mass takeover by milliseconds.
+ */
+export const ADVERT_SLOT_MS = 10;
+
+/** advertPhaseMs is the offset within its interval at which an instance sends its periodic adverts. */
+export function advertPhaseMs(vrid: number, advertIntervalMs: number): number {
+  const slots = Math.max(1, Math.floor(advertIntervalMs / ADVERT_SLOT_MS));
+  return (vrid % slots) * ADVERT_SLOT_MS;
+}
+
+/**
+ * nextAdvertMs is when a master's Adver_Timer fires next after `nowMs`: the last time at the
+ * instance's phase (t = phaseMs modulo the interval) no later than one Advertisement_Interval on.
+ * So adverts are never further apart than the interval, a late-fired timer does not push the next
+ * one later, and only the first after a takeover or a priority change comes sooner.
+ */
+export function nextAdvertMs(nowMs: number, advertIntervalMs: number, phaseMs = 0): number {
+  const periods = Math.floor((nowMs + advertIntervalMs - phaseMs) / advertIntervalMs);
+  return phaseMs + periods * advertIntervalMs;
+}
+
+/**
  * masterDownIntervalMs is Master_Down_Interval.
  * v3 (RFC 5798 6.1): "(3 * Master_Adver_Interval) + Skew_time".
  * v2 (RFC 3768 6.1): "(3 * Advertisement_Interval) + Skew_time" — pass our own interval for v2

@@ -2,10 +2,10 @@
  * The machine's other events: startup, shutdown, timer, fault, fault cleared and priority
  * changes (RFC 5798 6.4, keepalived's FAULT, keepvip's fast hand-off).
  */
-import { OWNER_PRIORITY, releaseBoundMs, skewTimeMs, STOP_PRIORITY } from '../timers.js';
+import { nextAdvertMs, OWNER_PRIORITY, releaseBoundMs, skewTimeMs, STOP_PRIORITY } from '../timers.js';
 import { log, preemption, tag } from './helpers.js';
 import { becomeBackup, becomeMaster, becomeStopped, transition } from './transitions.js';
-import type { Ctx, VrrpState } from './types.js';
+import type { Ctx, VrrpInstanceParams, VrrpState } from './types.js';
 
 export function onStartup(c: Ctx, s: VrrpState): VrrpState {
   if (s.name !== 'INIT' && s.name !== 'STOPPED') {
@@ -50,6 +50,19 @@ export function onShutdown(c: Ctx, s: VrrpState): VrrpState {
   }
 }
 
+/**
+ * adverTimerRefresh is RFC 5798 6.4.3 (630-640), "If the Adver_Timer fires, then: Send an
+ * ADVERTISEMENT; Reset the Adver_Timer to Advertisement_Interval", answered without a new state:
+ * for a master's Adver_Timer it returns the next deadline (on the advert slots, timers.ts) and the
+ * caller sends an advertisement at the state's priority; undefined for any other timer, which
+ * needs the whole `step`. A master's timer path calls it for every periodic advert and `onTimer`
+ * answers the case through it.
+ */
+export function adverTimerRefresh(p: VrrpInstanceParams, s: VrrpState, nowMs: number): number | undefined {
+  if (s.name !== 'MASTER' || s.timer !== 'adver') return undefined;
+  return nextAdvertMs(nowMs, p.advertIntervalMs, p.advertPhaseMs);
+}
+
 export function onTimer(c: Ctx, s: VrrpState): VrrpState {
   const { p, now } = c;
   if (s.name === 'BACKUP' && s.timer === 'master-down') {
@@ -57,11 +70,10 @@ export function onTimer(c: Ctx, s: VrrpState): VrrpState {
     // Transition to the {Master} state".
     return becomeMaster(c, s, 'Master_Down_Timer expired');
   }
-  if (s.name === 'MASTER' && s.timer === 'adver') {
-    // RFC 5798 6.4.3 (630-640): "If the Adver_Timer fires, then: Send an ADVERTISEMENT; Reset the
-    // Adver_Timer to Advertisement_Interval".
+  const adver = adverTimerRefresh(p, s, now);
+  if (adver !== undefined) {
     c.out.push({ type: 'send-advert', priority: s.priority });
-    return { ...s, deadlineMs: now + p.advertIntervalMs };
+    return { ...s, deadlineMs: adver };
   }
   if (s.name === 'MASTER' && s.timer === 'release') {
     return becomeStopped(c, s, 'shutdown: no new master heard in time');
@@ -118,7 +130,11 @@ export function onPriority(c: Ctx, s: VrrpState, requested: number): VrrpState {
     // keepvip: a master tells the backups its new priority at once (a drop lets a backup take
     // over in Skew_Time under fast hand-off; under the RFC it is just an early advert).
     c.out.push({ type: 'send-advert', priority });
-    return { ...next, masterPriority: priority, deadlineMs: now + p.advertIntervalMs };
+    return {
+      ...next,
+      masterPriority: priority,
+      deadlineMs: nextAdvertMs(now, p.advertIntervalMs, p.advertPhaseMs),
+    };
   }
   const { preempt, preemptDelayMs } = preemption(p);
   if (

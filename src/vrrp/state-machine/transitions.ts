@@ -2,7 +2,7 @@
  * The state changes of the machine: `transition` is the one place a state changes; becomeMaster,
  * becomeBackup and becomeStopped are the RFC 5798 6.4 entries into each state.
  */
-import { masterDownIntervalMs } from '../timers.js';
+import { masterDownIntervalMs, nextAdvertMs } from '../timers.js';
 import { log, tag } from './helpers.js';
 import type { Ctx, VrrpState, VrrpStateName } from './types.js';
 
@@ -31,7 +31,7 @@ export function transition(
 export function becomeMaster(c: Ctx, s: VrrpState, reason: string): VrrpState {
   c.out.push({ type: 'send-advert', priority: s.priority });
   const next = transition(c, s, 'MASTER', reason, {
-    deadlineMs: c.now + c.p.advertIntervalMs,
+    deadlineMs: nextAdvertMs(c.now, c.p.advertIntervalMs, c.p.advertPhaseMs),
     timer: 'adver',
     masterAdvertIntervalMs: c.p.advertIntervalMs,
     masterAddress: c.p.localAddress,

@@ -25,6 +25,8 @@ export interface VrrpInstanceParams {
   priority: number;
   /** advertIntervalMs is our Advertisement_Interval. */
   advertIntervalMs: number;
+  /** advertPhaseMs is where in the interval periodic adverts go (timers.ts advertPhaseMs; 0 if unset). */
+  advertPhaseMs?: number;
   /** preempt is RFC 5798's Preempt_Mode (keepalived: false with `nopreempt`). */
   preempt: boolean;
   /** preemptDelayMs is keepalived's preempt_delay (0 = none). */

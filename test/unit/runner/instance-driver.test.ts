@@ -75,7 +75,9 @@ describe('InstanceDriver', () => {
     expect(driver.stateName).toBe('MASTER');
     await settle();
     clock.advance(3000);
-    expect(sentAt.map((t) => Math.round(t - sentAt[0]!))).toEqual([0, 1000, 2000, 3000]);
+    // The takeover advert at Master_Down_Interval (3609.375 ms), then every advert_int at VRID 7's
+    // advert phase, 70 ms into the second (vrrp/timers.ts advertPhaseMs): 4070, 5070, 6070.
+    expect(sentAt.map((t) => Math.round(t - sentAt[0]!))).toEqual([0, 461, 1461, 2461]);
     expect(kernel.calls.filter((c) => c.op !== 'announce')).toEqual([{ op: 'add', address: '10.0.0.100' }]);
   });
 

@@ -3,6 +3,8 @@
  * - random event sequences, through the real InstanceDriver on the manual clock, never throw,
  *   never leave a deadline in the past, keep the timer consistent with the state, and pair
  *   add-vips / remove-vips correctly; the same for step() alone with a late runner;
+ * - a backup's shortcut for an advert that only resets its Master_Down_Timer (masterDownRefresh,
+ *   which the receive path takes without a step) gives what the whole advert handling gives;
  * - two real drivers wired through a simulated LAN always end with exactly one MASTER once the
  *   random events stop (as long as at least one of them is up).
  */
@@ -10,6 +12,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
   initialState,
+  masterDownRefresh,
   step,
   type VrrpEffect,
   type VrrpEvent,
@@ -134,6 +137,64 @@ describe('state machine properties', () => {
       ),
       { numRuns: 1000 },
     );
+  });
+
+  it('masterDownRefresh answers only adverts whose whole handling just moves the Master_Down_Timer', () => {
+    let shortcuts = 0;
+    fc.assert(
+      fc.property(
+        versionAndInterval,
+        instanceSettings,
+        fc.array(fc.record({ gapMs: fc.double({ min: 0, max: 500, noNaN: true }), event: anyEvent }), {
+          maxLength: 8,
+        }),
+        fc.double({ min: 0, max: 500, noNaN: true }),
+        fc.boolean(),
+        fc.integer({ min: 1, max: 254 }),
+        (vi, settings, steps, lastGapMs, again, heardPriority) => {
+          const p: VrrpInstanceParams = params({ ...vi, ...settings });
+          let now = 0;
+          let s = step(p, initialState(p), { type: 'startup' }, now).state;
+          const heard = {
+            type: 'advert' as const,
+            priority: heardPriority,
+            advertIntervalMs: vi.advertIntervalMs,
+          };
+          s = step(p, s, { ...heard, srcAddress: '10.0.0.10' }, now).state;
+          for (const x of steps) {
+            now += x.gapMs;
+            s = step(p, s, x.event, now).state;
+          }
+          now += lastGapMs;
+          // Then the master heard last (mostly) advertises steadily, as in a pair: each advert is
+          // checked, then handled, so a preempt delay runs out among them.
+          for (let k = 0; k < 12; k++, now += s.masterAdvertIntervalMs) {
+            const e =
+              again && s.masterPriority !== undefined && s.masterAddress !== undefined
+                ? {
+                    type: 'advert' as const,
+                    priority: s.masterPriority,
+                    advertIntervalMs: s.masterAdvertIntervalMs,
+                    srcAddress: s.masterAddress,
+                  }
+                : { type: 'advert' as const, priority: 200, advertIntervalMs: 1000, srcAddress: '10.0.0.1' };
+            const d = masterDownRefresh(p, s, e.priority, e.advertIntervalMs, e.srcAddress, now);
+            if (d !== undefined) {
+              shortcuts++;
+              // The oracle: the same advert through the whole handling, from a state that has not
+              // yet heard this master's priority (so the shortcut cannot answer it).
+              const whole = step(p, { ...s, masterPriority: undefined }, e, now);
+              expect(whole.effects).toEqual([]);
+              expect(whole.state).toEqual({ ...s, deadlineMs: d });
+              expect(step(p, s, e, now)).toEqual({ state: { ...s, deadlineMs: d }, effects: [] });
+            }
+            s = step(p, s, e, now).state;
+          }
+        },
+      ),
+      { numRuns: 2000 },
+    );
+    expect(shortcuts).toBeGreaterThan(1000);
   });
 
   it('two instances on a simulated LAN always settle with exactly one MASTER', () => {

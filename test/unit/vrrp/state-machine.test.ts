@@ -7,13 +7,21 @@
 import { describe, expect, it } from 'vitest';
 import { KeepvipError } from '../../../src/util/errors.js';
 import { initialState, step, type VrrpState } from '../../../src/vrrp/state-machine.js';
-import { masterDownIntervalMs, releaseBoundMs, skewTimeMs } from '../../../src/vrrp/timers.js';
+import {
+  advertPhaseMs,
+  masterDownIntervalMs,
+  nextAdvertMs,
+  releaseBoundMs,
+  skewTimeMs,
+} from '../../../src/vrrp/timers.js';
 import { DriverHarness as Driver, drive } from '../runner/driver-harness.js';
 import { params } from './params.js';
 import { SimLan } from './sim-network.js';
 
 const SKEW_100 = 609.375;
 const MDI_100 = 3609.375;
+/** nextAdvert is when the harness's instance (VRID 7) sends its next periodic advert after t (timers.ts). */
+const nextAdvert = (t: number) => nextAdvertMs(t, 1000, advertPhaseMs(7, 1000));
 
 /** started returns a driver already in BACKUP (started at t=0). */
 function backup(over: Parameters<typeof params>[0] = {}): Driver {
@@ -39,7 +47,7 @@ describe('6.4.1 Initialize', () => {
       { type: 'transition', from: 'INIT', to: 'MASTER', reason: 'startup as address owner (priority 255)' },
       { type: 'add-vips' },
     ]);
-    expect(d.state).toMatchObject({ name: 'MASTER', timer: 'adver', deadlineMs: 1000 });
+    expect(d.state).toMatchObject({ name: 'MASTER', timer: 'adver', deadlineMs: nextAdvert(0) });
     expect(d.messages()).toContain('(VI_1) Entering MASTER STATE');
   });
 
@@ -105,7 +113,8 @@ describe('6.4.2 Backup', () => {
       { type: 'add-vips' },
     ]);
     expect(d.state).toMatchObject({ name: 'MASTER', timer: 'adver' });
-    expect(d.state.deadlineMs).toBeCloseTo(MDI_100 + 1000, 6);
+    // keepvip: the Adver_Timer is at most one interval on, at the instance's advert phase (timers.ts).
+    expect(d.state.deadlineMs).toBe(nextAdvert(MDI_100));
   });
 
   it('6.4.2: backup receiving priority 0 sets Master_Down_Timer to Skew_Time', () => {
@@ -202,7 +211,12 @@ describe('6.4.3 Master', () => {
     const from = MDI_100;
     const sent = d.log.filter((r) => r.effect.type === 'send-advert').map((r) => r.atMs);
     expect(sent.length).toBe(Math.floor((10_000 - from) / 1000) + 1);
-    for (const [i, t] of sent.entries()) expect(t).toBeCloseTo(from + i * 1000, 6);
+    // The first periodic advert comes at the advert phase (at most one interval on); from then on
+    // exactly every interval.
+    const slotted = nextAdvert(from);
+    expect(slotted).toBeGreaterThan(from);
+    expect(slotted).toBeLessThanOrEqual(from + 1000);
+    for (const [i, t] of sent.entries()) expect(t).toBe(i === 0 ? from : slotted + (i - 1) * 1000);
   });
 
   it('6.4.3: a master receiving priority 0 sends an advert at once and resets the Adver_Timer', () => {
@@ -210,7 +224,7 @@ describe('6.4.3 Master', () => {
     d.advanceTo(10_300);
     const effects = d.advert(0, '10.0.0.1');
     expect(effects).toContainEqual({ type: 'send-advert', priority: 100 });
-    expect(d.state).toMatchObject({ name: 'MASTER', deadlineMs: 11_300 });
+    expect(d.state).toMatchObject({ name: 'MASTER', deadlineMs: nextAdvert(10_300) });
   });
 
   it('6.4.3: a higher priority advert sends the master to BACKUP, removes the VIPs and arms Master_Down_Interval with the new master interval (v3)', () => {
@@ -620,9 +634,9 @@ describe('priority changes from tracking', () => {
       { type: 'log', level: 'info', message: '(VI_1) Changing effective priority from 100 to 80' },
       { type: 'send-advert', priority: 80 },
     ]);
-    expect(d.state).toMatchObject({ priority: 80, deadlineMs: 11_250 });
-    d.advanceTo(11_250);
-    expect(d.effects('send-advert', 11_250)).toEqual([{ type: 'send-advert', priority: 80 }]);
+    expect(d.state).toMatchObject({ priority: 80, deadlineMs: nextAdvert(10_250) });
+    d.advanceTo(nextAdvert(10_250));
+    expect(d.effects('send-advert', nextAdvert(10_250))).toEqual([{ type: 'send-advert', priority: 80 }]);
   });
 
   it('a 255 owner never changes priority', () => {
@@ -708,7 +722,7 @@ describe('the step function', () => {
       late,
     );
     expect(state.name).toBe('MASTER');
-    expect(state.deadlineMs).toBe(late + 1000);
+    expect(state.deadlineMs).toBe(nextAdvertMs(late, 1000));
     expect(effects).toContainEqual({ type: 'add-vips' });
   });
 

@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import {
+  advertPhaseMs,
+  nextAdvertMs,
   MAX_RELEASE_MS,
   masterDownIntervalMs,
   releaseBoundMs,
@@ -52,5 +54,38 @@ describe('release bound of a stopping master (fast hand-off)', () => {
   it('is capped so a graceful stop stays short with long intervals', () => {
     expect(releaseBoundMs(3, 10_000)).toBe(MAX_RELEASE_MS);
     expect(releaseBoundMs(2, 5000)).toBe(MAX_RELEASE_MS);
+  });
+});
+
+describe('advert slots (keepvip): periodic adverts at a phase of the interval chosen by VRID', () => {
+  it('the phases are 10 ms slots of the interval, shared out by VRID', () => {
+    expect(advertPhaseMs(1, 100)).toBe(10);
+    expect(advertPhaseMs(10, 100)).toBe(0);
+    expect(advertPhaseMs(57, 1000)).toBe(570);
+    expect(advertPhaseMs(157, 1000)).toBe(570);
+    const perSlot = new Map<number, number>();
+    for (let vrid = 1; vrid <= 255; vrid++) {
+      const phase = advertPhaseMs(vrid, 100);
+      perSlot.set(phase, (perSlot.get(phase) ?? 0) + 1);
+    }
+    expect(perSlot.size).toBe(10);
+    expect(Math.max(...perSlot.values()) - Math.min(...perSlot.values())).toBeLessThanOrEqual(1);
+  });
+
+  it('a timer that fires at its phase keeps exactly one interval, a late one is not pushed later', () => {
+    expect(nextAdvertMs(4630, 100, 30)).toBe(4730);
+    expect(nextAdvertMs(4630.8, 100, 30)).toBe(4730);
+    expect(nextAdvertMs(5570, 1000, 570)).toBe(6570);
+  });
+
+  it('the first advert after a takeover comes at the phase, never later than one interval', () => {
+    for (let now = 0; now < 300; now += 0.37) {
+      for (const phase of [0, 10, 90]) {
+        const next = nextAdvertMs(now, 100, phase);
+        expect(((next % 100) + 100) % 100).toBeCloseTo(phase, 6);
+        expect(next).toBeLessThanOrEqual(now + 100);
+        expect(next).toBeGreaterThan(now);
+      }
+    }
   });
 });
