@@ -22,13 +22,15 @@ export type Vrrp6Callback = (
 export interface NativeAddon {
   /**
    * vrrp4Open opens the IPv4 VRRP socket (native/src/vrrp4.c); the callback gets (error) or
-   * (null, batch): one wakeup's datagrams as [u16 LE length][datagram] records.
+   * (null, batch): one wakeup's datagrams as [u16 LE length][datagram] records, written into rx
+   * (batch is then their byte count) when rx is given and large enough, else a Buffer of their own.
    */
   vrrp4Open(
     ifname: string,
     groups: string[],
     rcvbufBytes: number,
-    callback: (error: (Error & { code?: string }) | null, batch?: Buffer) => void,
+    callback: (error: (Error & { code?: string }) | null, batch?: Buffer | number) => void,
+    rx?: Buffer,
   ): Vrrp4Handle;
   vrrp4Send(handle: Vrrp4Handle, datagram: Buffer, dst: string): void;
   /** vrrp4SendMany sends datagrams[i] to the IPv4 address at dsts[4i..4i+3] with sendmmsg; returns how many went. */

@@ -35,6 +35,13 @@ export interface LinkInfo {
 /** PacketSocket sends VRRP datagrams and closes. */
 export interface PacketSocket {
   send(data: Buffer, dstAddress: string, srcAddress?: string): Promise<void>;
+  /** sendReporting: send without a promise, failures to onError (see VrrpSocket.sendReporting). */
+  sendReporting?(
+    data: Buffer,
+    dstAddress: string,
+    srcAddress: string | undefined,
+    onError: (err: Error) => void,
+  ): void;
   /** flush sends what send() queued at once (see VrrpSocket.flush). */
   flush?(): void;
   /** drain hands what is queued on the socket to onPacket now (see VrrpSocket.drain). */
@@ -56,6 +63,8 @@ export interface KernelPort {
     ifname: string;
     multicastGroups: string[];
     onPacket: (p: ReceivedPacket) => void;
+    /** onRepeated: the IPv4 shortcut asked before onPacket (VrrpSocketOptions.onRepeated). */
+    onRepeated?: (batch: Buffer, start: number, end: number) => boolean;
     onError?: (e: Error) => void;
   }): Promise<PacketSocket>;
   getLink(ifname: string): Promise<LinkInfo>;

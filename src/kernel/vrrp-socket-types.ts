@@ -26,6 +26,16 @@ export interface VrrpSocket {
    * computed the checksum, since the pseudo-header includes it.
    */
   send(data: Buffer, dstAddress: string, srcAddress?: string): Promise<void>;
+  /**
+   * sendReporting is send without a promise: onError (made once by the caller) hears a failure.
+   * A periodic advert then costs no promise, reaction or microtask of its own (IPv4 batches).
+   */
+  sendReporting?(
+    data: Buffer,
+    dstAddress: string,
+    srcAddress: string | undefined,
+    onError: (err: Error) => void,
+  ): void;
   /** flush sends what send() queued at once, before the current callback returns (IPv4 batches; a no-op elsewhere). */
   flush?(): void;
   /**
@@ -44,6 +54,12 @@ export interface VrrpSocketOptions {
   /** multicastGroups to join on the interface, usually [VRRP_GROUP_INET] or [VRRP_GROUP_INET6]; [] for unicast peers. */
   multicastGroups: string[];
   onPacket: (p: ReceivedPacket) => void;
+  /**
+   * onRepeated (IPv4) is asked first for each received datagram, bytes start..end of a batch
+   * Buffer valid only during the call: true when it handled the datagram (an instance's repeated
+   * advert, runner/receive.ts), so no view of it is made; false hands it to onPacket.
+   */
+  onRepeated?: (batch: Buffer, start: number, end: number) => boolean;
   /** onError receives socket failures after open; without it they are thrown as uncaught. */
   onError?: (e: Error) => void;
 }

@@ -9,7 +9,7 @@ import type { InstanceCounters } from '../util/counters.js';
 import { DatagramsNotSentError } from '../util/errors.js';
 import type { Logger } from '../util/logger.js';
 import { authDataFromPassword, encodeAdvert } from '../vrrp/codec.js';
-import { internetChecksum } from '../vrrp/checksum.js';
+import { onesComplementSum } from '../vrrp/checksum.js';
 import { encodeIpv4Datagram, IPV4_HEADER_LENGTH } from '../vrrp/ipv4.js';
 import { IPPROTO_VRRP, type VrrpAdvert, VRRP_TTL } from '../vrrp/packet.js';
 import type { InstanceIo } from './instance-io.js';
@@ -22,7 +22,7 @@ export interface AdvertSenderOptions {
   addresses: string[];
   /** localAddress is our primary address on the interface, the source unless configured. */
   localAddress: string;
-  io: Pick<InstanceIo, 'send' | 'flush'>;
+  io: Pick<InstanceIo, 'send' | 'sendReporting' | 'flush'>;
   counters: InstanceCounters;
   log: Logger;
 }
@@ -78,9 +78,11 @@ export class AdvertSender {
         // RFC 791 Identification, then the header checksum over the 20-byte header.
         data.writeUInt16BE(this.nextIpId(), 4);
         data.writeUInt16BE(0, 10);
-        data.writeUInt16BE(internetChecksum(data.subarray(0, IPV4_HEADER_LENGTH)), 10);
+        data.writeUInt16BE(~onesComplementSum(data, 0, 0, IPV4_HEADER_LENGTH) & 0xffff, 10);
       } else data = e.ring[0];
-      this.o.io.send(data, dst, this.sourceAddress).catch(this.onSendError(i));
+      const io = this.o.io;
+      if (io.sendReporting) io.sendReporting(data, dst, this.sourceAddress, this.onSendError(i));
+      else io.send(data, dst, this.sourceAddress).catch(this.onSendError(i));
     }
   }
 

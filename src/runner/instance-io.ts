@@ -10,6 +10,8 @@ import type { RouteSpec, RuleSpec } from '../kernel/routes.js';
 export interface InstanceIo {
   /** send puts bytes on the wire: inet, a whole IPv4 datagram; inet6, the VRRP message. */
   send(data: Buffer, dstAddress: string, srcAddress: string): Promise<void>;
+  /** sendReporting is send without a promise: onError hears a failure (kernel/vrrp-socket-types.ts). */
+  sendReporting?(data: Buffer, dstAddress: string, srcAddress: string, onError: (err: Error) => void): void;
   /** flush puts queued sends on the wire now (a takeover's advert must not wait for the turn's other work). */
   flush?(): void;
   /**

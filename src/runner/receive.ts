@@ -59,10 +59,11 @@ interface AcceptedAdvert {
 }
 
 /** sameDatagram: equal IPv4 datagrams but for the identification and header checksum (bytes 4-5, 10-11). */
-export function sameDatagram(a: Buffer, b: Buffer): boolean {
+export function sameDatagram(a: Buffer, b: Buffer, start = 0, end = b.length): boolean {
   const n = a.length;
-  if (n !== b.length) return false;
-  for (let i = 0; i < n; i++) if (a[i] !== b[i] && i !== 4 && i !== 5 && i !== 10 && i !== 11) return false;
+  if (n !== end - start) return false;
+  for (let i = 0; i < n; i++)
+    if (a[i] !== b[start + i] && i !== 4 && i !== 5 && i !== 10 && i !== 11) return false;
   return true;
 }
 
@@ -140,7 +141,7 @@ export class ReceivePath {
   /** onPacket is the receive path: every advertisement on an interface passes here once. */
   onPacket(entry: ReceiveSocket, p: ReceivedPacket, viaAh = false): void {
     let datagram: ReceivedDatagram;
-    if (entry.family === 'inet' && !viaAh && this.repeated(entry, p.data)) return;
+    if (entry.family === 'inet' && !viaAh && this.repeated(entry, p.data, 0, p.data.length)) return;
     if (entry.family === 'inet') {
       const ip = decodeIpv4Datagram(p.data);
       if (!ip.ok) {
@@ -212,15 +213,16 @@ export class ReceivePath {
   }
 
   /**
-   * repeated hands an IPv4 datagram equal to its instance's last accepted one (see the file
-   * comment) straight to the instance; false sends it down the whole path.
+   * repeated hands an IPv4 datagram (bytes start..end of d) equal to its instance's last accepted
+   * one (see the file comment) straight to the instance; false sends it down the whole path. The
+   * IPv4 socket asks it before making a view of the datagram (VrrpSocketOptions.onRepeated).
    */
-  private repeated(entry: ReceiveSocket, d: Buffer): boolean {
-    if (d.length < IPV4_HEADER_LENGTH) return false;
-    const at = (d[0]! & 0x0f) * 4 + 1; // the VRID byte of the VRRP header
-    const driver = at < d.length ? entry.byVrid.get(d[at]!) : undefined;
+  repeated(entry: ReceiveSocket, d: Buffer, start: number, end: number): boolean {
+    if (end - start < IPV4_HEADER_LENGTH) return false;
+    const at = start + (d[start]! & 0x0f) * 4 + 1; // the VRID byte of the VRRP header
+    const driver = at < end ? entry.byVrid.get(d[at]!) : undefined;
     const last = driver && this.accepted.get(driver);
-    if (!last || !sameDatagram(last.bytes, d)) return false;
+    if (!last || !sameDatagram(last.bytes, d, start, end)) return false;
     if (last.instance !== driver.instance || last.checks !== driver.checks) return false;
     if (this.o.localAddresses.has(last.srcAddress)) return false;
     if (driver.stateName === 'MASTER')

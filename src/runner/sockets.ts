@@ -40,6 +40,8 @@ export interface VrrpSocketsOptions {
   clock: Clock;
   log: Logger;
   onPacket(entry: SocketEntry, p: ReceivedPacket): void;
+  /** onRepeated is the IPv4 shortcut before onPacket (VrrpSocketOptions.onRepeated). */
+  onRepeated?(entry: SocketEntry, batch: Buffer, start: number, end: number): boolean;
   onAhPacket(entry: SocketEntry, d: Buffer): void;
   /** ahPeak is the highest AH sequence number heard for an instance; ours is sent above it. */
   ahPeak(name: string): number;
@@ -72,6 +74,10 @@ export class VrrpSockets {
         ifname,
         multicastGroups: groups,
         onPacket: (p) => this.o.onPacket(entry, p),
+        onRepeated:
+          family === 'inet' && this.o.onRepeated
+            ? (batch, start, end) => this.o.onRepeated!(entry, batch, start, end)
+            : undefined,
         onError: (err) => this.failed(key, entry, open, err),
       });
     entry.fail = (err) => this.failed(key, entry, open, err);
@@ -156,6 +162,11 @@ export class VrrpSockets {
     const k = this.o.kernel;
     const io: InstanceIo = {
       send: (data, dst, src) => entry.socket.send(data, dst, src),
+      sendReporting: (data, dst, src, onError) => {
+        const socket = entry.socket; // the current one: a failed socket is replaced on reopen
+        if (socket.sendReporting) socket.sendReporting(data, dst, src, onError);
+        else socket.send(data, dst, src).catch(onError);
+      },
       flush: () => entry.socket.flush?.(),
       drain: () => entry.socket.drain?.(),
       addAddress: (vip) => k.addAddress(vip),
@@ -191,6 +202,7 @@ export class VrrpSockets {
     let seq = Math.floor(Date.now() / 1000);
     return {
       ...io,
+      sendReporting: undefined, // every advert of an AH instance goes through the AH send below
       send: (data, dst) => {
         const vrrp = Buffer.from(data.subarray(IPV4_HEADER_LENGTH));
         vrrp[4] = VrrpAuthTypes.AH;

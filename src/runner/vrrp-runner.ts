@@ -88,6 +88,7 @@ export class VrrpRunner {
       clock: o.clock,
       log: o.log,
       onPacket: (entry, p) => this.receivePath.onPacket(entry, p),
+      onRepeated: (entry, batch, start, end) => this.receivePath.repeated(entry, batch, start, end),
       onAhPacket: (entry, d) => this.receivePath.onAhPacket(entry, d),
       ahPeak: (name) => this.receivePath.ahPeak(name),
       onHealthChange: () => this.retrack(),

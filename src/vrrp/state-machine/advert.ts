@@ -3,7 +3,7 @@
  * keepalived's preempt_delay and answers to lower priorities and keepvip's fast hand-off.
  */
 import { masterDownIntervalMs, nextAdvertMs, OWNER_PRIORITY, skewTimeMs } from '../timers.js';
-import { compareAddresses, log, preemption, tag } from './helpers.js';
+import { compareAddresses, log, preemptDelayOf, preempts, preemption, tag } from './helpers.js';
 import { becomeBackup, becomeStopped } from './transitions.js';
 import type { AdvertEvent, Ctx, VrrpInstanceParams, VrrpState } from './types.js';
 
@@ -51,12 +51,11 @@ export function masterDownRefresh(
     return undefined;
   // The same master and priority: never a tie hand-off (that needs a fall), so lower is plain.
   const lower = priority < s.priority;
-  const { preempt, preemptDelayMs } = preemption(p);
-  if (preemptDelayMs > 0) {
+  if (preemptDelayOf(p) > 0) {
     // Unchanged only while no delay runs for a better master, or one runs for a lower one.
     const until = s.preemptDelayUntilMs;
     if (lower ? until === undefined || until <= nowMs : until !== undefined) return undefined;
-  } else if (preempt && lower) return undefined; // fast hand-off or discard: the whole step
+  } else if (lower && preempts(p)) return undefined; // fast hand-off or discard: the whole step
   return nowMs + masterDownIntervalMs(p.version, s.priority, s.masterAdvertIntervalMs);
 }
 

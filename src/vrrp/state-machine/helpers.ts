@@ -12,10 +12,19 @@ import type { Ctx, VrrpInstanceParams } from './types.js';
  * means nothing with nopreempt.
  */
 export function preemption(p: VrrpInstanceParams): { preempt: boolean; preemptDelayMs: number } {
-  if (p.initialState === 'MASTER') return { preempt: true, preemptDelayMs: 0 };
-  if (p.priority === OWNER_PRIORITY) return { preempt: true, preemptDelayMs: p.preemptDelayMs };
-  if (!p.preempt) return { preempt: false, preemptDelayMs: 0 };
-  return { preempt: true, preemptDelayMs: p.preemptDelayMs };
+  return { preempt: preempts(p), preemptDelayMs: preemptDelayOf(p) };
+}
+
+/** preempts is preemption's `preempt`, without an object (the receive path's shortcut). */
+export function preempts(p: VrrpInstanceParams): boolean {
+  return p.initialState === 'MASTER' || p.priority === OWNER_PRIORITY || p.preempt;
+}
+
+/** preemptDelayOf is preemption's `preemptDelayMs`, without an object. */
+export function preemptDelayOf(p: VrrpInstanceParams): number {
+  if (p.initialState === 'MASTER') return 0;
+  if (p.priority !== OWNER_PRIORITY && !p.preempt) return 0;
+  return p.preemptDelayMs;
 }
 
 export function tag(p: VrrpInstanceParams): string {

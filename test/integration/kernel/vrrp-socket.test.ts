@@ -108,38 +108,84 @@ describe.skipIf(!isRoot)('VRRP sockets in namespaces', () => {
     await b!.call('closeSocket', 'v4');
   });
 
-  it('IPv4: a datagram the kernel refuses in a batch fails alone; the others of the batch still go', async () => {
-    // nftables drops VRID 61 in A's output: sendmmsg fails on it with EPERM. The adverts of
-    // VRIDs 60 and 62 queued in the same turn must still leave (one instance's failure used to
-    // drop every advert behind it in the batch, and the peer's backups took those VRIDs over).
-    const ruleset =
-      'add table inet kvksock; add chain inet kvksock out { type filter hook output priority 0; }; add rule inet kvksock out ip protocol 112 @th,8,8 61 drop';
-    await run('ip', 'netns', 'exec', NS_A, 'nft', ruleset);
+  it.each([
+    ['send', false],
+    ['sendReporting', true],
+  ])(
+    'IPv4: a datagram the kernel refuses in a batch fails alone; the others of the batch still go (%s)',
+    async (_how, reporting) => {
+      // nftables drops VRID 61 in A's output: sendmmsg fails on it with EPERM. The adverts of
+      // VRIDs 60 and 62 queued in the same turn must still leave (one instance's failure used to
+      // drop every advert behind it in the batch, and the peer's backups took those VRIDs over).
+      const key = reporting ? 'b4r' : 'b4';
+      const ruleset =
+        'add table inet kvksock; add chain inet kvksock out { type filter hook output priority 0; }; add rule inet kvksock out ip protocol 112 @th,8,8 61 drop';
+      await run('ip', 'netns', 'exec', NS_A, 'nft', ruleset);
+      try {
+        await a!.call('openSocket', key, 'inet', IF_A, ['224.0.0.18']);
+        await b!.call('openSocket', key, 'inet', IF_B, ['224.0.0.18']);
+        const advert = (vrid: number) => {
+          const payload = Buffer.from(VRRP2_ADVERT);
+          payload.writeUInt8(vrid, 1);
+          return ipv4Datagram(V4_A, '224.0.0.18', payload, vrid).toString('hex');
+        };
+        const outcomes = await a!.call<string[]>(
+          'sendBatch',
+          key,
+          [advert(60), advert(61), advert(62)],
+          '224.0.0.18',
+          reporting,
+        );
+        expect(outcomes[0]).toBe('sent');
+        expect(outcomes[1]).toMatch(/failed: .*1 of 3 not sent.*EPERM/);
+        expect(outcomes[2]).toBe('sent');
+        const vridAtB = (e: { event: string; key?: unknown; data?: unknown }) =>
+          e.event === 'packet' && e.key === key ? Buffer.from(e.data as string, 'hex').readUInt8(21) : -1;
+        await waitUntil(async () => b!.events.some((e) => vridAtB(e) === 62), 'VRID 62 at B', 5_000);
+        expect(b!.events.map(vridAtB).filter((v) => v >= 0)).toEqual([60, 62]);
+      } finally {
+        await a!.call('closeSocket', key);
+        await b!.call('closeSocket', key);
+        await run('ip', 'netns', 'exec', NS_A, 'nft', 'delete table inet kvksock');
+      }
+    },
+  );
+
+  it('IPv4: batches read into the one receive buffer keep every datagram whole; onRepeated takes its own first', async () => {
+    // Three turns of three adverts each (one sendmmsg each, one or more recvmmsg at B into the
+    // same Buffer): every datagram arrives with its own bytes, and those of VRID 71 go to
+    // onRepeated (no view made, onPacket not called) while 70 and 72 reach onPacket.
+    await a!.call('openSocket', 'r4', 'inet', IF_A, ['224.0.0.18']);
+    await b!.call('openSocket', 'r4', 'inet', IF_B, ['224.0.0.18'], 71);
     try {
-      await a!.call('openSocket', 'b4', 'inet', IF_A, ['224.0.0.18']);
-      await b!.call('openSocket', 'b4', 'inet', IF_B, ['224.0.0.18']);
-      const advert = (vrid: number) => {
+      const advert = (vrid: number, id: number) => {
         const payload = Buffer.from(VRRP2_ADVERT);
         payload.writeUInt8(vrid, 1);
-        return ipv4Datagram(V4_A, '224.0.0.18', payload, vrid).toString('hex');
+        return ipv4Datagram(V4_A, '224.0.0.18', payload, id).toString('hex');
       };
-      const outcomes = await a!.call<string[]>(
-        'sendBatch',
-        'b4',
-        [advert(60), advert(61), advert(62)],
-        '224.0.0.18',
+      const sent: string[] = [];
+      for (let turn = 0; turn < 3; turn++) {
+        const batch = [70, 71, 72].map((vrid) => advert(vrid, 100 * turn + vrid));
+        sent.push(...batch);
+        expect(await a!.call<string[]>('sendBatch', 'r4', batch, '224.0.0.18')).toEqual([
+          'sent',
+          'sent',
+          'sent',
+        ]);
+      }
+      const at = (event: string) =>
+        b!.events.filter((e) => e.event === event && e.key === 'r4').map((e) => e.data as string);
+      await waitUntil(
+        async () => at('packet').length + at('repeated').length === 9,
+        'nine datagrams at B',
+        5_000,
       );
-      expect(outcomes[0]).toBe('sent');
-      expect(outcomes[1]).toMatch(/failed: .*1 of 3 not sent.*EPERM/);
-      expect(outcomes[2]).toBe('sent');
-      const vridAtB = (e: { event: string; key?: unknown; data?: unknown }) =>
-        e.event === 'packet' && e.key === 'b4' ? Buffer.from(e.data as string, 'hex').readUInt8(21) : -1;
-      await waitUntil(async () => b!.events.some((e) => vridAtB(e) === 62), 'VRID 62 at B', 5_000);
-      expect(b!.events.map(vridAtB).filter((v) => v >= 0)).toEqual([60, 62]);
+      const vrid = (hex: string) => Buffer.from(hex, 'hex').readUInt8(21);
+      expect(at('repeated')).toEqual(sent.filter((h) => vrid(h) === 71));
+      expect(at('packet')).toEqual(sent.filter((h) => vrid(h) !== 71));
     } finally {
-      await a!.call('closeSocket', 'b4');
-      await b!.call('closeSocket', 'b4');
-      await run('ip', 'netns', 'exec', NS_A, 'nft', 'delete table inet kvksock');
+      await a!.call('closeSocket', 'r4');
+      await b!.call('closeSocket', 'r4');
     }
   });
 
