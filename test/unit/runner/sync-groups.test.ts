@@ -97,8 +97,8 @@ describe('vrrp_sync_group fan-out', () => {
     // VI_1 (priority 100) times out at 3609 ms; VI_2 (priority 50) alone would wait until 3804 ms.
     clock.advanceTo(3610);
     expect(vi1.stateName).toBe('MASTER');
-    // A timer takeover's work after its advert (here the group fan-out) follows the turn's timers.
-    await Promise.resolve();
+    // A timer takeover's work after its advert (here the group fan-out) follows in the next turn.
+    await new Promise((r) => setImmediate(r));
     expect(vi2.stateName).toBe('MASTER');
     expect(vi2.transitions.at(-1)!.atMs - vi1.transitions.at(-1)!.atMs).toBeLessThan(1);
     // A better peer for VRID 7 only: VI_1 yields, VI_2 follows it to BACKUP.
