@@ -24,7 +24,7 @@
  */
 import type { VrrpScript } from '../config/model.js';
 import type { Clock, TimerHandle } from '../util/clock.js';
-import { resolveInvocation } from '../util/command.js';
+import { resolveCheckInvocation } from '../util/command.js';
 import type { Logger } from '../util/logger.js';
 import type { ScriptIdentity } from '../util/script-security.js';
 import { KILL_GRACE_MS, type ProcessHandle, startProcess } from '../util/spawn.js';
@@ -196,7 +196,8 @@ export class ScriptTracker {
         output: '',
       };
     } else {
-      const proc = startProcess(resolveInvocation(this.def.script), {
+      const invocation = resolveCheckInvocation(this.def.script);
+      const proc = startProcess(invocation, {
         clock: this.clock,
         timeoutMs: this.def.timeoutMs,
         killGraceMs: SCRIPT_KILL_GRACE_MS,
@@ -206,6 +207,9 @@ export class ScriptTracker {
       this.process = proc;
       result = await proc.exited;
       this.process = undefined;
+      // `CMD && exit 0 || exit 1` run as CMD: the status the shell would have returned.
+      if (invocation.statusOnly && result.exitCode !== 0 && !result.timedOut)
+        result = { ...result, exitCode: 1, signal: undefined };
     }
     const timedOut = result.timedOut;
     this.running = false;

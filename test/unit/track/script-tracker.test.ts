@@ -117,6 +117,25 @@ describe('ScriptTracker', () => {
     process.kill(Number(child![1]), 'SIGKILL'); // the grandchild is ours to clean up
   });
 
+  it('`CMD && exit 0 || exit 1` runs CMD without bash and reports the status bash would (0 or 1)', async () => {
+    const clock = new ManualClock();
+    const check = join(dir, 'parent-and-3.sh');
+    writeFileSync(check, '#!/bin/sh\ncat /proc/$PPID/comm\nexit 3\n', { mode: 0o755 });
+    const t = new ScriptTracker(
+      script({ script: `${check} && exit 0 || exit 1`, intervalMs: 10_000, fall: 1 }),
+      clock,
+      silentLogger,
+    );
+    t.start();
+    await t.whenIdle();
+    t.stop();
+    expect(t.lastRun).toMatchObject({ timedOut: false, exitCode: 1 });
+    expect(t.good).toBe(false);
+    // The check's parent is the tracker's process itself: no bash in between.
+    expect(t.lastRun!.output.trim()).not.toBe('bash');
+    expect(t.lastRun!.output.trim()).not.toBe('');
+  });
+
   it('fall 2: a watch-triggered failure is confirmed at once by a second real run', async () => {
     const clock = new ManualClock();
     const down = join(dir, 'down');
