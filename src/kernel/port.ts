@@ -6,7 +6,7 @@
  */
 import type { ExitWatcher } from './pidfd.js';
 import type { RouteSpec, RuleSpec } from './routes.js';
-import type { ReceivedPacket } from './vrrp-socket-types.js';
+import type { ReceivedPacket, VrrpSocket, VrrpSocketOptions } from './vrrp-socket-types.js';
 
 export type { ReceivedPacket } from './vrrp-socket-types.js';
 
@@ -36,12 +36,7 @@ export interface LinkInfo {
 export interface PacketSocket {
   send(data: Buffer, dstAddress: string, srcAddress?: string): Promise<void>;
   /** sendReporting: send without a promise, failures to onError (see VrrpSocket.sendReporting). */
-  sendReporting?(
-    data: Buffer,
-    dstAddress: string,
-    srcAddress: string | undefined,
-    onError: (err: Error) => void,
-  ): void;
+  sendReporting?: VrrpSocket['sendReporting'];
   /** flush sends what send() queued at once (see VrrpSocket.flush). */
   flush?(): void;
   /** drain hands what is queued on the socket to onPacket now (see VrrpSocket.drain). */
@@ -64,7 +59,7 @@ export interface KernelPort {
     multicastGroups: string[];
     onPacket: (p: ReceivedPacket) => void;
     /** onRepeated: the IPv4 shortcut asked before onPacket (VrrpSocketOptions.onRepeated). */
-    onRepeated?: (batch: Buffer, start: number, end: number) => boolean;
+    onRepeated?: VrrpSocketOptions['onRepeated'];
     onError?: (e: Error) => void;
   }): Promise<PacketSocket>;
   getLink(ifname: string): Promise<LinkInfo>;

@@ -135,6 +135,8 @@ export function openVrrpSocket4(o: VrrpSocketOptions): VrrpSocket {
     send(data, dstAddress) {
       if (closed)
         return Promise.reject(new SystemCallError(`send VRRP to ${dstAddress}`, 'EBADF', 'socket closed'));
+      if (!enqueue(data, dstAddress, undefined))
+        return Promise.reject(new SystemCallError(`send VRRP to ${dstAddress}`, 'EINVAL', 'not IPv4'));
       if (!batch) {
         let resolve!: () => void;
         let reject!: (e: Error) => void;
@@ -147,8 +149,6 @@ export function openVrrpSocket4(o: VrrpSocketOptions): VrrpSocket {
         batch = { promise, resolve, reject };
       }
       const p = batch.promise;
-      if (!enqueue(data, dstAddress, undefined))
-        return Promise.reject(new SystemCallError(`send VRRP to ${dstAddress}`, 'EINVAL', 'not IPv4'));
       if (queue.length >= SEND_BATCH) flush();
       return p;
     },

@@ -9,7 +9,7 @@ import type { InstanceCounters } from '../util/counters.js';
 import { DatagramsNotSentError } from '../util/errors.js';
 import type { Logger } from '../util/logger.js';
 import { authDataFromPassword, encodeAdvert } from '../vrrp/codec.js';
-import { onesComplementSum } from '../vrrp/checksum.js';
+import { internetChecksum } from '../vrrp/checksum.js';
 import { encodeIpv4Datagram, IPV4_HEADER_LENGTH } from '../vrrp/ipv4.js';
 import { IPPROTO_VRRP, type VrrpAdvert, VRRP_TTL } from '../vrrp/packet.js';
 import type { InstanceIo } from './instance-io.js';
@@ -78,7 +78,7 @@ export class AdvertSender {
         // RFC 791 Identification, then the header checksum over the 20-byte header.
         data.writeUInt16BE(this.nextIpId(), 4);
         data.writeUInt16BE(0, 10);
-        data.writeUInt16BE(~onesComplementSum(data, 0, 0, IPV4_HEADER_LENGTH) & 0xffff, 10);
+        data.writeUInt16BE(internetChecksum(data, 0, 0, IPV4_HEADER_LENGTH), 10);
       } else data = e.ring[0];
       const io = this.o.io;
       if (io.sendReporting) io.sendReporting(data, dst, this.sourceAddress, this.onSendError(i));

@@ -53,7 +53,6 @@ export interface TransitionRecord {
 
 /** takeoverWork is the queue of takeovers' work after their adverts (see dispatch). */
 const takeoverWork: (() => void)[] = [];
-let takeoverWorkAt = 0;
 
 /**
  * afterTakeovers runs fn after the current turn, one queued takeover's work per event-loop turn
@@ -63,16 +62,12 @@ let takeoverWorkAt = 0;
  */
 function afterTakeovers(fn: () => void): void {
   takeoverWork.push(fn);
-  if (takeoverWork.length - takeoverWorkAt === 1) setImmediate(runTakeoverWork);
+  if (takeoverWork.length === 1) setImmediate(runTakeoverWork);
 }
 
 function runTakeoverWork(): void {
-  const fn = takeoverWork[takeoverWorkAt++];
-  if (takeoverWorkAt < takeoverWork.length) setImmediate(runTakeoverWork);
-  else {
-    takeoverWork.length = 0;
-    takeoverWorkAt = 0;
-  }
+  const fn = takeoverWork.shift();
+  if (takeoverWork.length > 0) setImmediate(runTakeoverWork);
   fn?.();
 }
 

@@ -24,9 +24,12 @@ export function onesComplementSum(buf: Uint8Array, acc = 0, start = 0, end = buf
   return sum & 0xffff;
 }
 
-/** internetChecksum is the one's complement of the one's complement sum of buf, plus a partial sum acc. */
-export function internetChecksum(buf: Uint8Array, acc = 0): number {
-  return ~onesComplementSum(buf, acc) & 0xffff;
+/**
+ * internetChecksum is the one's complement of the one's complement sum of buf[start, end), plus a
+ * partial sum acc.
+ */
+export function internetChecksum(buf: Uint8Array, acc = 0, start = 0, end = buf.length): number {
+  return ~onesComplementSum(buf, acc, start, end) & 0xffff;
 }
 
 /**
